@@ -1,0 +1,140 @@
+package io.p2pchat;
+
+import io.p2pchat.identity.Fingerprints;
+import io.p2pchat.identity.PeerId;
+import io.p2pchat.internal.crypto.TranscriptHash;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Objects;
+
+/**
+ * A SHA-256 hash chain over the messages of a conversation, one chain per sender, and the
+ * conversation fingerprint that both people can compare (docs/protocol.md, "Conversation
+ * integrity").
+ *
+ * <pre>
+ * chain_0     = SHA-256("p2pchat/1 conversation")
+ * chain_{n+1} = SHA-256(chain_n || uint64 n || uint32 len(message) || message)
+ * fingerprint = safety number of SHA-256("p2pchat/1 conversation fingerprint"
+ *                   || id_low || chain_low || id_high || chain_high)
+ * </pre>
+ *
+ * where {@code low} is the peer with the smaller id. Both sides of a conversation compute the same
+ * fingerprint after seeing the same messages in the same order per direction; changing, dropping or
+ * reordering any message changes it. The chat client persists the chain heads with its history so
+ * that the fingerprint survives restarts.
+ *
+ * <p>Thread-safe.
+ */
+public final class ConversationDigest {
+    private static final byte[] CHAIN_START =
+            TranscriptHash.sha256("p2pchat/1 conversation".getBytes(StandardCharsets.US_ASCII));
+    private static final byte[] FINGERPRINT_LABEL =
+            "p2pchat/1 conversation fingerprint".getBytes(StandardCharsets.US_ASCII);
+
+    private final PeerId low;
+    private final PeerId high;
+    private final Chain lowChain;
+    private final Chain highChain;
+
+    /** Starts a digest of the conversation between {@code a} and {@code b}. */
+    public ConversationDigest(PeerId a, PeerId b) {
+        this(a, b, CHAIN_START, 0, CHAIN_START, 0);
+    }
+
+    private ConversationDigest(
+            PeerId a, PeerId b, byte[] headA, long countA, byte[] headB, long countB) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        if (a.equals(b)) {
+            throw new IllegalArgumentException("a conversation needs two distinct peers");
+        }
+        boolean aLow = a.compareTo(b) < 0;
+        this.low = aLow ? a : b;
+        this.high = aLow ? b : a;
+        this.lowChain = aLow ? new Chain(headA, countA) : new Chain(headB, countB);
+        this.highChain = aLow ? new Chain(headB, countB) : new Chain(headA, countA);
+    }
+
+    /**
+     * Resumes a digest from saved chain heads and message counts.
+     *
+     * @throws IllegalArgumentException if a head is not 32 bytes or a count is negative
+     */
+    public static ConversationDigest resume(
+            PeerId a, byte[] headA, long countA, PeerId b, byte[] headB, long countB) {
+        if (headA.length != 32 || headB.length != 32 || countA < 0 || countB < 0) {
+            throw new IllegalArgumentException("chain heads must be 32 bytes and counts >= 0");
+        }
+        return new ConversationDigest(a, b, headA.clone(), countA, headB.clone(), countB);
+    }
+
+    /** Extends the chain of {@code sender} with {@code message}. */
+    public synchronized void add(PeerId sender, byte[] message) {
+        add(sender, message, 0, message.length);
+    }
+
+    /** Extends the chain of {@code sender} with {@code message[off, off+len)}. */
+    public synchronized void add(PeerId sender, byte[] message, int off, int len) {
+        Chain chain = chainOf(sender);
+        MessageDigest md = TranscriptHash.sha256();
+        md.update(chain.head);
+        long n = chain.count;
+        md.update(
+                new byte[] {
+                    (byte) (n >>> 56), (byte) (n >>> 48), (byte) (n >>> 40), (byte) (n >>> 32),
+                    (byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n,
+                    (byte) (len >>> 24), (byte) (len >>> 16), (byte) (len >>> 8), (byte) len
+                });
+        md.update(message, off, len);
+        chain.head = md.digest();
+        chain.count++;
+    }
+
+    /** The current head of {@code sender}'s chain (a copy). */
+    public synchronized byte[] head(PeerId sender) {
+        return chainOf(sender).head.clone();
+    }
+
+    /** Messages absorbed from {@code sender}. */
+    public synchronized long count(PeerId sender) {
+        return chainOf(sender).count;
+    }
+
+    /** The fingerprint hash that the safety number renders. */
+    public synchronized byte[] fingerprintHash() {
+        return TranscriptHash.sha256(
+                FINGERPRINT_LABEL, low.toBytes(), lowChain.head, high.toBytes(), highChain.head);
+    }
+
+    /** The conversation fingerprint as a 30-digit safety number. */
+    public String fingerprint() {
+        return Fingerprints.safetyNumber(fingerprintHash());
+    }
+
+    private Chain chainOf(PeerId sender) {
+        if (sender.equals(low)) {
+            return lowChain;
+        }
+        if (sender.equals(high)) {
+            return highChain;
+        }
+        throw new IllegalArgumentException(
+                "sender " + sender.shortId() + " is not in this conversation");
+    }
+
+    @Override
+    public String toString() {
+        return "ConversationDigest[" + low.shortId() + " <-> " + high.shortId() + "]";
+    }
+
+    private static final class Chain {
+        byte[] head;
+        long count;
+
+        Chain(byte[] head, long count) {
+            this.head = head;
+            this.count = count;
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package io.p2pchat.frame;
+
+import io.netty.handler.codec.CorruptedFrameException;
+import io.p2pchat.ErrorCode;
+import io.p2pchat.ErrorCoded;
+
+/** A frame that cannot be a record: shorter than a record header. */
+public final class MalformedFrameException extends CorruptedFrameException implements ErrorCoded {
+    private static final long serialVersionUID = 1L;
+
+    /** Creates the exception with a message that contains no secret. */
+    public MalformedFrameException(String message) {
+        super(ErrorCode.MALFORMED + ": " + message);
+    }
+
+    @Override
+    public ErrorCode errorCode() {
+        return ErrorCode.MALFORMED;
+    }
+}

@@ -1,0 +1,1003 @@
+package io.p2pchat.internal.channel;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.PendingWriteQueue;
+import io.netty.handler.codec.UnsupportedMessageTypeException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.AbstractScheduledEventExecutor;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.PromiseCombiner;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.p2pchat.AlertCode;
+import io.p2pchat.ConversationDigest;
+import io.p2pchat.ErrorCode;
+import io.p2pchat.ErrorCoded;
+import io.p2pchat.Role;
+import io.p2pchat.SecureChannelException;
+import io.p2pchat.SecureSession;
+import io.p2pchat.SessionStats;
+import io.p2pchat.identity.PeerId;
+import io.p2pchat.internal.crypto.KeySchedule;
+import io.p2pchat.internal.crypto.MlKem768;
+import io.p2pchat.internal.crypto.Secret;
+import io.p2pchat.internal.crypto.TranscriptHash;
+import io.p2pchat.internal.crypto.X25519;
+import io.p2pchat.internal.handshake.Established;
+import io.p2pchat.internal.record.ContentType;
+import io.p2pchat.internal.record.RecordFormat;
+import io.p2pchat.internal.record.RecordReader;
+import io.p2pchat.internal.record.RecordWriter;
+import io.p2pchat.proto.ControlMessage;
+import io.p2pchat.proto.KeyUpdate;
+import io.p2pchat.proto.Ping;
+import io.p2pchat.proto.Pong;
+import io.p2pchat.proto.RekeyConfirm;
+import io.p2pchat.proto.RekeyInit;
+import io.p2pchat.proto.RekeyResponse;
+import io.p2pchat.record.PeerAlertException;
+import io.p2pchat.record.RecordException;
+import io.p2pchat.record.SecureChannelClosedEvent;
+import io.p2pchat.rotation.KeyRotatedEvent;
+import io.p2pchat.rotation.RotationPolicy;
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.security.InvalidKeyException;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state machine of an established channel behind {@link io.p2pchat.record.RecordCodec}: record
+ * protection, the symmetric ratchet, key updates, in-channel rekeys, keep-alives, idle timeout,
+ * close and failure.
+ *
+ * <p>Every method runs on the channel's event loop.
+ */
+public final class RecordCodecCore {
+    private static final Logger log = LoggerFactory.getLogger(RecordCodecCore.class);
+
+    /** What a record changes about its direction's key after it. */
+    private enum After {
+        NORMAL,
+        KEY_UPDATE,
+        REKEY
+    }
+
+    private enum RekeyState {
+        NONE,
+        INIT_SENT,
+        AWAIT_CONFIRM
+    }
+
+    private final ChannelSettings settings;
+    private ChannelHandlerContext ctx;
+    private PendingWriteQueue pendingWrites;
+    private boolean flushPending;
+
+    private boolean active;
+    private boolean failed;
+    private boolean failCalled;
+    private boolean closeNotifySent;
+    private boolean closeNotifyReceived;
+    private boolean closeReported;
+    private boolean closedLocally;
+    private ErrorCode closeReason;
+    private Throwable handshakeFailure;
+
+    private SessionImpl session;
+    private Role role;
+    private PeerId localId;
+    private PeerId peerId;
+    private boolean hybrid;
+    private RecordWriter writer;
+    private RecordReader reader;
+    private long ratchetRecords;
+    private long ratchetBytes;
+    private int maxPlaintextOut;
+    private int maxPlaintextIn;
+    private ConversationDigest digest;
+
+    private RekeyState rekeyState = RekeyState.NONE;
+    private X25519.KeyPair rekeyX25519;
+    private MlKem768.KeyPair rekeyKem;
+    private byte[] rekeyInitBytes;
+    private byte[] rekeyRoot;
+    private byte[] pendingSendSecret;
+    private byte[] pendingReceiveSecret;
+    private Promise<Void> rekeyPromise;
+    private long recordsSinceRekey;
+    private long lastRekeyNanos;
+
+    private final TokenBucket keyUpdateBucket =
+            new TokenBucket(ChannelSettings.KEY_UPDATE_BURST, ChannelSettings.KEY_UPDATE_RATE);
+    private final TokenBucket controlBucket =
+            new TokenBucket(ChannelSettings.CONTROL_BURST, ChannelSettings.CONTROL_RATE);
+    private long lastReadNanos;
+    private long lastWriteNanos;
+    private ScheduledFuture<?> timer;
+
+    private volatile long recordsSent;
+    private volatile long recordsReceived;
+    private volatile long bytesSent;
+    private volatile long bytesReceived;
+    private volatile long keyChanges;
+    private volatile long rekeys;
+
+    public RecordCodecCore(ChannelSettings settings) {
+        this.settings = settings;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.pendingWrites = new PendingWriteQueue(ctx);
+    }
+
+    /** Whether the handshake completed and records flow. */
+    public boolean isActive() {
+        return active;
+    }
+
+    /** The session, once active. */
+    public SecureSession session() {
+        return session;
+    }
+
+    /**
+     * Takes over the secrets of a completed handshake and starts protecting records. Called by the
+     * handshake handler on the event loop.
+     */
+    public SecureSession activate(Established est) {
+        role = est.role;
+        peerId = est.peerId;
+        localId = settings.handshake().identity().peerId();
+        hybrid = est.suite.isHybrid();
+        int keyLength = est.suite.keyLengthBytes();
+        writer = new RecordWriter(keyLength);
+        writer.install(1, est.sendTrafficSecret.copy());
+        est.sendTrafficSecret.destroy();
+        reader = new RecordReader(keyLength);
+        reader.install(1, est.receiveTrafficSecret.copy());
+        est.receiveTrafficSecret.destroy();
+        rekeyRoot = est.rekeyRoot.copy();
+        est.rekeyRoot.destroy();
+        ratchetRecords = est.ratchetIntervalRecords;
+        ratchetBytes = est.ratchetIntervalBytes;
+        maxPlaintextOut = RecordFormat.maxPlaintext(est.peerMaxFrameLength);
+        maxPlaintextIn = RecordFormat.maxPlaintext(settings.maxFrameLength());
+        if (settings.conversationDigest()) {
+            digest = new ConversationDigest(localId, peerId);
+        }
+        session = new SessionImpl(ctx.channel(), this, est, Optional.ofNullable(digest));
+        ctx.channel().attr(SecureSession.ATTRIBUTE).set(session);
+        long now = now();
+        lastReadNanos = now;
+        lastWriteNanos = now;
+        lastRekeyNanos = now;
+        active = true;
+        scheduleTimer();
+        return session;
+    }
+
+    /** Sends the writes queued during the handshake; called right after the completion event. */
+    public void drainPendingWrites() {
+        while (active && !failed && !pendingWrites.isEmpty()) {
+            Object msg = pendingWrites.current();
+            ReferenceCountUtil.retain(msg); // remove() releases once; write() takes ownership
+            ChannelPromise promise = pendingWrites.remove();
+            write(msg, promise);
+        }
+        if (flushPending) {
+            flushPending = false;
+            ctx.flush();
+        }
+    }
+
+    /** The handshake failed: fail and release the queued writes. */
+    public void handshakeFailed(Throwable cause) {
+        handshakeFailure = cause;
+        failed = true;
+        if (pendingWrites != null) {
+            pendingWrites.removeAndFailAll(cause);
+        }
+    }
+
+    public void handlerRemoved() {
+        cleanup(new ClosedChannelException());
+    }
+
+    // ------------------------------------------------------------------ outbound
+
+    public void write(Object msg, ChannelPromise promise) {
+        if (!(msg instanceof ByteBuf)) {
+            ReferenceCountUtil.release(msg);
+            promise.setFailure(new UnsupportedMessageTypeException(msg, ByteBuf.class));
+            return;
+        }
+        ByteBuf buf = (ByteBuf) msg;
+        if (!active) {
+            if (failed) {
+                buf.release();
+                promise.setFailure(
+                        handshakeFailure != null ? handshakeFailure : new ClosedChannelException());
+                return;
+            }
+            if (pendingWrites.bytes() + buf.readableBytes() > settings.maxPendingWriteBytes()) {
+                buf.release();
+                promise.setFailure(
+                        new SecureChannelException(
+                                ErrorCode.UNSUPPORTED_WRITE,
+                                "more than "
+                                        + settings.maxPendingWriteBytes()
+                                        + " bytes written before the handshake completed"));
+                return;
+            }
+            pendingWrites.add(buf, promise);
+            return;
+        }
+        if (failed || closeNotifySent) {
+            buf.release();
+            promise.setFailure(new ClosedChannelException());
+            return;
+        }
+        ChannelOutboundBuffer outbound = ctx.channel().unsafe().outboundBuffer();
+        if (outbound != null
+                && outbound.totalPendingWriteBytes() + buf.readableBytes()
+                        > settings.maxOutboundBufferBytes()) {
+            buf.release();
+            SecureChannelException e =
+                    new SecureChannelException(
+                            ErrorCode.SLOW_CONSUMER,
+                            "the peer does not read: outbound buffer over "
+                                    + settings.maxOutboundBufferBytes()
+                                    + " bytes");
+            promise.setFailure(e);
+            fail(e);
+            return;
+        }
+        try {
+            writeApplication(buf, promise);
+        } finally {
+            buf.release();
+        }
+    }
+
+    private void writeApplication(ByteBuf buf, ChannelPromise promise) {
+        int total = buf.readableBytes();
+        if (total == 0) {
+            promise.setSuccess();
+            return;
+        }
+        if (total <= maxPlaintextOut) {
+            writeRecord(buf, total, promise);
+            return;
+        }
+        PromiseCombiner combiner = new PromiseCombiner(ctx.executor());
+        while (buf.isReadable() && active && !failed) {
+            int len = Math.min(maxPlaintextOut, buf.readableBytes());
+            ChannelPromise part = ctx.newPromise();
+            combiner.add((io.netty.util.concurrent.Future<?>) part);
+            writeRecord(buf, len, part);
+        }
+        combiner.finish(promise);
+    }
+
+    private void writeRecord(ByteBuf buf, int len, ChannelPromise promise) {
+        if (digest != null) {
+            byte[] bytes = ByteBufUtil.getBytes(buf, buf.readerIndex(), len, false);
+            digest.add(localId, bytes);
+        }
+        ByteBuf frame = writer.seal(ctx.alloc(), ContentType.APPLICATION_DATA, buf, len);
+        bytesSent += len;
+        ctx.write(frame, promise);
+        afterSend(After.NORMAL);
+    }
+
+    public void flush() {
+        if (!active && !failed) {
+            flushPending = true;
+            return;
+        }
+        ctx.flush();
+    }
+
+    public void close(ChannelPromise promise) {
+        if (active && !failed && !closeNotifySent && ctx.channel().isActive()) {
+            closeNotifySent = true;
+            closedLocally = true;
+            ChannelFuture f = sendAlert(AlertCode.CLOSE_NOTIFY);
+            ScheduledFuture<?> force =
+                    ctx.executor()
+                            .schedule(
+                                    () -> {
+                                        ctx.close(promise);
+                                    },
+                                    ChannelSettings.CLOSE_FLUSH_TIMEOUT.toMillis(),
+                                    TimeUnit.MILLISECONDS);
+            f.addListener(
+                    (ChannelFutureListener)
+                            future -> {
+                                force.cancel(false);
+                                ctx.close(promise);
+                            });
+            return;
+        }
+        ctx.close(promise);
+    }
+
+    // ------------------------------------------------------------------ inbound
+
+    public void channelRead(Object msg) {
+        if (!(msg instanceof ByteBuf)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ByteBuf frame = (ByteBuf) msg;
+        if (failed) {
+            frame.release();
+            return;
+        }
+        if (!active) {
+            frame.release();
+            fail(new RecordException(ErrorCode.UNEXPECTED_MESSAGE, "record before the handshake"));
+            return;
+        }
+        int type;
+        ByteBuf plain;
+        try {
+            type = RecordReader.contentType(frame);
+            if (type != ContentType.APPLICATION_DATA
+                    && type != ContentType.CONTROL
+                    && type != ContentType.ALERT) {
+                throw new RecordException(
+                        ErrorCode.UNEXPECTED_MESSAGE,
+                        "record of type " + ContentType.name(type) + " after the handshake");
+            }
+            plain = reader.open(ctx.alloc(), frame);
+        } catch (RecordException e) {
+            fail(e);
+            return;
+        } finally {
+            frame.release();
+        }
+        recordsReceived++;
+        lastReadNanos = now();
+        if (plain.readableBytes() > maxPlaintextIn) {
+            plain.release();
+            fail(new RecordException(ErrorCode.RECORD_OVERFLOW, "record plaintext too large"));
+            return;
+        }
+        switch (type) {
+            case ContentType.APPLICATION_DATA:
+                onApplicationData(plain);
+                break;
+            case ContentType.CONTROL:
+                onControl(plain);
+                break;
+            default:
+                onAlert(plain);
+                break;
+        }
+    }
+
+    private void onApplicationData(ByteBuf plain) {
+        int n = plain.readableBytes();
+        if (n == 0) {
+            plain.release();
+            fail(new RecordException(ErrorCode.MALFORMED, "empty application record"));
+            return;
+        }
+        bytesReceived += n;
+        if (digest != null) {
+            digest.add(peerId, plain.array(), plain.arrayOffset() + plain.readerIndex(), n);
+        }
+        if (!afterReceive(After.NORMAL, null)) {
+            plain.release();
+            return;
+        }
+        ctx.fireChannelRead(plain);
+    }
+
+    private void onControl(ByteBuf plain) {
+        byte[] bytes = ByteBufUtil.getBytes(plain);
+        plain.release();
+        ControlMessage message;
+        try {
+            message = ControlMessage.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            fail(new RecordException(ErrorCode.MALFORMED, "undecodable control message"));
+            return;
+        }
+        long now = now();
+        if (!controlBucket.tryAcquire(now)) {
+            fail(new RecordException(ErrorCode.RATE_LIMIT, "too many control messages"));
+            return;
+        }
+        switch (message.getBodyCase()) {
+            case KEY_UPDATE:
+                if (!keyUpdateBucket.tryAcquire(now)) {
+                    fail(
+                            new RecordException(
+                                    ErrorCode.TOO_MANY_KEY_UPDATES, "too many key updates"));
+                    return;
+                }
+                if (afterReceive(After.KEY_UPDATE, null)
+                        && message.getKeyUpdate().getUpdateRequested()) {
+                    sendControl(
+                            ControlMessage.newBuilder()
+                                    .setKeyUpdate(KeyUpdate.newBuilder().setUpdateRequested(false))
+                                    .build()
+                                    .toByteArray(),
+                            After.KEY_UPDATE);
+                    ctx.flush();
+                }
+                break;
+            case REKEY_INIT:
+                if (!keyUpdateBucket.tryAcquire(now)) {
+                    fail(new RecordException(ErrorCode.TOO_MANY_KEY_UPDATES, "too many rekeys"));
+                    return;
+                }
+                onRekeyInit(bytes, message.getRekeyInit());
+                break;
+            case REKEY_RESPONSE:
+                onRekeyResponse(bytes, message.getRekeyResponse());
+                break;
+            case REKEY_CONFIRM:
+                onRekeyConfirm();
+                break;
+            case PING:
+                if (afterReceive(After.NORMAL, null)) {
+                    sendControl(
+                            ControlMessage.newBuilder()
+                                    .setPong(
+                                            Pong.newBuilder()
+                                                    .setNonce(message.getPing().getNonce()))
+                                    .build()
+                                    .toByteArray(),
+                            After.NORMAL);
+                    ctx.flush();
+                }
+                break;
+            case PONG:
+                afterReceive(After.NORMAL, null);
+                break;
+            default:
+                fail(new RecordException(ErrorCode.UNEXPECTED_MESSAGE, "unknown control message"));
+                break;
+        }
+    }
+
+    private void onAlert(ByteBuf plain) {
+        int n = plain.readableBytes();
+        int code = n == 1 ? plain.getUnsignedByte(plain.readerIndex()) : -1;
+        plain.release();
+        if (n != 1) {
+            fail(new RecordException(ErrorCode.MALFORMED, "alert of " + n + " bytes"));
+            return;
+        }
+        AlertCode alert = AlertCode.fromWire(code);
+        if (alert == AlertCode.CLOSE_NOTIFY) {
+            closeNotifyReceived = true;
+            log.debug("{} closed by peer {}", ctx.channel(), peerId.shortId());
+            if (!closeNotifySent && ctx.channel().isActive()) {
+                closeNotifySent = true;
+                sendAlert(AlertCode.CLOSE_NOTIFY).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                ctx.close();
+            }
+            return;
+        }
+        fail(new PeerAlertException(alert));
+    }
+
+    // ------------------------------------------------------------------ key changes
+
+    /**
+     * Applies the key change that follows a received record. Returns false when the channel failed.
+     */
+    private boolean afterReceive(After after, byte[] rekeyedSecret) {
+        boolean change = after != After.NORMAL || reader.ratchetDue(ratchetRecords, ratchetBytes);
+        if (!change) {
+            return true;
+        }
+        if (reader.epochExhausted()) {
+            fail(new RecordException(ErrorCode.KEY_EXHAUSTED, "receive epoch exhausted"));
+            return false;
+        }
+        KeyRotatedEvent.Kind kind;
+        if (after == After.REKEY) {
+            reader.install(reader.epoch() + 1, rekeyedSecret);
+            kind = KeyRotatedEvent.Kind.REKEY;
+        } else {
+            reader.ratchet();
+            kind =
+                    after == After.KEY_UPDATE
+                            ? KeyRotatedEvent.Kind.KEY_UPDATE
+                            : KeyRotatedEvent.Kind.RATCHET;
+        }
+        keyChanges++;
+        ctx.fireUserEventTriggered(
+                new KeyRotatedEvent(KeyRotatedEvent.Direction.INBOUND, reader.epoch(), kind));
+        return true;
+    }
+
+    /** Applies the key change that follows a sent record. */
+    private void afterSend(After after) {
+        recordsSent++;
+        recordsSinceRekey++;
+        lastWriteNanos = now();
+        boolean change = after != After.NORMAL || writer.ratchetDue(ratchetRecords, ratchetBytes);
+        if (change) {
+            if (writer.epochExhausted()) {
+                fail(new RecordException(ErrorCode.KEY_EXHAUSTED, "send epoch exhausted"));
+                return;
+            }
+            KeyRotatedEvent.Kind kind;
+            if (after == After.REKEY) {
+                writer.install(writer.epoch() + 1, pendingSendSecret);
+                pendingSendSecret = null;
+                kind = KeyRotatedEvent.Kind.REKEY;
+            } else {
+                writer.ratchet();
+                kind =
+                        after == After.KEY_UPDATE
+                                ? KeyRotatedEvent.Kind.KEY_UPDATE
+                                : KeyRotatedEvent.Kind.RATCHET;
+            }
+            keyChanges++;
+            ctx.fireUserEventTriggered(
+                    new KeyRotatedEvent(KeyRotatedEvent.Direction.OUTBOUND, writer.epoch(), kind));
+        }
+        RotationPolicy policy = settings.rotation();
+        if (recordsSinceRekey >= policy.rekeyIntervalRecords() && rekeyState == RekeyState.NONE) {
+            startRekey();
+        }
+    }
+
+    /** Explicit rotation requested through the session. */
+    void rotateNow(boolean requestPeer, Promise<Void> promise) {
+        if (!active || failed || closeNotifySent) {
+            promise.tryFailure(new ClosedChannelException());
+            return;
+        }
+        ChannelFuture f =
+                sendControl(
+                        ControlMessage.newBuilder()
+                                .setKeyUpdate(
+                                        KeyUpdate.newBuilder().setUpdateRequested(requestPeer))
+                                .build()
+                                .toByteArray(),
+                        After.KEY_UPDATE);
+        ctx.flush();
+        f.addListener(
+                future -> {
+                    if (future.isSuccess()) {
+                        promise.trySuccess(null);
+                    } else {
+                        promise.tryFailure(future.cause());
+                    }
+                });
+    }
+
+    /** Explicit rekey requested through the session. */
+    void rekeyNow(Promise<Void> promise) {
+        if (!active || failed || closeNotifySent) {
+            promise.tryFailure(new ClosedChannelException());
+            return;
+        }
+        if (rekeyPromise == null) {
+            rekeyPromise = promise;
+        } else {
+            rekeyPromise.addListener(
+                    f -> {
+                        if (f.isSuccess()) {
+                            promise.trySuccess(null);
+                        } else {
+                            promise.tryFailure(f.cause());
+                        }
+                    });
+        }
+        if (rekeyState == RekeyState.NONE) {
+            startRekey();
+        }
+    }
+
+    private void startRekey() {
+        if (!active || failed || closeNotifySent || rekeyState != RekeyState.NONE) {
+            return;
+        }
+        rekeyX25519 = X25519.generate(settings.random());
+        RekeyInit.Builder init =
+                RekeyInit.newBuilder()
+                        .setX25519Share(ByteString.copyFrom(rekeyX25519.publicKey()))
+                        .setSenderPeerId(ByteString.copyFrom(localId.toBytes()));
+        if (hybrid) {
+            rekeyKem = MlKem768.generate(settings.random());
+            init.setMlkem768EncapsulationKey(ByteString.copyFrom(rekeyKem.encapsulationKey()));
+        }
+        rekeyInitBytes = ControlMessage.newBuilder().setRekeyInit(init).build().toByteArray();
+        rekeyState = RekeyState.INIT_SENT;
+        log.debug("{} starting rekey", ctx.channel());
+        sendControl(rekeyInitBytes, After.NORMAL);
+        ctx.flush();
+    }
+
+    private void onRekeyInit(byte[] bytes, RekeyInit init) {
+        if (rekeyState == RekeyState.AWAIT_CONFIRM) {
+            fail(
+                    new RecordException(
+                            ErrorCode.UNEXPECTED_MESSAGE, "rekey while a rekey is unconfirmed"));
+            return;
+        }
+        if (!checkRekeySender(init.getSenderPeerId())) {
+            return;
+        }
+        if (rekeyState == RekeyState.INIT_SENT) {
+            if (role == Role.INITIATOR) {
+                // Both sides started a rekey; the handshake initiator's wins and the peer answers
+                // it.
+                afterReceive(After.NORMAL, null);
+                return;
+            }
+            destroyRekeyEphemerals();
+            rekeyState = RekeyState.NONE;
+        }
+        if (init.getX25519Share().size() != X25519.KEY_LENGTH
+                || (hybrid
+                        && init.getMlkem768EncapsulationKey().size()
+                                != MlKem768.ENCAPSULATION_KEY_LENGTH)) {
+            fail(new RecordException(ErrorCode.BAD_KEY_SHARE, "malformed rekey share"));
+            return;
+        }
+        if (!afterReceive(After.NORMAL, null)) {
+            return;
+        }
+        X25519.KeyPair x = X25519.generate(settings.random());
+        byte[] dh = null;
+        byte[] kemSecret = null;
+        RekeyResponse.Builder response =
+                RekeyResponse.newBuilder()
+                        .setX25519Share(ByteString.copyFrom(x.publicKey()))
+                        .setSenderPeerId(ByteString.copyFrom(localId.toBytes()));
+        try {
+            dh = x.agree(init.getX25519Share().toByteArray());
+            if (hybrid) {
+                MlKem768.Encapsulation enc =
+                        MlKem768.encapsulate(
+                                init.getMlkem768EncapsulationKey().toByteArray(),
+                                settings.random());
+                kemSecret = enc.sharedSecret();
+                response.setMlkem768Ciphertext(ByteString.copyFrom(enc.ciphertext()));
+            }
+        } catch (InvalidKeyException e) {
+            Secret.wipe(dh);
+            fail(new RecordException(ErrorCode.BAD_KEY_SHARE, "rekey share rejected"));
+            return;
+        } finally {
+            x.destroy();
+        }
+        byte[] responseBytes =
+                ControlMessage.newBuilder().setRekeyResponse(response).build().toByteArray();
+        deriveRekeyed(bytes, responseBytes, dh, kemSecret);
+        rekeyState = RekeyState.AWAIT_CONFIRM;
+        sendControl(responseBytes, After.REKEY);
+        ctx.flush();
+    }
+
+    private void onRekeyResponse(byte[] bytes, RekeyResponse response) {
+        if (rekeyState != RekeyState.INIT_SENT) {
+            fail(
+                    new RecordException(
+                            ErrorCode.UNEXPECTED_MESSAGE, "rekey response without a rekey"));
+            return;
+        }
+        if (!checkRekeySender(response.getSenderPeerId())) {
+            return;
+        }
+        byte[] dh;
+        byte[] kemSecret = null;
+        try {
+            if (hybrid) {
+                kemSecret = rekeyKem.decapsulate(response.getMlkem768Ciphertext().toByteArray());
+            } else if (!response.getMlkem768Ciphertext().isEmpty()) {
+                throw new InvalidKeyException("ML-KEM ciphertext in a classical suite");
+            }
+            dh = rekeyX25519.agree(response.getX25519Share().toByteArray());
+        } catch (InvalidKeyException e) {
+            Secret.wipe(kemSecret);
+            fail(new RecordException(ErrorCode.BAD_KEY_SHARE, "rekey share rejected"));
+            return;
+        }
+        destroyRekeyEphemerals();
+        deriveRekeyed(rekeyInitBytes, bytes, dh, kemSecret);
+        byte[] receive = pendingReceiveSecret;
+        pendingReceiveSecret = null;
+        if (!afterReceive(After.REKEY, receive)) {
+            return;
+        }
+        rekeyState = RekeyState.NONE;
+        sendControl(
+                ControlMessage.newBuilder()
+                        .setRekeyConfirm(RekeyConfirm.getDefaultInstance())
+                        .build()
+                        .toByteArray(),
+                After.REKEY);
+        ctx.flush();
+        rekeyCompleted();
+    }
+
+    private void onRekeyConfirm() {
+        if (rekeyState != RekeyState.AWAIT_CONFIRM) {
+            fail(
+                    new RecordException(
+                            ErrorCode.UNEXPECTED_MESSAGE, "rekey confirm without a rekey"));
+            return;
+        }
+        byte[] receive = pendingReceiveSecret;
+        pendingReceiveSecret = null;
+        if (!afterReceive(After.REKEY, receive)) {
+            return;
+        }
+        rekeyState = RekeyState.NONE;
+        rekeyCompleted();
+    }
+
+    private boolean checkRekeySender(ByteString sender) {
+        if (!sender.equals(ByteString.copyFrom(peerId.toBytes()))) {
+            fail(new RecordException(ErrorCode.IDENTITY_CHANGED, "rekey from another identity"));
+            return false;
+        }
+        return true;
+    }
+
+    /** Derives the next rekey root and both new traffic secrets; consumes the shared secrets. */
+    private void deriveRekeyed(
+            byte[] initBytes, byte[] responseBytes, byte[] dh, byte[] kemSecret) {
+        TranscriptHash hash = new TranscriptHash();
+        hash.add(initBytes);
+        hash.add(responseBytes);
+        byte[] rekeyHash = hash.current();
+        byte[] shared = kemSecret == null ? dh.clone() : concat(kemSecret, dh);
+        Secret.wipe(dh, kemSecret);
+        byte[] newRoot = KeySchedule.nextRekeyRoot(rekeyRoot, rekeyHash, shared);
+        Secret.wipe(shared, rekeyRoot);
+        rekeyRoot = newRoot;
+        pendingSendSecret = KeySchedule.rekeyedTrafficSecret(newRoot, role, rekeyHash);
+        pendingReceiveSecret = KeySchedule.rekeyedTrafficSecret(newRoot, role.peer(), rekeyHash);
+    }
+
+    private void rekeyCompleted() {
+        rekeys++;
+        recordsSinceRekey = 0;
+        lastRekeyNanos = now();
+        log.debug("{} rekeyed", ctx.channel());
+        Promise<Void> p = rekeyPromise;
+        rekeyPromise = null;
+        if (p != null) {
+            p.trySuccess(null);
+        }
+    }
+
+    private void destroyRekeyEphemerals() {
+        if (rekeyX25519 != null) {
+            rekeyX25519.destroy();
+            rekeyX25519 = null;
+        }
+        if (rekeyKem != null) {
+            rekeyKem.destroy();
+            rekeyKem = null;
+        }
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = new byte[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    // ------------------------------------------------------------------ sending helpers
+
+    private ChannelFuture sendControl(byte[] message, After after) {
+        ByteBuf frame = writer.seal(ctx.alloc(), ContentType.CONTROL, message);
+        ChannelFuture f = ctx.write(frame);
+        afterSend(after);
+        return f;
+    }
+
+    private ChannelFuture sendAlert(AlertCode code) {
+        ByteBuf frame =
+                writer.seal(ctx.alloc(), ContentType.ALERT, new byte[] {(byte) code.wireValue()});
+        ChannelFuture f = ctx.writeAndFlush(frame);
+        recordsSent++;
+        return f;
+    }
+
+    // ------------------------------------------------------------------ timers
+
+    private void scheduleTimer() {
+        long period =
+                Math.max(
+                        10,
+                        Math.min(
+                                        settings.keepAliveInterval().toMillis(),
+                                        settings.idleTimeout().toMillis())
+                                / 4);
+        timer =
+                ctx.executor()
+                        .scheduleAtFixedRate(this::onTimer, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void onTimer() {
+        if (!active || failed) {
+            return;
+        }
+        long now = now();
+        if (now - lastReadNanos >= settings.idleTimeout().toNanos()) {
+            fail(
+                    new RecordException(
+                            ErrorCode.IDLE_TIMEOUT,
+                            "nothing received for " + settings.idleTimeout().toMillis() + " ms"));
+            return;
+        }
+        if (closeNotifySent) {
+            return;
+        }
+        if (now - lastWriteNanos >= settings.keepAliveInterval().toNanos()) {
+            sendControl(
+                    ControlMessage.newBuilder()
+                            .setPing(Ping.newBuilder().setNonce(now))
+                            .build()
+                            .toByteArray(),
+                    After.NORMAL);
+            ctx.flush();
+        }
+        java.time.Duration interval = settings.rotation().rekeyInterval();
+        if (!interval.isZero()
+                && rekeyState == RekeyState.NONE
+                && now - lastRekeyNanos >= interval.toNanos()) {
+            startRekey();
+        }
+    }
+
+    private long now() {
+        EventExecutor executor = ctx.executor();
+        if (executor instanceof AbstractScheduledEventExecutor) {
+            return ((AbstractScheduledEventExecutor) executor).ticker().nanoTime();
+        }
+        return System.nanoTime();
+    }
+
+    // ------------------------------------------------------------------ failure and close
+
+    /** Fails the channel: records the reason, sends the coarse alert if possible, closes. */
+    public void fail(Throwable cause) {
+        if (failCalled) {
+            return;
+        }
+        failCalled = true;
+        boolean wasActive = active;
+        failed = true;
+        ErrorCode code = ErrorCode.of(cause);
+        closeReason = code == null ? ErrorCode.INTERNAL_ERROR : code;
+        closedLocally = !(cause instanceof PeerAlertException);
+        if (cause instanceof ErrorCoded) {
+            log.debug("{} failed: {}", ctx.channel(), cause.getMessage());
+        } else if (cause instanceof IOException) {
+            log.trace("{} I/O failure", ctx.channel(), cause);
+        } else {
+            log.debug("{} failed", ctx.channel(), cause);
+        }
+        boolean alert =
+                wasActive
+                        && closedLocally
+                        && !closeNotifySent
+                        && !(cause instanceof IOException)
+                        && writer != null
+                        && writer.hasKey()
+                        && ctx.channel().isActive();
+        if (alert) {
+            closeNotifySent = true;
+            sendAlert(closeReason.alert()).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+        if (pendingWrites != null) {
+            pendingWrites.removeAndFailAll(cause);
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    public void exceptionCaught(Throwable cause) {
+        if (cause instanceof Error) {
+            throw (Error) cause;
+        }
+        if (active
+                && (cause instanceof ErrorCoded
+                        || cause instanceof io.netty.handler.codec.DecoderException)) {
+            fail(cause);
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
+    }
+
+    public void channelInactive() {
+        if (active && !closeReported) {
+            closeReported = true;
+            ErrorCode reason;
+            if (failed) {
+                reason = closeReason;
+            } else if (closeNotifyReceived || closeNotifySent) {
+                reason = null;
+            } else {
+                reason = ErrorCode.TRUNCATED;
+                log.debug("{} ended without an authenticated close", ctx.channel());
+            }
+            ctx.fireUserEventTriggered(
+                    new SecureChannelClosedEvent(
+                            reason, closedLocally && reason != ErrorCode.TRUNCATED));
+        }
+        cleanup(new ClosedChannelException());
+    }
+
+    private void cleanup(Throwable cause) {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        if (pendingWrites != null && !pendingWrites.isEmpty()) {
+            pendingWrites.removeAndFailAll(cause);
+        }
+        if (writer != null) {
+            writer.destroy();
+        }
+        if (reader != null) {
+            reader.destroy();
+        }
+        destroyRekeyEphemerals();
+        Secret.wipe(rekeyRoot, pendingSendSecret, pendingReceiveSecret);
+        if (session != null) {
+            session.destroy();
+        }
+        if (rekeyPromise != null) {
+            rekeyPromise.tryFailure(cause);
+            rekeyPromise = null;
+        }
+    }
+
+    /** A snapshot of the counters. */
+    SessionStats stats() {
+        RecordWriter w = writer;
+        RecordReader r = reader;
+        return new SessionStats(
+                recordsSent,
+                recordsReceived,
+                bytesSent,
+                bytesReceived,
+                w == null ? 0 : w.epoch(),
+                r == null ? 0 : r.epoch(),
+                keyChanges,
+                rekeys);
+    }
+
+    /** The writer, for tests that inspect keys and sequence numbers. */
+    public RecordWriter writerForTesting() {
+        return writer;
+    }
+
+    /** The reader, for tests that inspect keys and sequence numbers. */
+    public RecordReader readerForTesting() {
+        return reader;
+    }
+}

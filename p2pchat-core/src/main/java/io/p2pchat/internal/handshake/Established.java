@@ -1,0 +1,76 @@
+package io.p2pchat.internal.handshake;
+
+import io.p2pchat.CipherSuite;
+import io.p2pchat.Role;
+import io.p2pchat.identity.PeerId;
+import io.p2pchat.internal.crypto.Secret;
+import java.security.interfaces.RSAPublicKey;
+import java.util.Optional;
+
+/**
+ * Everything a completed handshake hands to the record layer. Owns its secrets: the record layer
+ * takes them over and destroys them.
+ */
+public final class Established {
+    public final Role role;
+    public final int version;
+    public final CipherSuite suite;
+    public final Secret sendTrafficSecret;
+    public final Secret receiveTrafficSecret;
+    public final Secret exporterSecret;
+    public final Secret rekeyRoot;
+    public final PeerId peerId;
+    public final RSAPublicKey peerPublicKey;
+    public final byte[] peerCertificate;
+    public final Optional<String> peerListenAddress;
+    public final int ratchetIntervalRecords;
+    public final long ratchetIntervalBytes;
+    public final int peerMaxFrameLength;
+    public final byte[] transcriptHash;
+
+    Established(
+            Role role,
+            int version,
+            CipherSuite suite,
+            Secret sendTrafficSecret,
+            Secret receiveTrafficSecret,
+            Secret exporterSecret,
+            Secret rekeyRoot,
+            PeerId peerId,
+            RSAPublicKey peerPublicKey,
+            byte[] peerCertificate,
+            Optional<String> peerListenAddress,
+            int ratchetIntervalRecords,
+            long ratchetIntervalBytes,
+            int peerMaxFrameLength,
+            byte[] transcriptHash) {
+        this.role = role;
+        this.version = version;
+        this.suite = suite;
+        this.sendTrafficSecret = sendTrafficSecret;
+        this.receiveTrafficSecret = receiveTrafficSecret;
+        this.exporterSecret = exporterSecret;
+        this.rekeyRoot = rekeyRoot;
+        this.peerId = peerId;
+        this.peerPublicKey = peerPublicKey;
+        this.peerCertificate = peerCertificate;
+        this.peerListenAddress = peerListenAddress;
+        this.ratchetIntervalRecords = ratchetIntervalRecords;
+        this.ratchetIntervalBytes = ratchetIntervalBytes;
+        this.peerMaxFrameLength = peerMaxFrameLength;
+        this.transcriptHash = transcriptHash;
+    }
+
+    /** Destroys every secret; for handshakes abandoned after completion. */
+    public void destroy() {
+        sendTrafficSecret.destroy();
+        receiveTrafficSecret.destroy();
+        exporterSecret.destroy();
+        rekeyRoot.destroy();
+    }
+
+    @Override
+    public String toString() {
+        return "Established[" + role + ", " + suite + ", peer=" + peerId.shortId() + "]";
+    }
+}

@@ -1,0 +1,105 @@
+package io.p2pchat.testing;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.p2pchat.Role;
+import io.p2pchat.SecureChannelContext;
+import java.net.InetSocketAddress;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/** A responder listening on 127.0.0.1 and initiators connecting to it over real sockets. */
+public final class LoopbackPair implements AutoCloseable {
+    private final EventLoopGroup group =
+            new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final Channel server;
+    private final BlockingQueue<Channel> accepted = new LinkedBlockingQueue<>();
+
+    public LoopbackPair(
+            SecureChannelContext responderContext, Supplier<ChannelHandler> responderApp)
+            throws InterruptedException {
+        server =
+                new ServerBootstrap()
+                        .group(group)
+                        .channel(NioServerSocketChannel.class)
+                        .childHandler(
+                                responderContext.initializer(
+                                        Role.RESPONDER,
+                                        p -> {
+                                            accepted.add(p.channel());
+                                            p.addLast(responderApp.get());
+                                        }))
+                        .bind(new InetSocketAddress("127.0.0.1", 0))
+                        .sync()
+                        .channel();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    /** Connects an initiator and returns its channel once TCP is connected. */
+    public Channel connect(SecureChannelContext initiatorContext, ChannelHandler app)
+            throws InterruptedException {
+        return new Bootstrap()
+                .group(group)
+                .channel(NioSocketChannel.class)
+                .handler(initiatorContext.initializer(Role.INITIATOR, p -> p.addLast(app)))
+                .connect(address())
+                .sync()
+                .channel();
+    }
+
+    /** The next accepted responder channel. */
+    public Channel nextAccepted() throws InterruptedException {
+        Channel ch = accepted.poll(10, TimeUnit.SECONDS);
+        if (ch == null) {
+            throw new AssertionError("no connection accepted within 10 s");
+        }
+        return ch;
+    }
+
+    @Override
+    public void close() {
+        server.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Records everything an application handler sees. */
+    public static final class Recorder extends ChannelInboundHandlerAdapter {
+        public final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+        public final BlockingQueue<byte[]> messages = new LinkedBlockingQueue<>();
+        public final BlockingQueue<Throwable> errors = new LinkedBlockingQueue<>();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            io.netty.buffer.ByteBuf buf = (io.netty.buffer.ByteBuf) msg;
+            try {
+                messages.add(io.netty.buffer.ByteBufUtil.getBytes(buf));
+            } finally {
+                buf.release();
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            events.add(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            errors.add(cause);
+        }
+    }
+}

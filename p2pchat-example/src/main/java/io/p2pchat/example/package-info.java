@@ -1,0 +1,2 @@
+/** The reference p2pchat client. */
+package io.p2pchat.example;
