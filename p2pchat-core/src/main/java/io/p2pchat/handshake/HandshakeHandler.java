@@ -501,17 +501,15 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
                 !(cause instanceof PeerAlertException)
                         && !(cause instanceof IOException)
                         && ctx.channel().isActive();
+        ByteBuf alertFrame = null;
         if (sendAlert) {
             ErrorCode code = ErrorCode.of(cause);
             AlertCode alert = code == null ? AlertCode.INTERNAL_ERROR : code.alert();
             byte[] payload = {(byte) alert.wireValue()};
-            ByteBuf frame =
+            alertFrame =
                     writer != null && writer.hasKey()
                             ? writer.seal(ctx.alloc(), ContentType.ALERT, payload)
                             : RecordWriter.plaintextFrame(ctx.alloc(), ContentType.ALERT, payload);
-            ctx.writeAndFlush(frame).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.close();
         }
         destroyHandshakeKeys();
         if (initiator != null) {
@@ -523,9 +521,15 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
         while (!held.isEmpty()) {
             held.poll().release();
         }
+        // Publish the outcome before closing: once closed, the pipeline may be torn down.
         recordCodec.core().handshakeFailed(cause);
         promise.tryFailure(cause);
         ctx.fireUserEventTriggered(HandshakeCompletionEvent.failure(cause));
+        if (alertFrame != null) {
+            ctx.writeAndFlush(alertFrame).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
     }
 
     @Override

@@ -907,16 +907,22 @@ public final class RecordCodecCore {
                         && writer != null
                         && writer.hasKey()
                         && ctx.channel().isActive();
-        if (alert) {
-            closeNotifySent = true;
-            sendAlert(closeReason.alert()).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.close();
-        }
         if (pendingWrites != null) {
             pendingWrites.removeAndFailAll(cause);
         }
+        // Flush the alert first, tell the application, then close once the alert is out: once
+        // closed, the pipeline may be torn down before the application hears why.
+        ChannelFuture alertWrite = null;
+        if (alert) {
+            closeNotifySent = true;
+            alertWrite = sendAlert(closeReason.alert());
+        }
         ctx.fireExceptionCaught(cause);
+        if (alertWrite != null) {
+            alertWrite.addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
     }
 
     public void exceptionCaught(Throwable cause) {
