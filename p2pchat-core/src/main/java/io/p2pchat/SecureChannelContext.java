@@ -32,7 +32,7 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * SecureChannelContext context = SecureChannelContext.builder(identity)
- *         .peerVerifier(new PinnedKeysVerifier(Map.of(bobId, bobKey)))
+ *         .peerVerifier(PinnedKeysVerifier.of(bobId))
  *         .build();
  *
  * // In a ChannelInitializer, for either role:

@@ -57,9 +57,11 @@ import org.slf4j.LoggerFactory;
  * <h3>Decisions</h3>
  *
  * <ul>
- *   <li>Unknown endpoint: remember endpoint → peer id in the file, then accept. If the file cannot
- *       be written, refuse with {@link ErrorCode#INTERNAL_ERROR}: a first use that would be
- *       forgotten is not recorded trust.
+ *   <li>Unknown endpoint that we dialed: remember endpoint → peer id in the file, then accept. If
+ *       the file cannot be written, refuse with {@link ErrorCode#INTERNAL_ERROR}: a first use that
+ *       would be forgotten is not recorded trust.
+ *   <li>Unknown endpoint that an initiator announced: accept, but do not remember it. Announced
+ *       addresses are claims; only addresses we dial ourselves are learned.
  *   <li>Known endpoint, same id: accept.
  *   <li>Known endpoint, another id: refuse with {@link ErrorCode#KEY_CHANGED}, naming the endpoint
  *       and both fingerprints, and log the same at WARN. To accept a legitimate change, call {@link
@@ -69,12 +71,10 @@ import org.slf4j.LoggerFactory;
  * <h3>Warning</h3>
  *
  * TOFU trusts whoever answers first: a man in the middle at the first contact is remembered as the
- * peer. An announced listen address is a claim, not a proof: an initiator can announce an endpoint
- * that is not its own and so become the "first use" of it; a later connection we dial to the real
- * peer there then fails with {@link ErrorCode#KEY_CHANGED} (or, with a man in the middle on that
- * path too, reaches the impostor). Initiators can also avoid the check by announcing nothing.
- * Compare fingerprints out of band, or use {@link PinnedKeysVerifier} or the ledger, where that
- * matters.
+ * peer. An announced listen address is a claim, not a proof, so it is only ever checked against an
+ * endpoint we dialed before, never learned; initiators can also avoid the check by announcing
+ * nothing. Compare fingerprints out of band, or use {@link PinnedKeysVerifier} or the ledger, where
+ * that matters.
  *
  * <h3>File format</h3>
  *
@@ -175,6 +175,15 @@ public final class TofuVerifier implements PeerVerifier {
         String ep = endpoint.get();
         PeerId remembered = known.get(ep);
         if (remembered == null) {
+            if (peer.peerRole() == Role.INITIATOR) {
+                // An announced address is a claim: check it against what we know, never learn it,
+                // or any initiator could become the "first use" of someone else's endpoint.
+                log.debug(
+                        "Peer {} announced unknown endpoint {}; accepted, not remembered",
+                        id.shortId(),
+                        ep);
+                return;
+            }
             remembered = rememberFirstUse(ep, id);
         }
         if (!remembered.equals(id)) {

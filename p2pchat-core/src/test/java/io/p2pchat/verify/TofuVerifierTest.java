@@ -66,7 +66,7 @@ class TofuVerifierTest {
     private static PeerCredentials dialed(LocalIdentity peer, String host, int port) {
         return credentials(
                 peer,
-                Optional.of(new InetSocketAddress(host, port)),
+                Optional.of(InetSocketAddress.createUnresolved(host, port)),
                 Optional.empty(),
                 Role.RESPONDER);
     }
@@ -75,7 +75,7 @@ class TofuVerifierTest {
     private static PeerCredentials dialing(LocalIdentity peer, String listen) {
         return credentials(
                 peer,
-                Optional.of(new InetSocketAddress("10.0.0.9", 50123)),
+                Optional.of(new InetSocketAddress("127.0.0.9", 50123)),
                 Optional.of(listen),
                 Role.INITIATOR);
     }
@@ -162,15 +162,27 @@ class TofuVerifierTest {
                                         .contains(mallory.peerId().fingerprint()));
     }
 
-    /** An initiator is remembered under the address it announced, not its ephemeral source. */
+    /** An announced address is never learned: an initiator cannot claim someone's endpoint. */
     @Test
-    void verify_initiatorWithListenAddress_remembersAnnouncedAddress() throws Exception {
+    void verify_initiatorAnnouncingUnknownAddress_isAcceptedButNotRemembered() throws Exception {
         TofuVerifier verifier = TofuVerifier.open(file);
 
-        verifier.verify(dialing(alice, "Alice.Example:7001"));
+        verifier.verify(dialing(mallory, "Alice.Example:7001"));
 
-        assertThat(verifier.knownPeers()).containsOnlyKeys("alice.example:7001");
-        assertThat(codeOf(() -> verifier.verify(dialed(mallory, "alice.example", 7001))))
+        assertThat(verifier.knownPeers()).isEmpty();
+        assertThatCode(() -> verifier.verify(dialed(alice, "alice.example", 7001)))
+                .doesNotThrowAnyException();
+    }
+
+    /** An initiator announcing an endpoint we dialed before is checked against it. */
+    @Test
+    void verify_initiatorAnnouncingKnownAddress_isChecked() throws Exception {
+        TofuVerifier verifier = TofuVerifier.open(file);
+        verifier.verify(dialed(alice, "alice.example", 7001));
+
+        assertThatCode(() -> verifier.verify(dialing(alice, "Alice.Example:7001")))
+                .doesNotThrowAnyException();
+        assertThat(codeOf(() -> verifier.verify(dialing(mallory, "alice.example:7001"))))
                 .isEqualTo(ErrorCode.KEY_CHANGED);
     }
 
@@ -225,7 +237,7 @@ class TofuVerifierTest {
     void open_afterRestart_remembersAndStillDetectsChange() throws Exception {
         TofuVerifier first = TofuVerifier.open(file);
         first.verify(dialed(bob, "127.0.0.1", 7000));
-        first.verify(dialing(alice, "[::1]:7001"));
+        first.verify(dialed(alice, "::1", 7001));
 
         TofuVerifier second = TofuVerifier.open(file);
 
@@ -439,7 +451,7 @@ class TofuVerifierTest {
     void knownPeer_equivalentSpellings_findSameEntry() throws Exception {
         TofuVerifier verifier = TofuVerifier.open(file);
         verifier.verify(dialed(bob, "::1", 7000));
-        verifier.verify(dialing(alice, "Example.Org:0080"));
+        verifier.verify(dialed(alice, "Example.Org", 80));
 
         assertThat(verifier.knownPeer("[::1]:7000")).contains(bob.peerId());
         assertThat(verifier.knownPeer("[0:0:0:0:0:0:0:1]:07000")).contains(bob.peerId());
