@@ -1,0 +1,267 @@
+package io.p2pchat.example.chat;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.p2pchat.ConversationDigest;
+import io.p2pchat.identity.PeerId;
+import io.p2pchat.proto.ChatMessage;
+import io.p2pchat.proto.HistoryEntry;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The history of one conversation, encrypted at rest, appended durably, and the conversation digest
+ * computed over it.
+ *
+ * <pre>
+ * file  = entry*
+ * entry = u32 n || nonce (12) || AES-256-GCM(HistoryEntry) (n - 12 bytes, tag included)
+ * aad   = "p2pchat history v1" || peer id (32) || u64 entry index
+ * </pre>
+ *
+ * <p>Each entry is written and forced to disk before the call returns. A torn last entry (the
+ * process died while writing it) is cut off when the file is opened; an entry whose tag fails is
+ * reported as corruption and never shown.
+ *
+ * <p>Thread-safe.
+ */
+public final class ChatHistory implements Closeable {
+    private static final Logger log = LoggerFactory.getLogger(ChatHistory.class);
+    private static final byte[] AAD_LABEL =
+            "p2pchat history v1".getBytes(StandardCharsets.US_ASCII);
+    private static final int NONCE = 12;
+    private static final int MAX_ENTRY = 1 << 20;
+
+    private final Path file;
+    private final HistoryKey key;
+    private final PeerId self;
+    private final PeerId peer;
+    private final FileChannel channel;
+    private final SecureRandom random = new SecureRandom();
+    private final List<HistoryEntry> entries = new ArrayList<>();
+    private final Set<ByteString> seen = new HashSet<>();
+    private final Map<ByteString, ChatMessage> unacked = new LinkedHashMap<>();
+    private final ConversationDigest digest;
+
+    private ChatHistory(Path file, HistoryKey key, PeerId self, PeerId peer, FileChannel channel) {
+        this.file = file;
+        this.key = key;
+        this.self = self;
+        this.peer = peer;
+        this.channel = channel;
+        this.digest = new ConversationDigest(self, peer);
+    }
+
+    /** Opens (or creates) the history of the conversation with {@code peer} in {@code dir}. */
+    public static ChatHistory open(Path dir, HistoryKey key, PeerId self, PeerId peer)
+            throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(peer.toHex() + ".log");
+        FileChannel ch =
+                FileChannel.open(
+                        file,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
+        ChatHistory history = new ChatHistory(file, key, self, peer, ch);
+        try {
+            history.load();
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        return history;
+    }
+
+    private void load() throws IOException {
+        long size = channel.size();
+        long pos = 0;
+        ByteBuffer len = ByteBuffer.allocate(4);
+        while (pos < size) {
+            len.clear();
+            if (size - pos < 4 || channel.read(len, pos) < 4) {
+                truncate(pos, "torn length");
+                return;
+            }
+            int n = len.getInt(0);
+            if (n < NONCE + 16 || n > MAX_ENTRY) {
+                throw new IOException(
+                        "history " + file + " is corrupted at entry " + entries.size());
+            }
+            if (size - pos - 4 < n) {
+                truncate(pos, "torn entry");
+                return;
+            }
+            ByteBuffer body = ByteBuffer.allocate(n);
+            while (body.hasRemaining()) {
+                channel.read(body, pos + 4 + body.position());
+            }
+            apply(decrypt(body.array(), entries.size()));
+            pos += 4 + n;
+        }
+    }
+
+    private void truncate(long pos, String why) throws IOException {
+        log.warn("Cutting a torn last entry off {} ({}) at byte {}", file, why, pos);
+        channel.truncate(pos);
+        channel.force(true);
+    }
+
+    private HistoryEntry decrypt(byte[] body, long index) throws IOException {
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.DECRYPT_MODE, key.secretKey(), new GCMParameterSpec(128, body, 0, NONCE));
+            c.updateAAD(aad(index));
+            return HistoryEntry.parseFrom(c.doFinal(body, NONCE, body.length - NONCE));
+        } catch (GeneralSecurityException | InvalidProtocolBufferException e) {
+            throw new IOException(
+                    "history "
+                            + file
+                            + " cannot be decrypted at entry "
+                            + index
+                            + ": corrupted or altered");
+        }
+    }
+
+    private byte[] aad(long index) {
+        ByteBuffer b = ByteBuffer.allocate(AAD_LABEL.length + PeerId.LENGTH + 8);
+        b.put(AAD_LABEL).put(peer.toBytes()).putLong(index);
+        return b.array();
+    }
+
+    private void apply(HistoryEntry e) throws InvalidProtocolBufferException {
+        entries.add(e);
+        if (!e.getAckedMessageId().isEmpty()) {
+            unacked.remove(e.getAckedMessageId());
+            return;
+        }
+        ChatMessage m = ChatMessage.parseFrom(e.getMessage());
+        seen.add(m.getMessageId());
+        digest.add(
+                e.getDirection() == HistoryEntry.Direction.SENT ? self : peer,
+                e.getMessage().toByteArray());
+        if (e.getDirection() == HistoryEntry.Direction.SENT) {
+            unacked.put(m.getMessageId(), m);
+        }
+    }
+
+    private void append(HistoryEntry e) throws IOException {
+        byte[] nonce = new byte[NONCE];
+        random.nextBytes(nonce);
+        byte[] ct;
+        try {
+            Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+            c.init(Cipher.ENCRYPT_MODE, key.secretKey(), new GCMParameterSpec(128, nonce));
+            c.updateAAD(aad(entries.size()));
+            ct = c.doFinal(e.toByteArray());
+        } catch (GeneralSecurityException ex) {
+            throw new IOException("cannot encrypt history entry", ex);
+        }
+        ByteBuffer out = ByteBuffer.allocate(4 + NONCE + ct.length);
+        out.putInt(NONCE + ct.length).put(nonce).put(ct).flip();
+        long pos = channel.size();
+        while (out.hasRemaining()) {
+            pos += channel.write(out, pos);
+        }
+        channel.force(false);
+        apply(e);
+    }
+
+    /** Records a message this peer sent; it stays unacknowledged until {@link #acknowledged}. */
+    public synchronized void sent(ChatMessage message, long nowMillis) throws IOException {
+        append(
+                HistoryEntry.newBuilder()
+                        .setDirection(HistoryEntry.Direction.SENT)
+                        .setMessage(message.toByteString())
+                        .setStoredAtMs(nowMillis)
+                        .build());
+    }
+
+    /**
+     * Records a received message, unless its id was stored before.
+     *
+     * @param exactBytes the ChatMessage bytes exactly as received
+     * @return false for a duplicate, which the caller must not show again
+     */
+    public synchronized boolean received(ByteString exactBytes, long nowMillis) throws IOException {
+        ChatMessage m = ChatMessage.parseFrom(exactBytes);
+        if (seen.contains(m.getMessageId())) {
+            return false;
+        }
+        append(
+                HistoryEntry.newBuilder()
+                        .setDirection(HistoryEntry.Direction.RECEIVED)
+                        .setMessage(exactBytes)
+                        .setStoredAtMs(nowMillis)
+                        .build());
+        return true;
+    }
+
+    /** Records that the peer stored a message we sent. Returns false if it was not pending. */
+    public synchronized boolean acknowledged(ByteString messageId, long nowMillis)
+            throws IOException {
+        if (!unacked.containsKey(messageId)) {
+            return false;
+        }
+        append(
+                HistoryEntry.newBuilder()
+                        .setAckedMessageId(messageId)
+                        .setStoredAtMs(nowMillis)
+                        .build());
+        return true;
+    }
+
+    /** Sent messages the peer has not acknowledged yet, oldest first: resend them on reconnect. */
+    public synchronized List<ChatMessage> unacknowledged() {
+        return new ArrayList<>(unacked.values());
+    }
+
+    /** Whether the message is pending acknowledgement. */
+    public synchronized boolean isAcknowledged(ByteString messageId) {
+        return !unacked.containsKey(messageId);
+    }
+
+    /** The message entries (sent and received), oldest first. */
+    public synchronized List<HistoryEntry> messages() {
+        List<HistoryEntry> out = new ArrayList<>();
+        for (HistoryEntry e : entries) {
+            if (e.getAckedMessageId().isEmpty()) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    /** The conversation fingerprint over all stored messages, as both peers compute it. */
+    public synchronized String fingerprint() {
+        return digest.fingerprint();
+    }
+
+    /** The peer of this conversation. */
+    public PeerId peer() {
+        return peer;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        channel.close();
+    }
+}
