@@ -1,0 +1,90 @@
+package io.p2pchat.example;
+
+import io.p2pchat.identity.IdentityStore;
+import io.p2pchat.identity.IdentityStoreException;
+import io.p2pchat.identity.LocalIdentity;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code p2pchat init}: creates an identity, encrypted with a passphrase. */
+@Command(
+        name = "init",
+        description =
+                "Create an identity (an RSA key, encrypted with a passphrase) in a home directory.")
+final class InitCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--home", required = true, description = "Home directory of the node.")
+    Path home;
+
+    @Option(
+            names = "--name",
+            required = true,
+            description = "Display name to register (letters, digits, '-', '_'; up to 32).")
+    String name;
+
+    @Option(
+            names = "--passphrase-file",
+            description =
+                    "Read the passphrase from this file (else $P2PCHAT_PASSPHRASE, else a prompt).")
+    Path passphraseFile;
+
+    @Option(
+            names = "--key-bits",
+            defaultValue = "3072",
+            description = "RSA key size: 2048, 3072 or 4096 (default ${DEFAULT-VALUE}).")
+    int keyBits;
+
+    @Override
+    public Integer call() {
+        if (!name.matches("[A-Za-z0-9_-]{1,32}")) {
+            throw new UserError(
+                    "The name '"
+                            + name
+                            + "' is not allowed: use 1 to 32 letters, digits, '-' or '_'.");
+        }
+        if (keyBits != 2048 && keyBits != 3072 && keyBits != 4096) {
+            throw new UserError("--key-bits must be 2048, 3072 or 4096.");
+        }
+        Home h = new Home(home);
+        if (Files.exists(h.identity())) {
+            throw new UserError(
+                    "There is already an identity in " + home + "; it is never overwritten.");
+        }
+        try {
+            Files.createDirectories(home);
+        } catch (IOException e) {
+            throw new UserError("Cannot create " + home + ": " + e.getMessage(), e);
+        }
+        char[] passphrase = Passphrases.read(passphraseFile, true);
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("Generating a " + keyBits + "-bit RSA identity for " + name + "...");
+        out.flush();
+        LocalIdentity identity = LocalIdentity.generate(keyBits, new java.security.SecureRandom());
+        try {
+            IdentityStore.create().save(identity, h.identity(), passphrase);
+        } catch (IdentityStoreException e) {
+            throw new UserError("Cannot save the identity: " + e.getMessage(), e);
+        } finally {
+            Arrays.fill(passphrase, '\0');
+        }
+        Properties p = h.load();
+        p.setProperty("name", name);
+        h.store(p);
+        out.println("Identity created in " + h.identity());
+        out.println("  name:        " + name);
+        out.println("  peer id:     " + identity.peerId().toHex());
+        out.println("  fingerprint: " + identity.peerId().fingerprint());
+        out.println("Next: p2pchat node --home " + home + " --listen 127.0.0.1:7000 --genesis");
+        return 0;
+    }
+}
