@@ -150,6 +150,37 @@ public abstract class Arena implements AutoCloseable {
             assertThat(honest.messages).hasSize(delivered);
         }
 
+        /** Waits for the honest side's session. */
+        public SecureSession awaitSession() {
+            return await().atMost(Duration.ofSeconds(20))
+                    .until(
+                            () -> {
+                                settle.run();
+                                return honest.session();
+                            },
+                            java.util.Optional::isPresent)
+                    .orElseThrow();
+        }
+
+        /** Runs {@code task} on the honest channel's event loop and waits for it. */
+        public void onHonestLoop(Runnable task) throws Exception {
+            if (channel.eventLoop().inEventLoop()) {
+                task.run();
+            } else {
+                channel.eventLoop().submit(task).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            }
+        }
+
+        /** Waits until at least {@code n} messages reached the honest application. */
+        public void awaitMessages(int n) {
+            await().atMost(Duration.ofSeconds(20))
+                    .until(
+                            () -> {
+                                settle.run();
+                                return honest.messages.size() >= n || honest.isInactive();
+                            });
+        }
+
         /** Asserts the honest handshake has not produced a session. */
         public void assertNoSession() {
             assertThat(honest.session()).isEmpty();

@@ -448,7 +448,27 @@ public final class EvilPeer implements AutoCloseable {
 
     private void write(byte[] frame) {
         sent.add(frame);
-        wire.write(frame);
+        if (corked != null) {
+            corked.writeBytes(frame);
+        } else {
+            wire.write(frame);
+        }
+    }
+
+    private java.io.ByteArrayOutputStream corked;
+
+    /** Buffers every frame sent from now on until {@link #uncork()}. */
+    public EvilPeer cork() {
+        corked = new java.io.ByteArrayOutputStream();
+        return this;
+    }
+
+    /** Writes everything buffered since {@link #cork()} in one write (coalesced frames). */
+    public EvilPeer uncork() {
+        byte[] all = corked.toByteArray();
+        corked = null;
+        wire.write(all);
+        return this;
     }
 
     // ------------------------------------------------------------------ inbound

@@ -410,6 +410,11 @@ public final class RecordCodecCore {
     }
 
     private void onControl(ByteBuf plain) {
+        if (plain.readableBytes() > ChannelSettings.MAX_CONTROL_MESSAGE) {
+            plain.release();
+            fail(new RecordException(ErrorCode.MALFORMED, "oversized control message"));
+            return;
+        }
         byte[] bytes = ByteBufUtil.getBytes(plain);
         plain.release();
         ControlMessage message;
