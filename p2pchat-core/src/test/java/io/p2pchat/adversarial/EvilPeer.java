@@ -463,6 +463,13 @@ public final class EvilPeer implements AutoCloseable {
         return this;
     }
 
+    /** Returns what was buffered since {@link #cork()} without writing it, and stops buffering. */
+    public byte[] uncorkedBytes() {
+        byte[] all = corked.toByteArray();
+        corked = null;
+        return all;
+    }
+
     /** Writes everything buffered since {@link #cork()} in one write (coalesced frames). */
     public EvilPeer uncork() {
         byte[] all = corked.toByteArray();
