@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.p2pchat.ErrorCode;
 import io.p2pchat.SecureChannelException;
+import io.p2pchat.record.RecordCodec;
 import java.util.List;
 import java.util.Objects;
 
@@ -28,12 +29,20 @@ import java.util.Objects;
  * undecodable message; after a failure it drops all further input. Protobuf's recursion limit (100)
  * applies.
  *
+ * <h3>Failure</h3>
+ *
+ * The channel fails closed: the failure is handed to the secure channel's {@link
+ * io.p2pchat.record.RecordCodec} (from the head of the pipeline), which sends the peer its coarse
+ * alert and closes, and then reaches the handlers after this one through {@code exceptionCaught}.
+ * Without a record codec in the pipeline the channel is simply closed.
+ *
  * <p>Not sharable.
  */
 public final class DelimitedProtobufDecoder extends ByteToMessageDecoder {
     private final MessageLite prototype;
     private final int maxMessageBytes;
     private boolean failed;
+    private SecureChannelException failure;
 
     /**
      * Creates a decoder.
@@ -121,6 +130,24 @@ public final class DelimitedProtobufDecoder extends ByteToMessageDecoder {
     private SecureChannelException fail(ByteBuf in, ErrorCode code, String message) {
         failed = true;
         in.skipBytes(in.readableBytes());
-        return new SecureChannelException(code, message);
+        failure = new SecureChannelException(code, message);
+        return failure;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+        if (failure != null && cause == failure) {
+            // Our own failure, first time here: let the secure channel (before us) alert the peer
+            // and close; it passes the failure on, and it comes back here (cause == null below).
+            failure = null;
+            if (ctx.pipeline().get(RecordCodec.class) != null) {
+                ctx.pipeline().fireExceptionCaught(cause);
+            } else {
+                ctx.fireExceptionCaught(cause);
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireExceptionCaught(cause);
     }
 }

@@ -29,7 +29,8 @@ import java.util.List;
  * LengthFieldBasedFrameDecoder}, this decoder does not discard and resynchronise after an error:
  * once a frame is bad the stream cannot be trusted, so every later byte is dropped and the handlers
  * behind close the channel. The limit can be lowered or raised during the channel's life (the
- * handshake runs under a smaller one).
+ * handshake runs under a smaller one); a change made while a frame is handled applies to the next
+ * frame, even one that arrived in the same read.
  *
  * <p>Not sharable: one instance per channel.
  */
@@ -70,22 +71,26 @@ public final class FrameDecoder extends ByteToMessageDecoder {
             in.skipBytes(in.readableBytes());
             return;
         }
-        while (in.readableBytes() >= RecordFormat.LENGTH_FIELD_LENGTH) {
-            long length = in.getUnsignedInt(in.readerIndex());
-            if (length > maxFrameLength) {
-                fail(in);
-                throw new FrameTooLargeException(length, maxFrameLength);
-            }
-            if (length < RecordFormat.COUNTED_HEADER_LENGTH) {
-                fail(in);
-                throw new MalformedFrameException("frame length " + length + " is below 5");
-            }
-            int total = RecordFormat.LENGTH_FIELD_LENGTH + (int) length;
-            if (in.readableBytes() < total) {
-                return;
-            }
-            out.add(in.readRetainedSlice(total));
+        // One frame per call: ByteToMessageDecoder passes it on before calling again, so a limit
+        // changed by the handlers behind while they handle this frame (the handshake raises it
+        // after its last flight) already applies to the next one.
+        if (in.readableBytes() < RecordFormat.LENGTH_FIELD_LENGTH) {
+            return;
         }
+        long length = in.getUnsignedInt(in.readerIndex());
+        if (length > maxFrameLength) {
+            fail(in);
+            throw new FrameTooLargeException(length, maxFrameLength);
+        }
+        if (length < RecordFormat.COUNTED_HEADER_LENGTH) {
+            fail(in);
+            throw new MalformedFrameException("frame length " + length + " is below 5");
+        }
+        int total = RecordFormat.LENGTH_FIELD_LENGTH + (int) length;
+        if (in.readableBytes() < total) {
+            return;
+        }
+        out.add(in.readRetainedSlice(total));
     }
 
     private void fail(ByteBuf in) {

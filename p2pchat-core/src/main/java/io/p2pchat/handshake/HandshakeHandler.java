@@ -69,8 +69,18 @@ import org.slf4j.LoggerFactory;
 public final class HandshakeHandler extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(HandshakeHandler.class);
 
-    /** Frames held while public-key work runs; more means a misbehaving peer. */
+    /**
+     * Frames held while public-key work runs before the peer's last flight; a peer that sends more
+     * before it has seen our flight is misbehaving.
+     */
     private static final int MAX_HELD_FRAMES = 64;
+
+    /**
+     * Bytes held while the responder verifies the initiator's last flight. The initiator may send
+     * application records right after that flight (docs/protocol.md 5.1), so they are held by size,
+     * not count, while reads are paused: what is held is what one read had already delivered.
+     */
+    private static final int MAX_HELD_BYTES_AFTER_FINAL_FLIGHT = 1 << 20;
 
     private enum State {
         NEW,
@@ -91,6 +101,10 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
     private State state = State.NEW;
     private boolean working;
     private boolean slotAcquired;
+    private boolean finalFlightReceived;
+    private boolean readsPaused;
+    private boolean inactivePending;
+    private long heldBytes;
     private ScheduledFuture<?> timeout;
     private InitiatorHandshake initiator;
     private ResponderHandshake responder;
@@ -182,13 +196,19 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
             return;
         }
         if (working || !held.isEmpty()) {
-            if (held.size() >= MAX_HELD_FRAMES) {
+            boolean over =
+                    finalFlightReceived
+                            ? heldBytes + frame.readableBytes()
+                                    > MAX_HELD_BYTES_AFTER_FINAL_FLIGHT + settings.maxFrameLength()
+                            : held.size() >= MAX_HELD_FRAMES;
+            if (over) {
                 frame.release();
                 fail(
                         new HandshakeException(
                                 ErrorCode.RATE_LIMIT, "too many frames during the handshake"));
                 return;
             }
+            heldBytes += frame.readableBytes();
             held.add(frame);
             return;
         }
@@ -204,6 +224,7 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
     private void processHeld() {
         while (!working && state != State.FAILED && !held.isEmpty()) {
             ByteBuf frame = held.poll();
+            heldBytes -= frame.readableBytes();
             if (state == State.DONE) {
                 ctx.fireChannelRead(frame);
                 continue;
@@ -281,6 +302,12 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
             case AWAIT_INITIATOR_AUTH:
                 {
                     byte[] auth = authPayload(frame, type);
+                    // This is the initiator's last flight: whatever follows is application data,
+                    // which the initiator may send at once. Accept records of the session's size
+                    // from now on, and let TCP push back while the flight is verified.
+                    finalFlightReceived = true;
+                    setFrameLimit(settings.maxFrameLength());
+                    pauseReads();
                     Optional<SocketAddress> remote =
                             Optional.ofNullable(ctx.channel().remoteAddress());
                     offload(
@@ -400,10 +427,7 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
         cancelTimeout();
         releaseSlot();
         destroyHandshakeKeys();
-        FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
-        if (decoder != null) {
-            decoder.setMaxFrameLength(settings.maxFrameLength());
-        }
+        setFrameLimit(settings.maxFrameLength());
         SecureSession session = recordCodec.activate(est);
         log.debug(
                 "{} handshake complete: peer {} {}",
@@ -417,8 +441,38 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
         while (!held.isEmpty()) {
             ctx.fireChannelRead(held.poll());
         }
+        heldBytes = 0;
+        resumeReads();
+        if (inactivePending) {
+            // The peer's stream ended while its last flight was being verified: the data it sent
+            // before the end has now been delivered, so the end can be reported after it.
+            inactivePending = false;
+            ctx.fireChannelInactive();
+        }
         if (ctx.pipeline().context(this) != null) {
             ctx.pipeline().remove(this);
+        }
+    }
+
+    private void setFrameLimit(int limit) {
+        FrameDecoder decoder = ctx.pipeline().get(FrameDecoder.class);
+        if (decoder != null) {
+            decoder.setMaxFrameLength(limit);
+        }
+    }
+
+    /** Stops reading from the socket (backpressure) while the last flight is verified. */
+    private void pauseReads() {
+        if (ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(false);
+            readsPaused = true;
+        }
+    }
+
+    private void resumeReads() {
+        if (readsPaused) {
+            readsPaused = false;
+            ctx.channel().config().setAutoRead(true);
         }
     }
 
@@ -521,6 +575,8 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
         while (!held.isEmpty()) {
             held.poll().release();
         }
+        heldBytes = 0;
+        resumeReads();
         // Publish the outcome before closing: once closed, the pipeline may be torn down.
         recordCodec.core().handshakeFailed(cause);
         promise.tryFailure(cause);
@@ -529,6 +585,10 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
             ctx.writeAndFlush(alertFrame).addListener(ChannelFutureListener.CLOSE);
         } else {
             ctx.close();
+        }
+        if (inactivePending) {
+            inactivePending = false;
+            ctx.fireChannelInactive();
         }
     }
 
@@ -547,6 +607,13 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (state != State.DONE && state != State.FAILED && working && finalFlightReceived) {
+            // The initiator's last flight and possibly data and its close arrived before we
+            // finished verifying the flight: report the end after the outcome (see complete()),
+            // so that nothing the peer sent before its end is lost.
+            inactivePending = true;
+            return;
+        }
         if (state != State.DONE) {
             fail(
                     new HandshakeException(
@@ -561,6 +628,7 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
             state = State.FAILED;
             cancelTimeout();
             releaseSlot();
+            resumeReads();
             if (initiator != null) {
                 initiator.destroy();
             }

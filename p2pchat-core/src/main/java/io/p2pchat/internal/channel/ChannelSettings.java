@@ -43,6 +43,13 @@ public record ChannelSettings(
     /** Sustained control messages per second a peer may send. */
     public static final double CONTROL_RATE = 64.0;
 
+    /**
+     * Largest control message plaintext. The largest defined one, a hybrid {@code RekeyInit}, is
+     * about 1.3 KB; anything much larger is padding (unknown fields) and is refused as {@code
+     * MALFORMED} rather than parsed and acted on.
+     */
+    public static final int MAX_CONTROL_MESSAGE = 4096;
+
     /** How long a close waits for its close alert to flush. */
     public static final Duration CLOSE_FLUSH_TIMEOUT = Duration.ofSeconds(3);
 

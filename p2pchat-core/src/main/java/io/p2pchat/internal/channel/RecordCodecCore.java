@@ -410,6 +410,11 @@ public final class RecordCodecCore {
     }
 
     private void onControl(ByteBuf plain) {
+        if (plain.readableBytes() > ChannelSettings.MAX_CONTROL_MESSAGE) {
+            plain.release();
+            fail(new RecordException(ErrorCode.MALFORMED, "oversized control message"));
+            return;
+        }
         byte[] bytes = ByteBufUtil.getBytes(plain);
         plain.release();
         ControlMessage message;
@@ -919,7 +924,22 @@ public final class RecordCodecCore {
         }
         ctx.fireExceptionCaught(cause);
         if (alertWrite != null) {
-            alertWrite.addListener(ChannelFutureListener.CLOSE);
+            // Close once the alert is out, but never wait on it for long: a peer that does not
+            // read (SLOW_CONSUMER) would otherwise keep the channel open forever.
+            ScheduledFuture<?> force =
+                    ctx.executor()
+                            .schedule(
+                                    () -> {
+                                        ctx.close();
+                                    },
+                                    ChannelSettings.CLOSE_FLUSH_TIMEOUT.toMillis(),
+                                    TimeUnit.MILLISECONDS);
+            alertWrite.addListener(
+                    (ChannelFutureListener)
+                            f -> {
+                                force.cancel(false);
+                                ctx.close();
+                            });
         } else {
             ctx.close();
         }
