@@ -495,18 +495,42 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
             settings.cryptoExecutor()
                     .execute(
                             () -> {
+                                if (!ctx.channel().isActive()) {
+                                    // The peer is gone (a flood of hellos that reset at once):
+                                    // spend no public-key work on it.
+                                    postBack(
+                                            null,
+                                            new HandshakeException(
+                                                    ErrorCode.TRUNCATED, "the peer left"),
+                                            then);
+                                    return;
+                                }
                                 Object result;
                                 try {
                                     result = work.run();
                                 } catch (Throwable t) {
-                                    ctx.executor().execute(() -> afterWork(null, t, then));
+                                    postBack(null, t, then);
                                     return;
                                 }
-                                ctx.executor().execute(() -> afterWork(result, null, then));
+                                postBack(result, null, then);
                             });
         } catch (RejectedExecutionException e) {
             working = false;
             fail(new HandshakeException(ErrorCode.BUSY, "crypto executor is saturated"));
+        }
+    }
+
+    /** Hands a crypto result back to the event loop; if the loop is gone, wipes the result. */
+    private void postBack(Object result, Throwable failure, Then then) {
+        try {
+            ctx.executor().execute(() -> afterWork(result, failure, then));
+        } catch (RejectedExecutionException e) {
+            // The event loop shut down (the application is closing): nobody will use the result.
+            if (result instanceof Established) {
+                ((Established) result).destroy();
+            } else if (result instanceof FinalFlight) {
+                ((FinalFlight) result).established().destroy();
+            }
         }
     }
 

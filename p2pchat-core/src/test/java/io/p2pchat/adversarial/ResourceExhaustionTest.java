@@ -239,8 +239,14 @@ class ResourceExhaustionTest {
                     s.setSoLinger(true, 0); // vanish with a reset
                 }
             }
-            // A legitimate peer right behind the flood, while the refused attempts drain.
-            long ms = server.roundTripMillis();
+            // A legitimate peer right behind the flood, while the refused attempts drain. Like any
+            // client refused with BUSY, it retries; it must get through within the bound.
+            long start = System.nanoTime();
+            await().atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions()
+                    .until(() -> server.roundTripMillis() >= 0);
+            long ms = (System.nanoTime() - start) / 1_000_000;
             System.out.println("R-04 legitimate round trip right after the flood: " + ms + " ms");
             await().atMost(Duration.ofSeconds(30)).until(() -> ctx.activeHandshakes() == 0);
             long busy =
