@@ -1,0 +1,60 @@
+package io.p2pchat.bench;
+
+/**
+ * How long each part of the suite runs. Every duration is bounded, so a whole run is too.
+ *
+ * @param name shown in the report
+ * @param rounds measured rounds per side and figure (the median is reported)
+ * @param bulkWarmupMillis per bulk run, discarded
+ * @param bulkMeasureMillis per bulk run, measured
+ * @param rttWarmupMillis per ping-pong run, discarded
+ * @param rttMeasureMillis per ping-pong run, measured
+ * @param handshakeWarmupMillis per handshake run, discarded
+ * @param handshakeMeasureMillis per handshake run, measured
+ * @param heapSessions session counts of the idle-session heap measurement, ascending
+ * @param jmhForks JMH forks (0 runs in this JVM: for the smoke test only)
+ * @param jmhWarmupIterations JMH warm-up iterations
+ * @param jmhMeasureIterations JMH measured iterations
+ * @param jmhIterationMillis length of one JMH iteration
+ */
+public record BenchProfile(
+        String name,
+        int rounds,
+        int bulkWarmupMillis,
+        int bulkMeasureMillis,
+        int rttWarmupMillis,
+        int rttMeasureMillis,
+        int handshakeWarmupMillis,
+        int handshakeMeasureMillis,
+        int[] heapSessions,
+        int jmhForks,
+        int jmhWarmupIterations,
+        int jmhMeasureIterations,
+        int jmhIterationMillis) {
+
+    /** The full suite: about 8 minutes on a 2-core machine, bounded well under 15. */
+    public static final BenchProfile FULL =
+            new BenchProfile(
+                    "full",
+                    5,
+                    1000,
+                    2000,
+                    500,
+                    2000,
+                    1000,
+                    3000,
+                    new int[] {1000, 10000},
+                    1,
+                    2,
+                    3,
+                    1000);
+
+    /** {@code --quick}: fewer and shorter rounds, 1k idle sessions only; under 3 minutes. */
+    public static final BenchProfile QUICK =
+            new BenchProfile(
+                    "quick", 3, 400, 1000, 300, 1000, 500, 1500, new int[] {1000}, 1, 1, 2, 400);
+
+    /** {@code --smoke}: tiny durations, only to check that every figure is produced. */
+    public static final BenchProfile SMOKE =
+            new BenchProfile("smoke", 1, 100, 200, 50, 200, 100, 400, new int[] {20}, 0, 0, 1, 50);
+}
