@@ -89,6 +89,9 @@ public final class BenchMain {
             List.of(Side.P2PCHAT, Side.P2PCHAT_X25519, Side.TLS_JDK, Side.TLS_OPENSSL);
     private static final List<Side> ANCHORS = List.of(Side.TLS_JDK, Side.TLS_OPENSSL, Side.PLAIN);
 
+    /** For profiling one side alone ({@code --sides p2pchat}); null runs every side. */
+    private static Set<String> sideFilter;
+
     private final BenchProfile profile;
     private final Set<String> sections;
     private final PrintStream log;
@@ -105,6 +108,7 @@ public final class BenchMain {
         BenchProfile profile = BenchProfile.FULL;
         Path json = null;
         Set<String> sections = new LinkedHashSet<>(SECTIONS);
+        Set<String> onlySides = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick":
@@ -128,6 +132,12 @@ public final class BenchMain {
                         usage("unknown section in " + sections + " (expected: " + SECTIONS + ")");
                     }
                     break;
+                case "--sides":
+                    if (i + 1 >= args.length) {
+                        usage("--sides needs a list of sides");
+                    }
+                    onlySides = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
+                    break;
                 case "-h":
                 case "--help":
                     usage(null);
@@ -135,6 +145,9 @@ public final class BenchMain {
                 default:
                     usage("unknown argument: " + args[i]);
             }
+        }
+        if (onlySides != null) {
+            sideFilter = onlySides;
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Results r =
@@ -153,7 +166,8 @@ public final class BenchMain {
             err.println("bench: " + error);
         }
         err.println(
-                "usage: bench [--quick | --smoke] [--json FILE] [--only SECTION,...]\n"
+                "usage: bench [--quick | --smoke] [--json FILE] [--only SECTION,...] [--sides"
+                        + " SIDE,...]\n"
                         + "  sections: "
                         + String.join(", ", SECTIONS));
         System.exit(error == null ? 0 : 2);
@@ -238,7 +252,7 @@ public final class BenchMain {
         List<Side> sides = available(ep, BULK_SIDES);
         log.println("[bench] bulk 16 KiB: warm-up");
         for (Side s : sides) {
-            BulkBench.run(loop, ep, s, profile.bulkWarmupMillis(), profile.bulkWarmupMillis());
+            BulkBench.run(loop, ep, s, 0, profile.warmupPassMillis());
         }
         Map<Side, double[]> rounds = new EnumMap<>(Side.class);
         for (int r = 0; r < profile.rounds(); r++) {
@@ -283,7 +297,7 @@ public final class BenchMain {
         List<Side> sides = available(ep, RTT_SIDES);
         log.println("[bench] ping-pong 100 B: warm-up");
         for (Side s : sides) {
-            RttBench.run(loop, ep, s, profile.rttWarmupMillis(), profile.rttWarmupMillis());
+            RttBench.run(loop, ep, s, 0, profile.warmupPassMillis());
         }
         Map<Side, double[]> p50 = new EnumMap<>(Side.class);
         Map<Side, double[]> p99 = new EnumMap<>(Side.class);
@@ -433,7 +447,7 @@ public final class BenchMain {
     private static List<Side> available(Endpoints ep, List<Side> sides) {
         List<Side> out = new ArrayList<>();
         for (Side s : sides) {
-            if (ep.available(s)) {
+            if (ep.available(s) && (sideFilter == null || sideFilter.contains(s.key()))) {
                 out.add(s);
             }
         }

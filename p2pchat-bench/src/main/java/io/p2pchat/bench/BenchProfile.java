@@ -4,6 +4,8 @@ package io.p2pchat.bench;
  * How long each part of the suite runs. Every duration is bounded, so a whole run is too.
  *
  * @param name shown in the report
+ * @param warmupPassMillis per side, one unrecorded run of each figure before the rounds, so that
+ *     every side is JIT-compiled before it is measured
  * @param rounds measured rounds per side and figure (the median is reported)
  * @param bulkWarmupMillis per bulk run, discarded
  * @param bulkMeasureMillis per bulk run, measured
@@ -19,6 +21,7 @@ package io.p2pchat.bench;
  */
 public record BenchProfile(
         String name,
+        int warmupPassMillis,
         int rounds,
         int bulkWarmupMillis,
         int bulkMeasureMillis,
@@ -36,6 +39,7 @@ public record BenchProfile(
     public static final BenchProfile FULL =
             new BenchProfile(
                     "full",
+                    3000,
                     5,
                     1000,
                     2000,
@@ -52,9 +56,23 @@ public record BenchProfile(
     /** {@code --quick}: fewer and shorter rounds, 1k idle sessions only; under 3 minutes. */
     public static final BenchProfile QUICK =
             new BenchProfile(
-                    "quick", 3, 400, 1000, 300, 1000, 500, 1500, new int[] {1000}, 1, 1, 2, 400);
+                    "quick",
+                    1200,
+                    3,
+                    400,
+                    1000,
+                    300,
+                    1000,
+                    400,
+                    1000,
+                    new int[] {1000},
+                    1,
+                    2,
+                    2,
+                    300);
 
     /** {@code --smoke}: tiny durations, only to check that every figure is produced. */
     public static final BenchProfile SMOKE =
-            new BenchProfile("smoke", 1, 100, 200, 50, 200, 100, 400, new int[] {20}, 0, 0, 1, 50);
+            new BenchProfile(
+                    "smoke", 100, 1, 100, 200, 50, 200, 100, 400, new int[] {20}, 0, 0, 1, 50);
 }
