@@ -135,6 +135,16 @@ final class Endpoints {
             case P2PCHAT_X25519:
                 b.cipherSuites(CipherSuite.X25519_AES_128_GCM_SHA256);
                 break;
+            case P2PCHAT_RATCHET_OFF:
+                b.rotationPolicy(
+                        RotationPolicy.DEFAULT
+                                .withRatchetIntervalRecords(
+                                        io.p2pchat.internal.handshake.HandshakeLimits
+                                                .MAX_RATCHET_RECORDS)
+                                .withRatchetIntervalBytes(
+                                        io.p2pchat.internal.handshake.HandshakeLimits
+                                                .MAX_RATCHET_BYTES));
+                break;
             default:
                 break;
         }

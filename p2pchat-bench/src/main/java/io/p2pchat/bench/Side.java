@@ -15,7 +15,12 @@ public enum Side {
     /** p2pchat ratcheting after every record. */
     P2PCHAT_RATCHET1("p2pchat_ratchet1", "p2pchat ratchet/1"),
     /** p2pchat with the classical X25519-only suite. */
-    P2PCHAT_X25519("p2pchat_x25519", "p2pchat X25519");
+    P2PCHAT_X25519("p2pchat_x25519", "p2pchat X25519"),
+    /**
+     * Experiment only ({@code --sides p2pchat_ratchet_off}): p2pchat with the ratchet pushed to its
+     * largest interval, to measure what the default ratchet costs. Not in the default suite.
+     */
+    P2PCHAT_RATCHET_OFF("p2pchat_ratchet_off", "p2pchat no ratchet");
 
     private final String key;
     private final String label;
