@@ -56,23 +56,10 @@ public record BenchProfile(
                     3,
                     700);
 
-    /** {@code --quick}: fewer and shorter rounds, 1k idle sessions only; under 3 minutes. */
+    /** {@code --quick}: shorter rounds, 1k idle sessions only; about 2 minutes, under 3. */
     public static final BenchProfile QUICK =
             new BenchProfile(
-                    "quick",
-                    1200,
-                    3,
-                    400,
-                    1000,
-                    300,
-                    1000,
-                    400,
-                    1000,
-                    new int[] {1000},
-                    1,
-                    2,
-                    2,
-                    300);
+                    "quick", 800, 3, 300, 800, 200, 800, 300, 800, new int[] {1000}, 1, 1, 2, 250);
 
     /** {@code --smoke}: tiny durations, only to check that every figure is produced. */
     public static final BenchProfile SMOKE =
