@@ -46,6 +46,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     /** Smallest heap cumulation allocated, so that a frame split across reads rarely regrows. */
     static final int MIN_CUMULATION = 64 * 1024;
 
+    /** Reads under this size start an exact-size cumulation. */
+    static final int SMALL_READ = 4096;
+
     /**
      * Cumulates into heap buffers. Heap input with nothing pending is used as it is; anything else
      * is appended to the pending heap buffer when it fits without reallocation (slices of it may be
@@ -66,7 +69,13 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                         if (in.hasArray() && !in.isReadOnly()) {
                             return in.retain(); // released once in finally: ownership moves here
                         }
-                        ByteBuf heap = alloc.heapBuffer(Math.max(required, MIN_CUMULATION));
+                        // Small reads (one small message) get an exact buffer; large ones room
+                        // for the rest of a frame they end in the middle of.
+                        ByteBuf heap =
+                                alloc.heapBuffer(
+                                        required < SMALL_READ
+                                                ? required
+                                                : Math.max(required, MIN_CUMULATION));
                         heap.writeBytes(in, in.readerIndex(), required);
                         return heap;
                     }
