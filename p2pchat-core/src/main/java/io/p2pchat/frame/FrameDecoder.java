@@ -1,6 +1,7 @@
 package io.p2pchat.frame;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.p2pchat.internal.record.RecordFormat;
@@ -32,9 +33,70 @@ import java.util.List;
  * handshake runs under a smaller one); a change made while a frame is handled applies to the next
  * frame, even one that arrived in the same read.
  *
+ * <h3>Buffers</h3>
+ *
+ * Bytes are accumulated in heap buffers from the channel's allocator, so frames are heap slices:
+ * the JDK's AES-GCM is fastest on {@code byte[]}, and the record layer can then decrypt each record
+ * in place, with no further copy. Copying each socket read into the heap cumulation is the one copy
+ * the receive path makes; it replaces the copy Netty's default cumulator makes whenever a frame
+ * spans two reads and the record layer's copy of every direct frame into a heap buffer.
+ *
  * <p>Not sharable: one instance per channel.
  */
 public final class FrameDecoder extends ByteToMessageDecoder {
+    /** Smallest heap cumulation allocated, so that a frame split across reads rarely regrows. */
+    static final int MIN_CUMULATION = 64 * 1024;
+
+    /** Reads under this size start an exact-size cumulation. */
+    static final int SMALL_READ = 4096;
+
+    /**
+     * Cumulates into heap buffers. Heap input with nothing pending is used as it is; anything else
+     * is appended to the pending heap buffer when it fits without reallocation (slices of it may be
+     * held downstream, so it is never reallocated in place), or copied with the pending bytes into
+     * a new heap buffer. Releases {@code in}, as a cumulator must.
+     */
+    static final Cumulator HEAP_CUMULATOR =
+            (ByteBufAllocator alloc, ByteBuf cumulation, ByteBuf in) -> {
+                if (cumulation == in) {
+                    // Should not happen; mirrors Netty's own cumulators.
+                    in.release();
+                    return cumulation;
+                }
+                try {
+                    int required = in.readableBytes();
+                    if (!cumulation.isReadable()) {
+                        cumulation.release();
+                        if (in.hasArray() && !in.isReadOnly()) {
+                            return in.retain(); // released once in finally: ownership moves here
+                        }
+                        // Small reads (one small message) get an exact buffer; large ones room
+                        // for the rest of a frame they end in the middle of.
+                        ByteBuf heap =
+                                alloc.heapBuffer(
+                                        required < SMALL_READ
+                                                ? required
+                                                : Math.max(required, MIN_CUMULATION));
+                        heap.writeBytes(in, in.readerIndex(), required);
+                        return heap;
+                    }
+                    if (cumulation.hasArray()
+                            && !cumulation.isReadOnly()
+                            && required <= cumulation.maxFastWritableBytes()) {
+                        cumulation.writeBytes(in, in.readerIndex(), required);
+                        return cumulation;
+                    }
+                    int pending = cumulation.readableBytes();
+                    ByteBuf heap = alloc.heapBuffer(Math.max(pending + required, MIN_CUMULATION));
+                    heap.writeBytes(cumulation, cumulation.readerIndex(), pending);
+                    heap.writeBytes(in, in.readerIndex(), required);
+                    cumulation.release();
+                    return heap;
+                } finally {
+                    in.release();
+                }
+            };
+
     private int maxFrameLength;
     private boolean failed;
 
@@ -45,6 +107,7 @@ public final class FrameDecoder extends ByteToMessageDecoder {
      */
     public FrameDecoder(int maxFrameLength) {
         setMaxFrameLength(maxFrameLength);
+        setCumulator(HEAP_CUMULATOR);
     }
 
     /** The largest accepted value of the length field. */

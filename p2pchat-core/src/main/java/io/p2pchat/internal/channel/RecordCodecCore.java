@@ -364,7 +364,8 @@ public final class RecordCodecCore {
                         ErrorCode.UNEXPECTED_MESSAGE,
                         "record of type " + ContentType.name(type) + " after the handshake");
             }
-            plain = reader.open(ctx.alloc(), frame);
+            // Frames come from FrameDecoder and belong to this handler: decrypt in place.
+            plain = reader.openInPlace(ctx.alloc(), frame);
         } catch (RecordException e) {
             fail(e);
             return;

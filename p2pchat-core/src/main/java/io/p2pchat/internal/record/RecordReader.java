@@ -93,33 +93,21 @@ public final class RecordReader {
     }
 
     /**
-     * Opens a whole frame (length field included; not released here).
+     * Opens a whole frame (length field included; not released here) into a new buffer.
      *
      * @return the plaintext in a new heap buffer the caller owns
      * @throws RecordException {@code WRONG_EPOCH} or {@code BAD_RECORD_MAC}
      */
     public ByteBuf open(ByteBufAllocator alloc, ByteBuf frame) throws RecordException {
+        int fragment = checkHeader(frame);
         int start = frame.readerIndex();
-        int total = frame.readableBytes();
-        lastContentType = contentType(frame);
-        long recordEpoch = epochOf(frame);
-        if (recordEpoch != epoch) {
-            throw new RecordException(
-                    ErrorCode.WRONG_EPOCH,
-                    "record of epoch " + recordEpoch + ", expected " + epoch);
-        }
-        int fragment = total - RecordFormat.HEADER_LENGTH;
-        if (fragment < AesGcm.TAG_LENGTH) {
-            throw new RecordException(ErrorCode.BAD_RECORD_MAC, "record shorter than its tag");
-        }
-        frame.getBytes(start, aad, 0, RecordFormat.HEADER_LENGTH);
         ByteBuf plain = alloc.heapBuffer(fragment);
         boolean ok = false;
         try {
             byte[] out = plain.array();
             int outOff = plain.arrayOffset() + plain.writerIndex();
             int n;
-            if (frame.hasArray()) {
+            if (frame.hasArray() && frame.array() != out) {
                 n =
                         aead.open(
                                 seq,
@@ -132,14 +120,16 @@ public final class RecordReader {
                                 out,
                                 outOff);
             } else {
+                // Direct frame, or a heap frame in the same backing array as the output (pooled
+                // allocators carve both from one chunk): the JDK copies the whole array when input
+                // and output share it at different offsets, so stage the ciphertext and decrypt
+                // in place at one offset, its fast path.
                 frame.getBytes(start + RecordFormat.HEADER_LENGTH, out, outOff, fragment);
                 n = aead.open(seq, aad, 0, aad.length, out, outOff, fragment, out, outOff);
             }
             plain.writerIndex(plain.writerIndex() + n);
-            frame.skipBytes(total);
-            seq++;
-            recordsInEpoch++;
-            bytesInEpoch += n;
+            frame.skipBytes(frame.readableBytes());
+            advance(n);
             ok = true;
             return plain;
         } catch (AEADBadTagException e) {
@@ -149,6 +139,61 @@ public final class RecordReader {
                 plain.release();
             }
         }
+    }
+
+    /**
+     * Opens a whole frame (length field included; not released here) <b>in place</b>: the plaintext
+     * overwrites the ciphertext in the frame's own memory and is returned as a retained slice of
+     * the frame, with no copy and no allocation. For frames the caller owns outright, such as those
+     * of {@link io.p2pchat.frame.FrameDecoder}; the frame's bytes are undefined afterwards, and
+     * also after a failure. Frames that are not writable heap buffers are opened with {@link #open}
+     * instead.
+     *
+     * @return the plaintext, a retained slice of {@code frame} that the caller owns and releases
+     * @throws RecordException {@code WRONG_EPOCH} or {@code BAD_RECORD_MAC}
+     */
+    public ByteBuf openInPlace(ByteBufAllocator alloc, ByteBuf frame) throws RecordException {
+        if (!frame.hasArray() || frame.isReadOnly()) {
+            return open(alloc, frame);
+        }
+        int fragment = checkHeader(frame);
+        int body = frame.readerIndex() + RecordFormat.HEADER_LENGTH;
+        byte[] array = frame.array();
+        int off = frame.arrayOffset() + body;
+        int n;
+        try {
+            // Same array, same offset: the JDK's in-place path, no internal copy.
+            n = aead.open(seq, aad, 0, aad.length, array, off, fragment, array, off);
+        } catch (AEADBadTagException e) {
+            throw new RecordException(ErrorCode.BAD_RECORD_MAC, "record authentication failed");
+        }
+        ByteBuf plain = frame.retainedSlice(body, n); // the caller releases the slice and frame
+        frame.skipBytes(frame.readableBytes());
+        advance(n);
+        return plain;
+    }
+
+    /** Checks the epoch and length and reads the associated data; returns the fragment length. */
+    private int checkHeader(ByteBuf frame) throws RecordException {
+        lastContentType = contentType(frame);
+        long recordEpoch = epochOf(frame);
+        if (recordEpoch != epoch) {
+            throw new RecordException(
+                    ErrorCode.WRONG_EPOCH,
+                    "record of epoch " + recordEpoch + ", expected " + epoch);
+        }
+        int fragment = frame.readableBytes() - RecordFormat.HEADER_LENGTH;
+        if (fragment < AesGcm.TAG_LENGTH) {
+            throw new RecordException(ErrorCode.BAD_RECORD_MAC, "record shorter than its tag");
+        }
+        frame.getBytes(frame.readerIndex(), aad, 0, RecordFormat.HEADER_LENGTH);
+        return fragment;
+    }
+
+    private void advance(int plaintextBytes) {
+        seq++;
+        recordsInEpoch++;
+        bytesInEpoch += plaintextBytes;
     }
 
     /** Sets the sequence number; for tests of exhaustion only. */

@@ -97,7 +97,7 @@ public final class RecordWriter {
             int outOff = out.arrayOffset() + out.writerIndex();
             System.arraycopy(header, 0, outArray, outOff, RecordFormat.HEADER_LENGTH);
             int written;
-            if (src.hasArray()) {
+            if (src.hasArray() && src.array() != outArray) {
                 written =
                         aead.seal(
                                 seq,
@@ -110,7 +110,9 @@ public final class RecordWriter {
                                 outArray,
                                 outOff + RecordFormat.HEADER_LENGTH);
             } else {
-                // Direct input: stage it in the output array, then encrypt in place.
+                // Direct input, or heap input in the same backing array as the output (pooled
+                // allocators carve both from one chunk, and the JDK then copies the whole array):
+                // stage it in the output, then encrypt in place at one offset, the fast path.
                 src.getBytes(src.readerIndex(), outArray, outOff + RecordFormat.HEADER_LENGTH, len);
                 written =
                         aead.seal(

@@ -1,0 +1,514 @@
+package io.p2pchat.bench;
+
+import io.p2pchat.identity.LocalIdentity;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The benchmark harness behind {@code ./bench}: runs the JMH ceilings and the loopback figures,
+ * prints one table of absolute figures and ratios, and optionally writes them as a flat JSON
+ * object.
+ *
+ * <pre>
+ * java -jar p2pchat-bench.jar [--quick | --smoke] [--json FILE] [--only SECTION,...]
+ *   sections: ceilings, bulk, rtt, handshake, heap, ledger
+ * </pre>
+ *
+ * Sides are measured interleaved within each round (the order rotates from round to round) and the
+ * median of the rounds is reported; ratios are medians of the per-round ratios, so that slow drift
+ * of the shared machine cancels out. docs/benchmarks.md explains every figure.
+ */
+public final class BenchMain {
+    /** Every section, in run order. */
+    public static final List<String> SECTIONS =
+            List.of("ceilings", "bulk", "rtt", "handshake", "heap", "ledger");
+
+    /** The keys every run's JSON holds (null when a section was not run or is pending). */
+    public static final List<String> REQUIRED_KEYS =
+            List.of(
+                    "bulk_mbps_p2pchat",
+                    "bulk_mbps_tls_jdk",
+                    "bulk_mbps_tls_openssl",
+                    "bulk_mbps_plain",
+                    "bulk_ratio_vs_tls_jdk",
+                    "bulk_ratio_vs_tls_openssl",
+                    "bulk_ratio_vs_plain",
+                    "bulk_mbps_p2pchat_aes256",
+                    "bulk_mbps_p2pchat_ratchet1",
+                    "rtt_p50_us_p2pchat",
+                    "rtt_p99_us_p2pchat",
+                    "rtt_p999_us_p2pchat",
+                    "rtt_p99_ratio_vs_tls_jdk",
+                    "rtt_p99_ratio_vs_plain",
+                    "handshakes_per_s_p2pchat_1",
+                    "handshakes_per_s_p2pchat_2",
+                    "handshake_ratio_vs_tls_jdk_2",
+                    "handshake_ratio_vs_tls_openssl_2",
+                    "heap_bytes_per_idle_session",
+                    "ledger_blocks_validated_per_s",
+                    "ledger_sync_10k_registrations_s",
+                    "ledger_reopen_100k_identities_s",
+                    "ca_verifications_per_s",
+                    "ceiling_aes128gcm_seal_16k_mbps",
+                    "ceiling_rsa3072_sign_per_s",
+                    "ceiling_rsa3072_verify_per_s",
+                    "ceiling_x25519_bc_per_s",
+                    "ceiling_x25519_jdk_per_s",
+                    "ceiling_mlkem768_encaps_per_s",
+                    "ceiling_mlkem768_decaps_per_s",
+                    "record_seal_64b_ns",
+                    "record_open_64b_ns",
+                    "record_seal_16k_mbps",
+                    "record_open_16k_mbps");
+
+    private static final List<Side> BULK_SIDES =
+            List.of(
+                    Side.PLAIN,
+                    Side.TLS_JDK,
+                    Side.TLS_OPENSSL,
+                    Side.P2PCHAT,
+                    Side.P2PCHAT_AES256,
+                    Side.P2PCHAT_RATCHET1);
+    private static final List<Side> RTT_SIDES =
+            List.of(Side.PLAIN, Side.TLS_JDK, Side.TLS_OPENSSL, Side.P2PCHAT);
+    private static final List<Side> HANDSHAKE_SIDES =
+            List.of(Side.P2PCHAT, Side.P2PCHAT_X25519, Side.TLS_JDK, Side.TLS_OPENSSL);
+    private static final List<Side> ANCHORS = List.of(Side.TLS_JDK, Side.TLS_OPENSSL, Side.PLAIN);
+
+    /** For profiling one side alone ({@code --sides p2pchat}); null runs every side. */
+    private static Set<String> sideFilter;
+
+    private final BenchProfile profile;
+    private final Set<String> sections;
+    private final PrintStream log;
+    private final Results results = new Results();
+
+    private BenchMain(BenchProfile profile, Set<String> sections, PrintStream log) {
+        this.profile = profile;
+        this.sections = sections;
+        this.log = log;
+    }
+
+    /** Command-line entry point. */
+    public static void main(String[] args) throws Exception {
+        BenchProfile profile = BenchProfile.FULL;
+        Path json = null;
+        Set<String> sections = new LinkedHashSet<>(SECTIONS);
+        Set<String> onlySides = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick":
+                    profile = BenchProfile.QUICK;
+                    break;
+                case "--smoke":
+                    profile = BenchProfile.SMOKE;
+                    break;
+                case "--json":
+                    if (i + 1 >= args.length) {
+                        usage("--json needs a file");
+                    }
+                    json = Paths.get(args[++i]);
+                    break;
+                case "--only":
+                    if (i + 1 >= args.length) {
+                        usage("--only needs a list of sections");
+                    }
+                    sections = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
+                    if (!SECTIONS.containsAll(sections)) {
+                        usage("unknown section in " + sections + " (expected: " + SECTIONS + ")");
+                    }
+                    break;
+                case "--sides":
+                    if (i + 1 >= args.length) {
+                        usage("--sides needs a list of sides");
+                    }
+                    onlySides = new LinkedHashSet<>(Arrays.asList(args[++i].split(",")));
+                    break;
+                case "-h":
+                case "--help":
+                    usage(null);
+                    break;
+                default:
+                    usage("unknown argument: " + args[i]);
+            }
+        }
+        if (onlySides != null) {
+            sideFilter = onlySides;
+        }
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        Results r =
+                run(profile, sections, new PrintStream(System.err, true, StandardCharsets.UTF_8));
+        out.print(Table.render(r));
+        if (json != null) {
+            r.writeJson(json);
+            out.println("JSON written to " + json);
+        }
+        System.exit(0);
+    }
+
+    private static void usage(String error) {
+        PrintStream err = System.err;
+        if (error != null) {
+            err.println("bench: " + error);
+        }
+        err.println(
+                "usage: bench [--quick | --smoke] [--json FILE] [--only SECTION,...] [--sides"
+                        + " SIDE,...]\n"
+                        + "  sections: "
+                        + String.join(", ", SECTIONS));
+        System.exit(error == null ? 0 : 2);
+    }
+
+    /**
+     * Runs {@code sections} with {@code profile} and returns every figure; keys of sections not run
+     * are present with {@code null}. Progress goes to {@code log}.
+     */
+    public static Results run(BenchProfile profile, Set<String> sections, PrintStream log)
+            throws Exception {
+        return new BenchMain(profile, sections, log).runAll();
+    }
+
+    private Results runAll() throws Exception {
+        long start = System.nanoTime();
+        context();
+        LedgerHook ledger = LedgerHook.load();
+        if (sections.contains("ceilings")) {
+            log.println("[bench] JMH ceilings (" + profile.name() + ")");
+            Ceilings.run(profile, results);
+        }
+        boolean loopback =
+                sections.contains("bulk")
+                        || sections.contains("rtt")
+                        || sections.contains("handshake")
+                        || sections.contains("heap");
+        if (loopback) {
+            log.println("[bench] generating RSA-3072 identities");
+            SecureRandom random = new SecureRandom();
+            LocalIdentity server = LocalIdentity.generate(3072, random);
+            LocalIdentity client = LocalIdentity.generate(3072, random);
+            Endpoints ep = new Endpoints(server, client, ledger);
+            log.println("[bench] JIT warm-up of AES-GCM");
+            double rate =
+                    JitWarmup.run(
+                            io.netty.buffer.ByteBufAllocator.DEFAULT,
+                            Math.min(3000, profile.warmupPassMillis()),
+                            Math.min(20_000, 10 * profile.warmupPassMillis()));
+            log.printf(
+                    Locale.ROOT, "[bench] AES-GCM records after warm-up: %.0f MB/s%n", rate / 1e6);
+            try (Loopback loop = new Loopback()) {
+                if (sections.contains("bulk")) {
+                    bulk(loop, ep);
+                }
+                if (sections.contains("rtt")) {
+                    rtt(loop, ep);
+                }
+                if (sections.contains("handshake")) {
+                    handshakes(loop, ep, ledger);
+                }
+                if (sections.contains("heap")) {
+                    heap(loop, ep);
+                }
+            }
+        }
+        ledger(ledger);
+        derived();
+        for (String key : REQUIRED_KEYS) {
+            if (!results.asMap().containsKey(key)) {
+                results.put(key, Double.NaN);
+            }
+        }
+        results.put("run_seconds", Math.round((System.nanoTime() - start) / 1e9));
+        return results;
+    }
+
+    private void context() {
+        results.putText("profile", profile.name());
+        results.putText("cpu", cpuModel());
+        results.put("cores", Runtime.getRuntime().availableProcessors());
+        results.putText(
+                "jdk",
+                System.getProperty("java.vm.name")
+                        + " "
+                        + System.getProperty("java.runtime.version"));
+        results.putText(
+                "jvm_flags",
+                String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+        results.putText("openssl", Endpoints.openSslStatus());
+        results.putText(
+                "units",
+                "mbps = 10^6 bytes of application payload per second; us = microseconds;"
+                        + " ratios = p2pchat / anchor (median of per-round ratios)");
+    }
+
+    // ---------------------------------------------------------------- bulk
+
+    private void bulk(Loopback loop, Endpoints ep) throws Exception {
+        List<Side> sides = available(ep, BULK_SIDES);
+        log.println("[bench] bulk 16 KiB: warm-up");
+        for (Side s : sides) {
+            // Unrecorded; warms up until steady, up to 4 warm-up passes long.
+            BulkBench.run(
+                    loop,
+                    ep,
+                    s,
+                    profile.warmupPassMillis(),
+                    4 * profile.warmupPassMillis(),
+                    profile.bulkWarmupMillis());
+        }
+        Map<Side, double[]> rounds = new EnumMap<>(Side.class);
+        for (int r = 0; r < profile.rounds(); r++) {
+            for (Side s : rotate(sides, r)) {
+                double v =
+                        BulkBench.run(
+                                loop,
+                                ep,
+                                s,
+                                profile.bulkWarmupMillis(),
+                                profile.bulkMeasureMillis());
+                rounds.computeIfAbsent(s, k -> new double[profile.rounds()])[r] = v;
+                log.printf(
+                        Locale.ROOT,
+                        "[bench] bulk round %d %-18s %9.1f MB/s%n",
+                        r + 1,
+                        s.label(),
+                        v);
+            }
+        }
+        for (Side s : BULK_SIDES) {
+            double[] v = rounds.get(s);
+            results.put("bulk_mbps_" + s.key(), v == null ? Double.NaN : Stats.median(v));
+            results.put(
+                    "bulk_noise_pct_" + s.key(),
+                    v == null ? Double.NaN : 100 * Stats.halfSpread(v));
+        }
+        for (Side a : ANCHORS) {
+            results.put("bulk_ratio_vs_" + a.key(), roundRatio(rounds, Side.P2PCHAT, a, false));
+            results.put(
+                    "bulk_aes256_ratio_vs_" + a.key(),
+                    roundRatio(rounds, Side.P2PCHAT_AES256, a, false));
+            results.put(
+                    "bulk_ratchet1_ratio_vs_" + a.key(),
+                    roundRatio(rounds, Side.P2PCHAT_RATCHET1, a, false));
+        }
+    }
+
+    // ---------------------------------------------------------------- rtt
+
+    private void rtt(Loopback loop, Endpoints ep) throws Exception {
+        List<Side> sides = available(ep, RTT_SIDES);
+        log.println("[bench] ping-pong 100 B: warm-up");
+        for (Side s : sides) {
+            RttBench.run(loop, ep, s, 0, profile.warmupPassMillis());
+        }
+        Map<Side, double[]> p50 = new EnumMap<>(Side.class);
+        Map<Side, double[]> p99 = new EnumMap<>(Side.class);
+        Map<Side, double[]> p999 = new EnumMap<>(Side.class);
+        for (int r = 0; r < profile.rounds(); r++) {
+            for (Side s : rotate(sides, r)) {
+                RttBench.Rtt v =
+                        RttBench.run(
+                                loop, ep, s, profile.rttWarmupMillis(), profile.rttMeasureMillis());
+                p50.computeIfAbsent(s, k -> new double[profile.rounds()])[r] = v.p50();
+                p99.computeIfAbsent(s, k -> new double[profile.rounds()])[r] = v.p99();
+                p999.computeIfAbsent(s, k -> new double[profile.rounds()])[r] = v.p999();
+                log.printf(
+                        Locale.ROOT,
+                        "[bench] rtt round %d %-18s p50 %6.1f p99 %6.1f p999 %7.1f us (%d"
+                                + " samples)%n",
+                        r + 1,
+                        s.label(),
+                        v.p50(),
+                        v.p99(),
+                        v.p999(),
+                        v.samples());
+            }
+        }
+        for (Side s : RTT_SIDES) {
+            results.put("rtt_p50_us_" + s.key(), median(p50.get(s)));
+            results.put("rtt_p99_us_" + s.key(), median(p99.get(s)));
+            results.put("rtt_p999_us_" + s.key(), median(p999.get(s)));
+        }
+        for (Side a : ANCHORS) {
+            results.put("rtt_p50_ratio_vs_" + a.key(), roundRatio(p50, Side.P2PCHAT, a, false));
+            results.put("rtt_p99_ratio_vs_" + a.key(), roundRatio(p99, Side.P2PCHAT, a, false));
+        }
+    }
+
+    // ---------------------------------------------------------------- handshakes
+
+    private void handshakes(Loopback loop, Endpoints ep, LedgerHook ledger) throws Exception {
+        List<Side> sides = available(ep, HANDSHAKE_SIDES);
+        results.putText(
+                "handshake_verifier",
+                ledger.verifier().isPresent()
+                        ? "ledger CA"
+                        : "pinned peer id (ledger CA verification pending)");
+        log.println("[bench] handshakes: warm-up");
+        for (Side s : sides) {
+            HandshakeBench.run(
+                    loop,
+                    ep,
+                    s,
+                    2,
+                    profile.handshakeWarmupMillis(),
+                    profile.handshakeWarmupMillis());
+        }
+        long failures = 0;
+        for (int clients = 1; clients <= 2; clients++) {
+            Map<Side, double[]> rounds = new EnumMap<>(Side.class);
+            for (int r = 0; r < profile.rounds(); r++) {
+                for (Side s : rotate(sides, r)) {
+                    HandshakeBench.Rate v =
+                            HandshakeBench.run(
+                                    loop,
+                                    ep,
+                                    s,
+                                    clients,
+                                    profile.handshakeWarmupMillis(),
+                                    profile.handshakeMeasureMillis());
+                    failures += v.failures();
+                    rounds.computeIfAbsent(s, k -> new double[profile.rounds()])[r] = v.perSecond();
+                    log.printf(
+                            Locale.ROOT,
+                            "[bench] handshakes round %d %-18s %d client(s) %7.1f /s%n",
+                            r + 1,
+                            s.label(),
+                            clients,
+                            v.perSecond());
+                }
+            }
+            for (Side s : HANDSHAKE_SIDES) {
+                results.put("handshakes_per_s_" + s.key() + "_" + clients, median(rounds.get(s)));
+            }
+            for (Side a : List.of(Side.TLS_JDK, Side.TLS_OPENSSL)) {
+                results.put(
+                        "handshake_ratio_vs_" + a.key() + "_" + clients,
+                        roundRatio(rounds, Side.P2PCHAT, a, false));
+                results.put(
+                        "handshake_x25519_ratio_vs_" + a.key() + "_" + clients,
+                        roundRatio(rounds, Side.P2PCHAT_X25519, a, false));
+            }
+        }
+        results.put("handshake_failures", failures);
+    }
+
+    // ---------------------------------------------------------------- heap
+
+    private void heap(Loopback loop, Endpoints ep) throws Exception {
+        int[] counts = profile.heapSessions();
+        log.println("[bench] idle-session heap: " + Arrays.toString(counts));
+        Map<Integer, Double> p2p = HeapBench.run(loop, ep, Side.P2PCHAT, counts);
+        Map<Integer, Double> plain = HeapBench.run(loop, ep, Side.PLAIN, new int[] {counts[0]});
+        double last = Double.NaN;
+        for (Map.Entry<Integer, Double> e : p2p.entrySet()) {
+            results.put("heap_bytes_per_idle_session_" + label(e.getKey()), e.getValue());
+            last = e.getValue();
+        }
+        results.put("heap_bytes_per_idle_session", last);
+        results.putText("heap_sessions", Arrays.toString(counts) + " (figure = the largest count)");
+        results.put("heap_bytes_per_idle_session_plain_" + label(counts[0]), plain.get(counts[0]));
+    }
+
+    private static String label(int count) {
+        return count % 1000 == 0 ? (count / 1000) + "k" : Integer.toString(count);
+    }
+
+    // ---------------------------------------------------------------- ledger
+
+    private void ledger(LedgerHook ledger) throws Exception {
+        Map<String, Double> figures =
+                sections.contains("ledger") ? ledger.run(profile) : ledger.run(BenchProfile.SMOKE);
+        for (String key : LedgerHook.KEYS) {
+            Double v = figures.get(key);
+            if (v == null) {
+                results.putPending(key, ledger.note());
+            } else {
+                results.put(key, v);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- derived
+
+    private void derived() {
+        double sign = results.get("ceiling_rsa3072_sign_per_s");
+        double cores = results.get("cores");
+        // Two RSA-3072 signatures per mutual handshake, one per side, on every core.
+        results.put("handshake_ceiling_rsa_sign_per_s", sign * cores / 2);
+        results.putRatio(
+                "handshake_fraction_of_rsa_ceiling_2",
+                "handshakes_per_s_p2pchat_2",
+                "handshake_ceiling_rsa_sign_per_s");
+        double aes = results.get("ceiling_aes128gcm_seal_16k_mbps");
+        results.put("bulk_fraction_of_aes_ceiling", results.get("bulk_mbps_p2pchat") / aes);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static List<Side> available(Endpoints ep, List<Side> sides) {
+        List<Side> out = new ArrayList<>();
+        if (sideFilter != null) {
+            // An explicit --sides list may name experiment sides outside the default lists.
+            sides = Arrays.asList(Side.values());
+        }
+        for (Side s : sides) {
+            if (ep.available(s) && (sideFilter == null || sideFilter.contains(s.key()))) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** {@code sides} rotated by {@code round}, so that no side always runs first. */
+    private static List<Side> rotate(List<Side> sides, int round) {
+        List<Side> out = new ArrayList<>(sides);
+        java.util.Collections.rotate(out, -round % Math.max(1, sides.size()));
+        return out;
+    }
+
+    private static double median(double[] v) {
+        return v == null ? Double.NaN : Stats.median(v);
+    }
+
+    /** Median over rounds of {@code mine[r] / anchor[r]}. */
+    private static double roundRatio(
+            Map<Side, double[]> rounds, Side mine, Side anchor, boolean invert) {
+        double[] a = rounds.get(mine);
+        double[] b = rounds.get(anchor);
+        if (a == null || b == null) {
+            return Double.NaN;
+        }
+        double[] r = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = invert ? b[i] / a[i] : a[i] / b[i];
+        }
+        return Stats.median(r);
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: fall through
+        }
+        return System.getProperty("os.arch");
+    }
+}
