@@ -51,10 +51,11 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     static final int SMALL_READ = 4096;
 
     /**
-     * Cumulates into heap buffers. Heap input with nothing pending is used as it is; anything else
-     * is appended to the pending heap buffer when it fits without reallocation (slices of it may be
-     * held downstream, so it is never reallocated in place), or copied with the pending bytes into
-     * a new heap buffer. Releases {@code in}, as a cumulator must.
+     * Cumulates into heap buffers that this decoder owns: input is appended to the pending heap
+     * buffer when it fits without reallocation (slices of it may be held downstream, so it is never
+     * reallocated in place), or copied with the pending bytes into a new heap buffer. Input is
+     * never used as the cumulation itself, because frames are decrypted in place. Releases {@code
+     * in}, as a cumulator must.
      */
     static final Cumulator HEAP_CUMULATOR =
             (ByteBufAllocator alloc, ByteBuf cumulation, ByteBuf in) -> {
@@ -67,9 +68,9 @@ public final class FrameDecoder extends ByteToMessageDecoder {
                     int required = in.readableBytes();
                     if (!cumulation.isReadable()) {
                         cumulation.release();
-                        if (in.hasArray() && !in.isReadOnly()) {
-                            return in.retain(); // released once in finally: ownership moves here
-                        }
+                        // Always copy into a buffer of our own, even heap input: the record layer
+                        // decrypts in place, and must never write plaintext into a buffer that a
+                        // handler in front of us (a capture, a logger) may still hold.
                         // Small reads (one small message) get an exact buffer; large ones room
                         // for the rest of a frame they end in the middle of.
                         ByteBuf heap =
