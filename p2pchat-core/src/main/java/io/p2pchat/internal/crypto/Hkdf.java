@@ -1,13 +1,13 @@
 package io.p2pchat.internal.crypto;
 
 import java.nio.charset.StandardCharsets;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.params.HKDFParameters;
 
 /**
- * HKDF-SHA-256 (RFC 5869) from Bouncy Castle, and the labelled expansion of p2pchat's key schedule
- * (docs/protocol.md, "Key schedule"), which follows TLS 1.3's HKDF-Expand-Label (RFC 8446 §7.1).
+ * HKDF-SHA-256 (RFC 5869) from Bouncy Castle over the JDK's SHA-256 ({@link JdkSha256Digest}), and
+ * the labelled expansion of p2pchat's key schedule (docs/protocol.md, "Key schedule"), which
+ * follows TLS 1.3's HKDF-Expand-Label (RFC 8446 §7.1).
  *
  * <pre>
  * HKDF-Expand-Label(Secret, Label, Context, Length) =
@@ -30,7 +30,7 @@ public final class Hkdf {
 
     /** HKDF-Extract(salt, ikm). An empty salt means {@code HASH_LENGTH} zero bytes. */
     public static byte[] extract(byte[] salt, byte[] ikm) {
-        HKDFBytesGenerator generator = new HKDFBytesGenerator(new SHA256Digest());
+        HKDFBytesGenerator generator = new HKDFBytesGenerator(new JdkSha256Digest());
         return generator.extractPRK(salt.length == 0 ? new byte[HASH_LENGTH] : salt, ikm);
     }
 
@@ -53,7 +53,7 @@ public final class Hkdf {
         if (length == 0) {
             return out;
         }
-        HKDFBytesGenerator generator = new HKDFBytesGenerator(new SHA256Digest());
+        HKDFBytesGenerator generator = new HKDFBytesGenerator(new JdkSha256Digest());
         generator.init(HKDFParameters.skipExtractParameters(prk, info));
         generator.generateBytes(out, 0, length);
         return out;

@@ -1,12 +1,12 @@
 package io.p2pchat.internal.crypto;
 
 import java.security.MessageDigest;
-import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.macs.HMac;
 import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
- * HMAC-SHA-256 (RFC 2104) from Bouncy Castle, used for the handshake's Finished values.
+ * HMAC-SHA-256 (RFC 2104) from Bouncy Castle over the JDK's SHA-256, used for the handshake's
+ * Finished values.
  *
  * <p>Bouncy Castle's, because the JDK's {@code SecretKeySpec} refuses an empty key, which RFC 2104
  * allows; speed does not matter for two MACs per handshake. Verification compares in constant time
@@ -20,7 +20,7 @@ public final class HmacSha256 {
 
     /** HMAC-SHA-256(key, data). */
     public static byte[] mac(byte[] key, byte[] data) {
-        HMac mac = new HMac(new SHA256Digest());
+        HMac mac = new HMac(new JdkSha256Digest());
         mac.init(new KeyParameter(key));
         mac.update(data, 0, data.length);
         byte[] out = new byte[TAG_LENGTH];
