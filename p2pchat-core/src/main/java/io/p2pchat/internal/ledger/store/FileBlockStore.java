@@ -319,7 +319,7 @@ public final class FileBlockStore implements BlockStore {
                     break;
                 }
                 if (corrupt != null) {
-                    String where = "block " + blocks + " (offset " + pos + "): " + corrupt;
+                    String where = "block " + (blocks + 1) + " (offset " + pos + "): " + corrupt;
                     if (!repair) {
                         throw new LedgerStorageException(StorageError.CORRUPT_LEDGER, where);
                     }
@@ -334,6 +334,8 @@ public final class FileBlockStore implements BlockStore {
                 pos = recordEnd;
             }
             return new LoadResult(blocks, truncated, repaired, events);
+        } catch (LedgerStorageException e) {
+            throw e;
         } catch (IOException e) {
             throw new LedgerStorageException(
                     StorageError.IO_FAILURE, blocksFile + ": " + e.getMessage(), e);
@@ -506,6 +508,8 @@ public final class FileBlockStore implements BlockStore {
             return block;
         } catch (IllegalArgumentException e) {
             throw corrupt(position, expected, e.getMessage());
+        } catch (LedgerStorageException e) {
+            throw e;
         } catch (IOException e) {
             throw new LedgerStorageException(
                     StorageError.IO_FAILURE, blocksFile + ": read failed: " + e.getMessage(), e);
