@@ -1031,6 +1031,12 @@ public final class ChainState {
         }
         mempool.removeAll(included);
         List<Tx> dropped = mempool.rebuild(state, returned, tipEntry().height + 1, clock.millis());
+        // Transactions of disconnected blocks that are back in the mempool are gossiped again.
+        for (Tx tx : returned) {
+            if (mempool.contains(tx.id())) {
+                acceptedTxs.add(tx);
+            }
+        }
         if (!returned.isEmpty()) {
             log.info(
                     "{} transactions of disconnected blocks considered for the mempool",
