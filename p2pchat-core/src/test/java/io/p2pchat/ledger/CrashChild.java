@@ -1,12 +1,14 @@
 package io.p2pchat.ledger;
 
-import io.p2pchat.proto.Block;
+import io.p2pchat.internal.ledger.BlockData;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,24 +54,33 @@ public final class CrashChild {
                 }
                 break;
             case "import":
+                // As the replication handler does: batches of up to 16 blocks, one fsync each.
                 try (InputStream in = Files.newInputStream(Path.of(args[2]));
                         DataInputStream data = new DataInputStream(in)) {
-                    while (true) {
-                        int len;
-                        try {
-                            len = data.readInt();
-                        } catch (EOFException eof) {
+                    boolean end = false;
+                    while (!end) {
+                        List<BlockData> batch = new ArrayList<>();
+                        while (batch.size() < 16) {
+                            int len;
+                            try {
+                                len = data.readInt();
+                            } catch (EOFException eof) {
+                                end = true;
+                                break;
+                            }
+                            byte[] b = new byte[len];
+                            data.readFully(b);
+                            batch.add(BlockData.decode(b));
+                        }
+                        if (batch.isEmpty()) {
                             break;
                         }
-                        byte[] b = new byte[len];
-                        data.readFully(b);
-                        String hash =
-                                BlockHeader.decode(Block.parseFrom(b).getHeader().toByteArray())
-                                        .hash()
-                                        .toHex();
-                        say("BEGIN " + hash);
-                        BlockResult r = ledger.submitBlock(b).get(60, TimeUnit.SECONDS);
-                        say("ACK " + hash + " " + r.status());
+                        say("BEGIN " + batch.size());
+                        List<BlockResult> results =
+                                ledger.service().submitBlocks(batch).get(60, TimeUnit.SECONDS);
+                        for (BlockResult r : results) {
+                            say("ACK " + r.hash().toHex() + " " + r.status());
+                        }
                     }
                 }
                 say("DONE");
