@@ -235,7 +235,20 @@ class MisbehaviourTest {
     @Test
     void messageFlood_bansPeer() throws Exception {
         try (TestNetwork net = new TestNetwork(TestNetwork.params("ban-flood"))) {
-            Node victim = net.start(0);
+            // 20 messages/s, so a burst of 200 is allowed.
+            Node victim =
+                    net.start(
+                            0,
+                            null,
+                            b ->
+                                    b.syncSettings(
+                                            new io.p2pchat.ledger.sync.SyncSettings(
+                                                    4 << 20,
+                                                    Duration.ofSeconds(10),
+                                                    Duration.ofSeconds(5),
+                                                    16,
+                                                    20,
+                                                    8)));
             Node honest = net.start(1);
             join(honest, victim);
             NodeMessage status =

@@ -72,7 +72,14 @@ public final class Consensus {
         while (h.height() > height) {
             BlockHeader p = chain.header(h.previous());
             if (p == null) {
-                throw new IllegalStateException("missing ancestor of " + h);
+                throw new IllegalStateException(
+                        "missing ancestor of "
+                                + h
+                                + " (wanted height "
+                                + height
+                                + ", parent "
+                                + h.previous()
+                                + ")");
             }
             h = p;
         }

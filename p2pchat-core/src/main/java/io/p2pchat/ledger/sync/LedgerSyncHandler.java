@@ -580,6 +580,16 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                         if (r.status() == BlockResult.Status.ORPHAN) {
                             orphan = true;
                         }
+                        if (r.reason() == io.p2pchat.ledger.RejectReason.TIME_TOO_NEW) {
+                            // Not valid yet: stop following this peer's branch until it announces
+                            // again, instead of fetching the same block in a loop.
+                            peerBest = null;
+                            log.info(
+                                    "{}: block {} is too far in the future for now",
+                                    ctx.channel(),
+                                    r.hash().shortHex());
+                            return;
+                        }
                     }
                     if (orphan) {
                         requestHeaders(sync.service().chain().locator());
