@@ -86,6 +86,8 @@ class LedgerCrashTest {
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.add("-Xmx256m");
             cmd.add("-XX:TieredStopAtLevel=1");
+            cmd.add("-XX:+UnlockDiagnosticVMOptions");
+            cmd.add("-XX:ArrayOperationPartialInlineSize=0");
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
             cmd.add(CrashChild.class.getName());

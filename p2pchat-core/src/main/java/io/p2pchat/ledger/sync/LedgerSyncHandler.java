@@ -94,7 +94,14 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
     static final int MAX_ANNOUNCED_HEADERS = 8;
     static final int MAX_TX_IDS = 256;
     static final int MAX_TX_REQUESTED = 512;
-    static final int MAX_SERVES = 4;
+
+    /**
+     * Items (blocks or transactions) a peer may have asked for and not yet received. An honest peer
+     * keeps at most 16 blocks and 512 transactions in flight; the rest is slack for timing.
+     */
+    static final int MAX_SERVING_BLOCKS = 64;
+
+    static final int MAX_SERVING_TXS = 2 * MAX_TX_REQUESTED;
 
     private final LedgerSync sync;
     private final byte[] networkId;
@@ -115,7 +122,8 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
     private long headersRequestedAt = -1;
     private long lastStatusSent;
     private int unconnectedHeaders;
-    private int serves;
+    private int servingBlocks;
+    private int servingTxs;
     private boolean computingDownloads;
 
     LedgerSyncHandler(LedgerSync sync) {
@@ -490,14 +498,16 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         if (g.getHashesCount() > 16) {
             throw new Misbehaviour(g.getHashesCount() + " blocks requested at once");
         }
-        if (serves >= MAX_SERVES) {
-            throw new Misbehaviour("too many outstanding block requests");
+        if (servingBlocks + g.getHashesCount() > MAX_SERVING_BLOCKS) {
+            throw new Misbehaviour(
+                    "more than " + MAX_SERVING_BLOCKS + " blocks requested and not yet served");
         }
         List<BlockHash> wanted = new ArrayList<>();
         for (ByteString b : g.getHashesList()) {
             wanted.add(hash(b, "block hash"));
         }
-        serves++;
+        int count = wanted.size();
+        servingBlocks += count;
         onLedgerThread(
                 sync.service()
                         .call(
@@ -518,7 +528,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                                     return out;
                                 }),
                 found -> {
-                    serves--;
+                    servingBlocks -= count;
                     int limit = sync.settings().maxMessageBytes() / 2;
                     Blocks.Builder batch = Blocks.newBuilder();
                     int size = 0;
@@ -544,7 +554,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                         send(LedgerMessage.newBuilder().setNotFound(missing));
                     }
                 },
-                () -> serves--);
+                () -> servingBlocks -= count);
     }
 
     private void onBlocks(Blocks b) throws Misbehaviour {
@@ -653,8 +663,9 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         if (g.getTxIdsCount() > MAX_TX_IDS) {
             throw new Misbehaviour(g.getTxIdsCount() + " transactions requested at once");
         }
-        if (serves >= MAX_SERVES) {
-            throw new Misbehaviour("too many outstanding transaction requests");
+        if (servingTxs + g.getTxIdsCount() > MAX_SERVING_TXS) {
+            throw new Misbehaviour(
+                    "more than " + MAX_SERVING_TXS + " transactions requested and not yet served");
         }
         List<TxId> wanted = new ArrayList<>();
         for (ByteString b : g.getTxIdsList()) {
@@ -663,7 +674,8 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
             }
             wanted.add(TxId.of(b.toByteArray()));
         }
-        serves++;
+        int count = wanted.size();
+        servingTxs += count;
         onLedgerThread(
                 sync.service()
                         .call(
@@ -676,7 +688,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                                     return out;
                                 }),
                 found -> {
-                    serves--;
+                    servingTxs -= count;
                     Transactions.Builder t = Transactions.newBuilder();
                     NotFound.Builder nf = NotFound.newBuilder();
                     int size = 0;
@@ -702,7 +714,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                         send(LedgerMessage.newBuilder().setNotFound(nf));
                     }
                 },
-                () -> serves--);
+                () -> servingTxs -= count);
     }
 
     private void onTransactions(Transactions t) throws Misbehaviour {
