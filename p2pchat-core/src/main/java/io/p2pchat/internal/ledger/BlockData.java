@@ -8,18 +8,27 @@ import io.p2pchat.ledger.InvalidBlockException;
 import io.p2pchat.ledger.RejectReason;
 import io.p2pchat.proto.Block;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A block as exact bytes: its header and its transactions' envelope bytes, in order. Its identity
  * is the header hash; the Protobuf container it travels in plays no part in it.
  *
- * <p>Immutable by convention: the lists and arrays are never modified after construction.
+ * <p>Immutable by convention: the lists and arrays are never modified after construction; the leaf
+ * hashes are computed at most a few times and cached. Thread-safe.
  */
 public final class BlockData {
     private final BlockHeader header;
     private final List<byte[]> transactions;
     private final long size;
+    private volatile @Nullable List<byte[]> leaves;
+
+    /** Blocks with at least this many transactions are hashed and decoded on several cores. */
+    public static final int PARALLEL_THRESHOLD = 64;
 
     /** A block of these parts (not copied). */
     public BlockData(BlockHeader header, List<byte[]> transactions) {
@@ -85,13 +94,28 @@ public final class BlockData {
         return size;
     }
 
-    /** The Merkle leaf hashes of the transactions. */
+    /**
+     * The Merkle leaf hashes of the transactions, computed once (on several cores for large blocks)
+     * and cached. The list and its arrays must not be modified.
+     */
     public List<byte[]> leafHashes() {
-        List<byte[]> out = new ArrayList<>(transactions.size());
-        for (byte[] t : transactions) {
-            out.add(LedgerHashes.leafHash(t));
+        List<byte[]> l = leaves;
+        if (l == null) {
+            int n = transactions.size();
+            byte[][] out = new byte[n][];
+            if (n >= PARALLEL_THRESHOLD) {
+                IntStream.range(0, n)
+                        .parallel()
+                        .forEach(i -> out[i] = LedgerHashes.leafHash(transactions.get(i)));
+            } else {
+                for (int i = 0; i < n; i++) {
+                    out[i] = LedgerHashes.leafHash(transactions.get(i));
+                }
+            }
+            l = Collections.unmodifiableList(Arrays.asList(out));
+            leaves = l;
         }
-        return out;
+        return l;
     }
 
     @Override

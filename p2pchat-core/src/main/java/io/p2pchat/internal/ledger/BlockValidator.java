@@ -234,10 +234,36 @@ public final class BlockValidator {
      */
     public List<Tx> decodeTrusted(BlockData block, List<byte[]> leaves)
             throws InvalidBlockException {
-        List<Tx> decoded = new ArrayList<>(block.transactions().size());
-        for (int i = 0; i < block.transactions().size(); i++) {
-            decoded.add(Tx.decode(block.transactions().get(i), TxId.of(leaves.get(i)), params));
+        int n = block.transactions().size();
+        Tx[] out = new Tx[n];
+        if (n >= BlockData.PARALLEL_THRESHOLD) {
+            InvalidBlockException[] failure = new InvalidBlockException[1];
+            java.util.stream.IntStream.range(0, n)
+                    .parallel()
+                    .forEach(
+                            i -> {
+                                try {
+                                    out[i] =
+                                            Tx.decodeTrusted(
+                                                    block.transactions().get(i),
+                                                    TxId.of(leaves.get(i)),
+                                                    params);
+                                } catch (InvalidBlockException e) {
+                                    synchronized (failure) {
+                                        failure[0] = e;
+                                    }
+                                }
+                            });
+            if (failure[0] != null) {
+                throw failure[0];
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                out[i] =
+                        Tx.decodeTrusted(
+                                block.transactions().get(i), TxId.of(leaves.get(i)), params);
+            }
         }
-        return decoded;
+        return java.util.Arrays.asList(out);
     }
 }

@@ -34,6 +34,9 @@ public final class Merkle {
         if (leafHashes.isEmpty()) {
             return EMPTY_ROOT.clone();
         }
+        if (leafHashes.size() == 1) {
+            return leafHashes.get(0).clone();
+        }
         return subtreeRoot(leafHashes, 0, leafHashes.size());
     }
 

@@ -197,6 +197,69 @@ public final class Tx {
                 addresses);
     }
 
+    /**
+     * Decodes a transaction of a block that was fully validated before (replaying the stored best
+     * chain, whose Merkle roots were just verified): no canonical-encoding, size or syntax checks,
+     * and no signatures kept. Never use it for data from the network.
+     *
+     * @throws InvalidBlockException {@code MALFORMED_RECORD} if it does not even decode
+     */
+    public static Tx decodeTrusted(byte[] envelope, TxId id, NetworkParameters params)
+            throws InvalidBlockException {
+        try {
+            TxEnvelope env = TxEnvelope.parseFrom(envelope);
+            TxBody body = TxBody.parseFrom(env.getBody());
+            Kind kind;
+            List<RegisteredAddress> addresses = List.of();
+            switch (body.getOpCase()) {
+                case REGISTER:
+                    kind = Kind.REGISTER;
+                    addresses = trustedAddresses(body.getRegister().getAddressesList());
+                    break;
+                case UPDATE_ADDRESSES:
+                    kind = Kind.UPDATE_ADDRESSES;
+                    addresses = trustedAddresses(body.getUpdateAddresses().getAddressesList());
+                    break;
+                case ROTATE_KEY:
+                    kind = Kind.ROTATE_KEY;
+                    break;
+                case REVOKE:
+                    kind = Kind.REVOKE;
+                    break;
+                case COMMIT_NAME:
+                    kind = Kind.COMMIT_NAME;
+                    break;
+                case REVEAL_NAME:
+                    kind = Kind.REVEAL_NAME;
+                    break;
+                default:
+                    throw malformed(id, "no operation");
+            }
+            return new Tx(
+                    envelope,
+                    id,
+                    new byte[0],
+                    List.of(),
+                    body,
+                    kind,
+                    PeerId.of(body.getIdentityId().toByteArray()),
+                    addresses);
+        } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
+            throw malformed(id, "undecodable stored transaction");
+        }
+    }
+
+    private static List<RegisteredAddress> trustedAddresses(List<EndpointAddress> list) {
+        if (list.isEmpty()) {
+            return List.of();
+        }
+        List<RegisteredAddress> out = new ArrayList<>(list.size());
+        for (EndpointAddress a : list) {
+            out.add(new RegisteredAddress(a.getHost(), a.getPort(), a.getExpiresAt()));
+        }
+        return List.copyOf(out);
+    }
+
     private static List<byte[]> toArrays(List<ByteString> list) {
         List<byte[]> out = new ArrayList<>(list.size());
         for (ByteString b : list) {
@@ -287,7 +350,10 @@ public final class Tx {
         return id;
     }
 
-    /** The exact signed body bytes. Callers must not modify them. */
+    /**
+     * The exact signed body bytes (empty for transactions decoded with {@link #decodeTrusted}).
+     * Callers must not modify them.
+     */
     public byte[] body() {
         return body;
     }

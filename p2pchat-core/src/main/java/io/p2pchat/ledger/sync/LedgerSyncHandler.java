@@ -95,6 +95,12 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
     static final int MAX_TX_IDS = 256;
     static final int MAX_TX_REQUESTED = 512;
 
+    /** How long announcements wait to be coalesced. */
+    static final long ANNOUNCE_DELAY_MILLIS = 50;
+
+    /** Transaction announcements queued per peer, at most (the mempool is bounded anyway). */
+    static final int MAX_PENDING_TX_ANNOUNCEMENTS = 8192;
+
     /**
      * Items (blocks or transactions) a peer may have asked for and not yet received. An honest peer
      * keeps at most 16 blocks and 512 transactions in flight; the rest is slack for timing.
@@ -125,6 +131,10 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
     private int servingBlocks;
     private int servingTxs;
     private boolean computingDownloads;
+    private final List<BlockHeader> pendingHeaders = new ArrayList<>();
+    private final java.util.LinkedHashSet<TxId> pendingTxs = new java.util.LinkedHashSet<>();
+    private boolean tipOverflow;
+    private boolean flushScheduled;
 
     LedgerSyncHandler(LedgerSync sync) {
         this.sync = sync;
@@ -222,7 +232,14 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
             return;
         }
         LedgerMessage m = ((NodeMessage) msg).getLedger();
-        if (!rate.tryAcquire(System.nanoTime())) {
+        // Responses are bounded by our own requests (and rejected when unsolicited); only the
+        // messages a peer may send on its own count toward the rate limit.
+        boolean unsolicited =
+                m.getBodyCase() != LedgerMessage.BodyCase.HEADERS
+                        && m.getBodyCase() != LedgerMessage.BodyCase.BLOCKS
+                        && m.getBodyCase() != LedgerMessage.BodyCase.TRANSACTIONS
+                        && m.getBodyCase() != LedgerMessage.BodyCase.NOT_FOUND;
+        if (unsolicited && !rate.tryAcquire(System.nanoTime())) {
             misbehave("ledger messages faster than " + sync.settings().messagesPerSecond() + "/s");
             return;
         }
@@ -776,7 +793,12 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
 
     // ------------------------------------------------------------------ outbound gossip
 
-    /** The best chain moved: announce the new blocks (called from the ledger thread). */
+    /**
+     * The best chain moved: announce the new blocks (called from the ledger thread). Announcements
+     * are coalesced: at most one Announce per {@link #ANNOUNCE_DELAY_MILLIS} per peer, carrying the
+     * last 8 new headers; when more blocks arrived in between, a Status replaces it and the peer
+     * syncs by headers.
+     */
     void announceTip(List<BlockHeader> headers, boolean reorganized) {
         execute(
                 () -> {
@@ -784,43 +806,83 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                         return;
                     }
                     if (reorganized) {
-                        sendStatus();
-                        return;
+                        tipOverflow = true;
                     }
-                    Announce.Builder a = Announce.newBuilder();
                     for (BlockHeader h : headers) {
-                        if (peerKnowsBlocks.add(h.hash())) {
-                            a.addBlockHeaders(ByteString.copyFrom(h.encodedUnsafe()));
+                        pendingHeaders.add(h);
+                        if (pendingHeaders.size() > MAX_ANNOUNCED_HEADERS) {
+                            pendingHeaders.remove(0);
+                            tipOverflow = true;
                         }
                     }
-                    if (a.getBlockHeadersCount() > 0) {
-                        send(LedgerMessage.newBuilder().setAnnounce(a));
-                    }
+                    scheduleFlush();
                     requestBlocks();
                 });
     }
 
-    /** New mempool transactions: announce them (called from the ledger thread). */
+    /** New mempool transactions: announce them, coalesced (called from the ledger thread). */
     void announceTransactions(List<TxId> ids) {
         execute(
                 () -> {
                     if (!started || closed) {
                         return;
                     }
-                    Announce.Builder a = Announce.newBuilder();
                     for (TxId id : ids) {
-                        if (peerKnowsTxs.add(id)) {
-                            a.addTxIds(ByteString.copyFrom(id.toBytes()));
-                            if (a.getTxIdsCount() == MAX_TX_IDS) {
-                                send(LedgerMessage.newBuilder().setAnnounce(a));
-                                a = Announce.newBuilder();
-                            }
+                        if (pendingTxs.size() < MAX_PENDING_TX_ANNOUNCEMENTS
+                                && !peerKnowsTxs.contains(id)) {
+                            pendingTxs.add(id);
                         }
                     }
-                    if (a.getTxIdsCount() > 0) {
-                        send(LedgerMessage.newBuilder().setAnnounce(a));
-                    }
+                    scheduleFlush();
                 });
+    }
+
+    private void scheduleFlush() {
+        if (!flushScheduled) {
+            flushScheduled = true;
+            ctx.executor()
+                    .schedule(
+                            this::flushAnnouncements, ANNOUNCE_DELAY_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void flushAnnouncements() {
+        flushScheduled = false;
+        if (!started || closed) {
+            return;
+        }
+        if (tipOverflow) {
+            sendStatus();
+        } else {
+            Announce.Builder a = Announce.newBuilder();
+            for (BlockHeader h : pendingHeaders) {
+                if (peerKnowsBlocks.add(h.hash())) {
+                    a.addBlockHeaders(ByteString.copyFrom(h.encodedUnsafe()));
+                }
+            }
+            if (a.getBlockHeadersCount() > 0) {
+                send(LedgerMessage.newBuilder().setAnnounce(a));
+            }
+        }
+        for (BlockHeader h : pendingHeaders) {
+            peerKnowsBlocks.add(h.hash());
+        }
+        tipOverflow = false;
+        pendingHeaders.clear();
+        Announce.Builder t = Announce.newBuilder();
+        for (TxId id : pendingTxs) {
+            if (peerKnowsTxs.add(id)) {
+                t.addTxIds(ByteString.copyFrom(id.toBytes()));
+                if (t.getTxIdsCount() == MAX_TX_IDS) {
+                    send(LedgerMessage.newBuilder().setAnnounce(t));
+                    t = Announce.newBuilder();
+                }
+            }
+        }
+        pendingTxs.clear();
+        if (t.getTxIdsCount() > 0) {
+            send(LedgerMessage.newBuilder().setAnnounce(t));
+        }
     }
 
     /** Another download finished: continue ours (called from any thread). */

@@ -13,8 +13,9 @@ import java.util.Objects;
  *     stalling and disconnected (without a ban)
  * @param statusInterval how often the tip is re-announced on an idle connection
  * @param maxBlocksInFlight block requests outstanding per peer (1..16)
- * @param messagesPerSecond sustained ledger messages accepted per peer; a peer exceeding the burst
- *     of 10 seconds' worth is misbehaving
+ * @param messagesPerSecond sustained unsolicited ledger messages (status, requests, announcements)
+ *     accepted per peer; a peer exceeding the burst of 10 seconds' worth is misbehaving. Responses
+ *     are bounded by our requests instead.
  * @param maxUnconnectedHeaders header batches that connect to nothing a peer may send before it is
  *     misbehaving
  */
