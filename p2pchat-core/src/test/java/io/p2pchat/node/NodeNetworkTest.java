@@ -41,9 +41,26 @@ class NodeNetworkTest {
     @Test
     void threeNodes_convergeToOneTip_andGossipTransactions() throws Exception {
         try (TestNetwork net = new TestNetwork(TestNetwork.params("three"))) {
+            List<io.p2pchat.identity.PeerId> connectedToC = new CopyOnWriteArrayList<>();
             Node a = net.start(0);
             Node b = net.start(1);
-            Node c = net.start(2);
+            Node c =
+                    net.start(
+                            2,
+                            null,
+                            x ->
+                                    x.application(
+                                            new NodeApplicationHandler() {
+                                                @Override
+                                                public void onMessage(
+                                                        NodePeer peer,
+                                                        io.p2pchat.proto.NodeMessage m) {}
+
+                                                @Override
+                                                public void onPeerConnected(NodePeer peer) {
+                                                    connectedToC.add(peer.keyId());
+                                                }
+                                            }));
             join(b, a);
             join(c, a);
             mine(a, 5);
@@ -68,6 +85,12 @@ class NodeNetworkTest {
                                             == PeerAccess.FULL);
             assertThat(a.peer(c.identity().peerId()).orElseThrow().access())
                     .isEqualTo(PeerAccess.SYNC_ONLY);
+            // c opens a channel to b by identity: the node dials b's registered address.
+            NodePeer toB = c.connect(b.identity().peerId()).get(15, TimeUnit.SECONDS);
+            assertThat(toB.keyId()).isEqualTo(b.identity().peerId());
+            assertThat(toB.access()).isEqualTo(PeerAccess.FULL);
+            assertThat(toB.identity().orElseThrow().addresses()).isNotEmpty();
+            await().atMost(CONVERGE).until(() -> connectedToC.contains(b.identity().peerId()));
         }
     }
 

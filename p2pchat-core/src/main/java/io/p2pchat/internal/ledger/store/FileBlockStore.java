@@ -64,6 +64,7 @@ public final class FileBlockStore implements BlockStore {
     private long end;
     private boolean dirty;
     private boolean failed;
+    private boolean closed;
 
     private FileBlockStore(
             Path dir,
@@ -448,10 +449,10 @@ public final class FileBlockStore implements BlockStore {
 
     @Override
     public void sync() throws LedgerStorageException {
-        checkUsable();
         if (!dirty) {
             return;
         }
+        checkUsable();
         try {
             channel.force(false);
             dirty = false;
@@ -473,6 +474,9 @@ public final class FileBlockStore implements BlockStore {
     }
 
     private void checkUsable() throws LedgerStorageException {
+        if (closed) {
+            throw new LedgerStorageException(StorageError.IO_FAILURE, blocksFile + " is closed");
+        }
         if (failed) {
             throw new LedgerStorageException(
                     StorageError.IO_FAILURE, blocksFile + " failed earlier; reopen the ledger");
@@ -534,10 +538,15 @@ public final class FileBlockStore implements BlockStore {
 
     @Override
     public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             if (!failed && dirty) {
                 channel.force(false);
             }
+            dirty = false;
             channel.close();
         } finally {
             lock.release();
