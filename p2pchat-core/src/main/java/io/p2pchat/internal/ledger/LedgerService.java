@@ -1,6 +1,5 @@
 package io.p2pchat.internal.ledger;
 
-import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.BlockHash;
 import io.p2pchat.ledger.BlockHeader;
 import io.p2pchat.ledger.BlockResult;
@@ -9,7 +8,6 @@ import io.p2pchat.ledger.LedgerListener;
 import io.p2pchat.ledger.LedgerStorageException;
 import io.p2pchat.ledger.LedgerTransaction;
 import io.p2pchat.ledger.NetworkParameters;
-import io.p2pchat.ledger.RejectReason;
 import io.p2pchat.ledger.StorageError;
 import io.p2pchat.ledger.TipChangeEvent;
 import io.p2pchat.ledger.TxResult;
@@ -284,16 +282,6 @@ public final class LedgerService implements AutoCloseable {
                 e.revokedAtHeight(),
                 e.sequence(),
                 e.registeredAtHeight());
-    }
-
-    /** Whether a peer relaying this block reason misbehaves. */
-    public static boolean punishable(@Nullable RejectReason reason) {
-        return reason != null && !reason.temporary();
-    }
-
-    /** Key ids for lookups. */
-    public static PeerId keyId(byte[] spki) {
-        return PeerId.ofSubjectPublicKeyInfo(spki);
     }
 
     /** Stops the ledger thread after the queued tasks, waiting up to 10 s. */
