@@ -1,0 +1,85 @@
+package io.p2pchat.internal.ledger.store;
+
+import io.p2pchat.internal.ledger.BlockData;
+import io.p2pchat.ledger.BlockHash;
+import io.p2pchat.ledger.LedgerStorageException;
+import io.p2pchat.ledger.RejectReason;
+import java.io.Closeable;
+import java.io.IOException;
+
+/**
+ * Where a ledger keeps its blocks: an append-only log of block, tip and invalid-block records.
+ *
+ * <p>Records appended are durable only after {@link #sync()}; the ledger syncs before it
+ * acknowledges a block. {@link #load} replays every record in append order, detecting torn tails
+ * and corruption.
+ *
+ * <p>Not thread-safe: owned by the ledger thread ({@link #read} may also be called from it only).
+ */
+public interface BlockStore extends Closeable {
+    /** Receives the stored records in append order. */
+    interface Visitor {
+        /**
+         * A block record.
+         *
+         * @param position the record's position, for {@link #read}
+         * @param block the block
+         * @throws CorruptRecordException if the block no longer verifies
+         */
+        void block(long position, BlockData block) throws CorruptRecordException;
+
+        /** A tip record: the best chain up to {@code tip} was fully validated. */
+        void tip(BlockHash tip) throws CorruptRecordException;
+
+        /** An invalid-block record. */
+        void invalid(BlockHash hash, int reasonCode);
+    }
+
+    /** A stored record that decodes but does not verify. */
+    final class CorruptRecordException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        /** Explains what does not verify. */
+        public CorruptRecordException(String message) {
+            super(message);
+        }
+    }
+
+    /** What {@link #load} found. */
+    record LoadResult(
+            long blocks, long truncatedBytes, long repairedBytes, java.util.List<String> events) {}
+
+    /**
+     * Replays all records.
+     *
+     * @throws LedgerStorageException {@code CORRUPT_LEDGER} on corruption that is not a torn tail
+     *     (unless the store repairs by truncation), {@code IO_FAILURE} on I/O errors
+     */
+    LoadResult load(Visitor visitor) throws LedgerStorageException;
+
+    /** Appends a block; returns its position. */
+    long appendBlock(BlockData block) throws LedgerStorageException;
+
+    /** Appends a tip record. */
+    void appendTip(BlockHash tip) throws LedgerStorageException;
+
+    /** Appends an invalid-block record. */
+    void appendInvalid(BlockHash hash, RejectReason reason) throws LedgerStorageException;
+
+    /** Makes everything appended so far durable (fsync). */
+    void sync() throws LedgerStorageException;
+
+    /**
+     * Reads the block at {@code position}, verifying its checksum and that its header hashes to
+     * {@code expected}.
+     *
+     * @throws LedgerStorageException {@code CORRUPT_LEDGER} if it no longer verifies
+     */
+    BlockData read(long position, BlockHash expected) throws LedgerStorageException;
+
+    /** Bytes stored. */
+    long size();
+
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,27 @@
+package io.p2pchat.ledger.sync;
+
+import io.p2pchat.identity.PeerId;
+import io.p2pchat.ledger.ChainTip;
+import java.net.SocketAddress;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Receives replication events.
+ *
+ * <h3>Threading</h3>
+ *
+ * Called on the connection's event loop; implementations must not block.
+ */
+public interface SyncListener {
+    /**
+     * A peer's tip is not on our best chain and has no more work than ours: it sees another
+     * (lighter or equally heavy) branch. Reported once per peer tip.
+     */
+    default void onConflictingView(PeerId peer, ChainTip theirs, ChainTip ours) {}
+
+    /**
+     * A peer misbehaved (invalid block, unsolicited or oversized message, spam); the connection is
+     * closed. A node bans it for a while.
+     */
+    default void onMisbehaviour(PeerId peer, @Nullable SocketAddress remote, String reason) {}
+}

@@ -1,0 +1,995 @@
+package io.p2pchat.node;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.p2pchat.Role;
+import io.p2pchat.SecureChannelContext;
+import io.p2pchat.SecureSession;
+import io.p2pchat.handshake.HandshakeCompletionEvent;
+import io.p2pchat.identity.LocalIdentity;
+import io.p2pchat.identity.PeerId;
+import io.p2pchat.internal.ledger.ChainState;
+import io.p2pchat.internal.ledger.IdentityEntry;
+import io.p2pchat.internal.ledger.LedgerService;
+import io.p2pchat.internal.node.BanList;
+import io.p2pchat.ledger.ChainTip;
+import io.p2pchat.ledger.IdentityRecord;
+import io.p2pchat.ledger.IdentityTransactions;
+import io.p2pchat.ledger.Ledger;
+import io.p2pchat.ledger.LedgerCertificateSource;
+import io.p2pchat.ledger.LedgerPeerVerifier;
+import io.p2pchat.ledger.LedgerTransaction;
+import io.p2pchat.ledger.NameCommitment;
+import io.p2pchat.ledger.PeerAccess;
+import io.p2pchat.ledger.RegisteredAddress;
+import io.p2pchat.ledger.TxResult;
+import io.p2pchat.ledger.sync.LedgerSync;
+import io.p2pchat.ledger.sync.SyncListener;
+import io.p2pchat.ledger.sync.SyncSettings;
+import io.p2pchat.proto.NodeMessage;
+import io.p2pchat.verify.PeerCredentials;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A p2pchat node: a {@link Ledger} replica reachable over secure channels, with a Netty server and
+ * client bootstrap, its peer connections, gossip and sync, and a hook for the application's own
+ * messages.
+ *
+ * <h3>Usage</h3>
+ *
+ * <pre>{@code
+ * Ledger ledger = Ledger.builder(params).dataDirectory(dir).open();
+ * Node node = Node.builder(identity, ledger)
+ *         .listen("192.168.1.20", 7000)
+ *         .application((peer, message) -> handleChat(peer, message))
+ *         .build()
+ *         .start();
+ * node.join(new InetSocketAddress("192.168.1.10", 7000)).get(); // any member of the network
+ * node.register(List.of(myAddress), null).get();               // then mine or wait for miners
+ * }</pre>
+ *
+ * <h3>Connections</h3>
+ *
+ * Every connection runs the secure channel bound to the ledger's network id (a peer of another
+ * network is refused with {@code WRONG_NETWORK}), then the ledger handler ({@link LedgerSync}),
+ * then the node's dispatcher. The handshake accepts any peer that proves its key and is not known
+ * to be revoked or rotated away (bootstrap mode of {@link LedgerPeerVerifier}), so that a new node
+ * can sync before its record is on anybody's chain; peers whose key is not a confirmed identity on
+ * our best chain get {@link PeerAccess#SYNC_ONLY} access, and the application never sees their
+ * messages. One connection is kept per peer key (when both sides dial at once, the connection
+ * dialed by the smaller PeerId survives). Addresses given to {@link #join} are redialed with
+ * exponential backoff while the node runs; with discovery on, registered addresses of identities
+ * seen in new blocks are dialed too, up to the outbound limit.
+ *
+ * <h3>Misbehaviour and revocation</h3>
+ *
+ * A peer that sends an invalid block or transaction, an oversized, undecodable, unsolicited or
+ * foreign message, or floods, is disconnected and banned by key and by IP address for the ban
+ * duration; other peers are unaffected. When a block that revokes or rotates a key joins the best
+ * chain, open sessions authenticated with that key are closed.
+ *
+ * <h3>Threading</h3>
+ *
+ * Thread-safe. Network I/O runs on the event loop group (the node's own, or one given to the
+ * builder, which the caller then owns), ledger work on the ledger thread, mining on the miner
+ * thread. {@link #close()} closes connections and the server; it does not close the ledger, which
+ * the caller owns.
+ */
+public final class Node implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
+
+    private final LocalIdentity identity;
+    private final Ledger ledger;
+    private final LedgerSync sync;
+    private final LedgerPeerVerifier handshakeVerifier;
+    private final LedgerPeerVerifier accessVerifier;
+    private final EventLoopGroup group;
+    private final boolean ownGroup;
+    private final String bindHost;
+    private final int bindPort;
+    private final NodeApplicationHandler application;
+    private final List<NodeListener> listeners;
+    private final Duration banDuration;
+    private final Duration maintenanceInterval;
+    private final int maxOutbound;
+    private final int maxInbound;
+    private final boolean discovery;
+    private final Consumer<SecureChannelContext.Builder> contextCustomizer;
+    private final BanList bans;
+
+    private final Map<PeerId, PeerImpl> peersByKey = new ConcurrentHashMap<>();
+    private final Set<InetSocketAddress> wanted = ConcurrentHashMap.newKeySet();
+    private final Set<InetSocketAddress> discovered = ConcurrentHashMap.newKeySet();
+    private final Map<InetSocketAddress, long[]> backoff = new ConcurrentHashMap<>();
+    private final Set<InetSocketAddress> dialing = ConcurrentHashMap.newKeySet();
+
+    private volatile @Nullable SecureChannelContext context;
+    private volatile @Nullable Channel server;
+    private volatile @Nullable ScheduledFuture<?> maintenance;
+    private volatile boolean closed;
+
+    private final LedgerService.ChainListener chainListener =
+            new LedgerService.ChainListener() {
+                @Override
+                public void onTipChange(ChainState.TipChange change) {
+                    closeRetired(change.retiredKeys());
+                    if (discovery) {
+                        learnAddresses(change.changedIdentities());
+                    }
+                }
+            };
+
+    private Node(Builder b) {
+        this.identity = b.identity;
+        this.ledger = b.ledger;
+        this.bindHost = b.host;
+        this.bindPort = b.port;
+        this.application = b.application;
+        this.listeners = List.copyOf(b.listeners);
+        this.banDuration = b.banDuration;
+        this.maintenanceInterval = b.maintenanceInterval;
+        this.maxOutbound = b.maxOutbound;
+        this.maxInbound = b.maxInbound;
+        this.discovery = b.discovery;
+        this.contextCustomizer = b.contextCustomizer;
+        this.bans = new BanList(ledger.clock(), 10_000);
+        LedgerSync.Builder sb = LedgerSync.builder(ledger);
+        if (b.syncSettings != null) {
+            sb.settings(b.syncSettings);
+        }
+        this.sync = sb.build();
+        this.handshakeVerifier =
+                LedgerPeerVerifier.builder(ledger)
+                        .confirmations(b.confirmations)
+                        .addressBinding(b.addressBinding)
+                        .allowSyncOnly(true)
+                        .build();
+        this.accessVerifier =
+                LedgerPeerVerifier.builder(ledger)
+                        .confirmations(b.confirmations)
+                        .addressBinding(b.addressBinding)
+                        .build();
+        if (b.group != null) {
+            this.group = b.group;
+            this.ownGroup = false;
+        } else {
+            this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+            this.ownGroup = true;
+        }
+        this.wanted.addAll(b.bootstrap);
+        sync.addListener(
+                new SyncListener() {
+                    @Override
+                    public void onConflictingView(PeerId peer, ChainTip theirs, ChainTip ours) {
+                        for (NodeListener l : listeners) {
+                            l.onConflictingView(peer, theirs, ours);
+                        }
+                    }
+
+                    @Override
+                    public void onMisbehaviour(
+                            PeerId peer, @Nullable SocketAddress remote, String reason) {
+                        ban(peer, remote, reason);
+                    }
+                });
+    }
+
+    /** A builder for a node authenticating as {@code identity} over {@code ledger}. */
+    public static Builder builder(LocalIdentity identity, Ledger ledger) {
+        return new Builder(identity, ledger);
+    }
+
+    /**
+     * Binds the server and starts connecting to the bootstrap peers. Blocks until the server is
+     * bound; call it from an application thread, not an event loop.
+     *
+     * @throws IllegalStateException if the address cannot be bound
+     */
+    public Node start() throws InterruptedException {
+        ChannelFuture bind =
+                new ServerBootstrap()
+                        .group(group)
+                        .channel(NioServerSocketChannel.class)
+                        .childHandler(initializer(Role.RESPONDER, null))
+                        .bind(new InetSocketAddress(bindHost, bindPort))
+                        .await();
+        if (!bind.isSuccess()) {
+            throw new IllegalStateException(
+                    "cannot bind " + bindHost + ":" + bindPort, bind.cause());
+        }
+        Channel s = bind.channel();
+        InetSocketAddress local = (InetSocketAddress) s.localAddress();
+        SecureChannelContext.Builder cb = SecureChannelContext.builder(identity);
+        contextCustomizer.accept(cb);
+        String host = local.getHostString();
+        cb.networkId(ledger.parameters().networkId())
+                .certificateSource(LedgerCertificateSource.of(ledger, identity.peerId()))
+                .peerVerifier(handshakeVerifier)
+                .listenAddress(
+                        (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + local.getPort());
+        context = cb.build();
+        server = s;
+        ledger.service().addChainListener(chainListener);
+        long period = maintenanceInterval.toMillis();
+        maintenance =
+                group.next().scheduleAtFixedRate(this::maintain, 0, period, TimeUnit.MILLISECONDS);
+        log.info(
+                "node {} listening on {} (network {})",
+                identity.peerId().shortId(),
+                local,
+                ledger.parameters().networkIdHex().substring(0, 16));
+        return this;
+    }
+
+    /** The address the server listens on. */
+    public InetSocketAddress localAddress() {
+        Channel s = server;
+        if (s == null) {
+            throw new IllegalStateException("not started");
+        }
+        return (InetSocketAddress) s.localAddress();
+    }
+
+    /** This node's identity key. */
+    public LocalIdentity identity() {
+        return identity;
+    }
+
+    /** The ledger. */
+    public Ledger ledger() {
+        return ledger;
+    }
+
+    /** The replication of the ledger. */
+    public LedgerSync sync() {
+        return sync;
+    }
+
+    /** The secure channel context of this node's connections (after {@link #start()}). */
+    public SecureChannelContext context() {
+        SecureChannelContext c = context;
+        if (c == null) {
+            throw new IllegalStateException("not started");
+        }
+        return c;
+    }
+
+    /** The peers connected now. */
+    public List<NodePeer> peers() {
+        return new ArrayList<>(peersByKey.values());
+    }
+
+    /** The connected peer with this key id. */
+    public Optional<NodePeer> peer(PeerId keyId) {
+        return Optional.ofNullable(peersByKey.get(keyId));
+    }
+
+    /** Whether a key id or IP address is banned now. */
+    public boolean isBanned(String keyOrHost) {
+        return bans.isBanned(keyOrHost);
+    }
+
+    /** Lifts all bans. */
+    public void clearBans() {
+        bans.clear();
+    }
+
+    /**
+     * Joins the network through a member's address: connects (and keeps reconnecting while the node
+     * runs), syncs the ledger from it, and gossips with it.
+     *
+     * @return completes with the peer once the handshake succeeds
+     */
+    public CompletableFuture<NodePeer> join(InetSocketAddress member) {
+        wanted.add(member);
+        return dial(member);
+    }
+
+    /** Stops redialing an address given to {@link #join} (the connection stays open). */
+    public void forget(InetSocketAddress member) {
+        wanted.remove(member);
+        discovered.remove(member);
+    }
+
+    /**
+     * Opens a secure channel to a registered identity: dials its registered, unexpired addresses in
+     * order until one handshake succeeds.
+     */
+    public CompletableFuture<NodePeer> connect(PeerId identityId) {
+        Optional<IdentityRecord> rec = ledger.identity(identityId);
+        if (rec.isEmpty()) {
+            return CompletableFuture.failedFuture(
+                    new IllegalArgumentException(
+                            "identity " + identityId.shortId() + " is not registered"));
+        }
+        PeerImpl existing = peersByKey.get(rec.get().currentKeyId());
+        if (existing != null) {
+            return CompletableFuture.completedFuture(existing);
+        }
+        List<RegisteredAddress> addresses = rec.get().validAddresses(ledger.clock().millis());
+        CompletableFuture<NodePeer> result = new CompletableFuture<>();
+        tryAddresses(addresses, 0, result);
+        return result;
+    }
+
+    private void tryAddresses(
+            List<RegisteredAddress> addresses, int i, CompletableFuture<NodePeer> result) {
+        if (i >= addresses.size()) {
+            result.completeExceptionally(
+                    new IllegalStateException("no registered address answered"));
+            return;
+        }
+        RegisteredAddress a = addresses.get(i);
+        dial(new InetSocketAddress(a.host(), a.port()))
+                .whenComplete(
+                        (p, e) -> {
+                            if (e == null) {
+                                result.complete(p);
+                            } else {
+                                tryAddresses(addresses, i + 1, result);
+                            }
+                        });
+    }
+
+    /** Submits a transaction to the ledger; once accepted it is gossiped to every peer. */
+    public CompletableFuture<TxResult> submit(LedgerTransaction tx) {
+        return ledger.submitTransaction(tx);
+    }
+
+    /**
+     * Registers this node's key as an identity (computing the stamp on a pool thread), and submits
+     * it.
+     */
+    public CompletableFuture<TxResult> register(
+            List<RegisteredAddress> addresses, @Nullable NameCommitment name) {
+        return CompletableFuture.supplyAsync(
+                        () ->
+                                IdentityTransactions.forNetwork(ledger.parameters())
+                                        .register(identity, addresses, name))
+                .thenCompose(this::submit);
+    }
+
+    // ------------------------------------------------------------------ connections
+
+    private CompletableFuture<NodePeer> dial(InetSocketAddress address) {
+        CompletableFuture<NodePeer> result = new CompletableFuture<>();
+        if (closed || context == null) {
+            result.completeExceptionally(new IllegalStateException("node not running"));
+            return result;
+        }
+        dialing.add(address);
+        Bootstrap b =
+                new Bootstrap()
+                        .group(group)
+                        .channel(NioSocketChannel.class)
+                        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
+                        .handler(initializer(Role.INITIATOR, new Dial(address, result)));
+        if (!bindHost.equals("0.0.0.0") && !bindHost.equals("::")) {
+            b.localAddress(new InetSocketAddress(bindHost, 0));
+        }
+        b.connect(address)
+                .addListener(
+                        f -> {
+                            if (!f.isSuccess()) {
+                                dialing.remove(address);
+                                failedDial(address);
+                                result.completeExceptionally(f.cause());
+                            }
+                        });
+        return result;
+    }
+
+    private void failedDial(InetSocketAddress address) {
+        long[] state = backoff.computeIfAbsent(address, a -> new long[] {0, 500});
+        state[0] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(state[1]);
+        state[1] = Math.min(60_000, state[1] * 2);
+    }
+
+    /** Where an outbound connection was dialed, and who waits for it. */
+    private record Dial(InetSocketAddress address, CompletableFuture<NodePeer> result) {}
+
+    private ChannelInitializer<Channel> initializer(Role role, @Nullable Dial dial) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                SecureChannelContext c = context;
+                if (c == null || closed) {
+                    ch.close();
+                    return;
+                }
+                ch.pipeline().addLast("p2pchat-ban", banFilter);
+                c.addHandlers(ch.pipeline(), role);
+                sync.addHandlers(ch.pipeline());
+                ch.pipeline().addLast("p2pchat-node", new Dispatcher(role, dial));
+            }
+        };
+    }
+
+    /** Refuses connections from banned addresses before any handshake work. */
+    private final BanFilter banFilter = new BanFilter();
+
+    @Sharable
+    private final class BanFilter extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            SocketAddress remote = ctx.channel().remoteAddress();
+            if (remote instanceof InetSocketAddress && bans.isBanned(host(remote))) {
+                log.debug("{}: refused, address banned", ctx.channel());
+                ctx.close();
+                return;
+            }
+            ctx.fireChannelActive();
+        }
+    }
+
+    private static String host(SocketAddress a) {
+        InetSocketAddress i = (InetSocketAddress) a;
+        return i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString();
+    }
+
+    /** Per channel: registers the peer, dispatches application messages, enforces access. */
+    private final class Dispatcher extends ChannelInboundHandlerAdapter {
+        private final Role role;
+        private final @Nullable Dial dial;
+        private @Nullable PeerImpl peer;
+
+        Dispatcher(Role role, @Nullable Dial dial) {
+            this.role = role;
+            this.dial = dial;
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof HandshakeCompletionEvent) {
+                HandshakeCompletionEvent e = (HandshakeCompletionEvent) evt;
+                if (e.isSuccess()) {
+                    established(ctx, e.session().orElseThrow());
+                } else if (dial != null) {
+                    dialing.remove(dial.address());
+                    failedDial(dial.address());
+                    dial.result().completeExceptionally(e.cause().orElseThrow());
+                }
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        private void established(ChannelHandlerContext ctx, SecureSession session) {
+            PeerId key = session.peerId();
+            if (dial != null) {
+                dialing.remove(dial.address());
+                backoff.remove(dial.address());
+            }
+            if (bans.isBanned(key.toHex())) {
+                log.debug("{}: peer {} is banned", ctx.channel(), key.shortId());
+                ctx.close();
+                fail(new IllegalStateException("peer banned"));
+                return;
+            }
+            if (role == Role.RESPONDER && inbound() > maxInbound) {
+                log.debug("{}: inbound limit {} reached", ctx.channel(), maxInbound);
+                ctx.close();
+                return;
+            }
+            PeerImpl p =
+                    new PeerImpl(
+                            ctx.channel(), session, role, dial == null ? null : dial.address());
+            PeerImpl winner = register(p);
+            if (winner != p) {
+                ctx.close();
+                if (dial != null) {
+                    dial.result().complete(winner);
+                }
+                return;
+            }
+            peer = p;
+            if (dial != null) {
+                dial.result().complete(p);
+            }
+            log.debug(
+                    "{}: peer {} connected ({}, {})",
+                    ctx.channel(),
+                    key.shortId(),
+                    role,
+                    p.access());
+            try {
+                application.onPeerConnected(p);
+            } catch (RuntimeException ex) {
+                log.warn("application handler failed", ex);
+            }
+        }
+
+        private void fail(Throwable t) {
+            if (dial != null) {
+                dial.result().completeExceptionally(t);
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            PeerImpl p = peer;
+            if (!(msg instanceof NodeMessage) || p == null) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                log.debug("{}: dropped a message before the peer was registered", ctx.channel());
+                return;
+            }
+            NodeMessage m = (NodeMessage) msg;
+            if (m.getBodyCase() == NodeMessage.BodyCase.BODY_NOT_SET) {
+                log.debug(
+                        "{}: dropped a NodeMessage with no known body (a newer peer?)",
+                        ctx.channel());
+                return;
+            }
+            if (p.access() != PeerAccess.FULL) {
+                log.info(
+                        "{}: dropped a {} message from sync-only peer {}",
+                        ctx.channel(),
+                        m.getBodyCase(),
+                        p.keyId().shortId());
+                return;
+            }
+            try {
+                application.onMessage(p, m);
+            } catch (RuntimeException ex) {
+                log.warn(
+                        "application handler failed on a message from {}", p.keyId().shortId(), ex);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            PeerImpl p = peer;
+            if (p != null) {
+                peersByKey.remove(p.keyId(), p);
+                try {
+                    application.onPeerDisconnected(p);
+                } catch (RuntimeException ex) {
+                    log.warn("application handler failed", ex);
+                }
+            } else if (dial != null) {
+                dialing.remove(dial.address());
+                dial.result()
+                        .completeExceptionally(
+                                new IllegalStateException(
+                                        "connection closed before the handshake completed"));
+            }
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("{}: {}", ctx.channel(), cause.toString());
+            ctx.close();
+        }
+    }
+
+    private int inbound() {
+        int n = 0;
+        for (PeerImpl p : peersByKey.values()) {
+            if (p.role == Role.RESPONDER) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private int outbound() {
+        int n = 0;
+        for (PeerImpl p : peersByKey.values()) {
+            if (p.role == Role.INITIATOR) {
+                n++;
+            }
+        }
+        return n + dialing.size();
+    }
+
+    /** Keeps one connection per key: the one dialed by the smaller PeerId wins. */
+    private synchronized PeerImpl register(PeerImpl p) {
+        PeerImpl existing = peersByKey.get(p.keyId());
+        if (existing == null || !existing.channel.isActive()) {
+            peersByKey.put(p.keyId(), p);
+            return p;
+        }
+        if (p.initiatorId().compareTo(existing.initiatorId()) < 0) {
+            peersByKey.put(p.keyId(), p);
+            existing.channel.close();
+            return p;
+        }
+        return existing;
+    }
+
+    private void ban(@Nullable PeerId peer, @Nullable SocketAddress remote, String reason) {
+        String host = remote instanceof InetSocketAddress ? host(remote) : "?";
+        if (peer != null) {
+            bans.ban(peer.toHex(), banDuration);
+        }
+        if (remote instanceof InetSocketAddress) {
+            bans.ban(host, banDuration);
+        }
+        log.warn(
+                "banned peer {} at {} for {} s: {}",
+                peer == null ? "?" : peer.shortId(),
+                host,
+                banDuration.toSeconds(),
+                reason);
+        for (NodeListener l : listeners) {
+            try {
+                l.onPeerBanned(peer, host, reason);
+            } catch (RuntimeException e) {
+                log.warn("node listener failed", e);
+            }
+        }
+    }
+
+    private void closeRetired(Set<PeerId> retired) {
+        for (PeerId k : retired) {
+            PeerImpl p = peersByKey.get(k);
+            if (p != null) {
+                log.info(
+                        "closing the session of peer {}: its key was revoked or rotated away",
+                        k.shortId());
+                p.channel.close();
+                for (NodeListener l : listeners) {
+                    try {
+                        l.onSessionRevoked(k);
+                    } catch (RuntimeException e) {
+                        log.warn("node listener failed", e);
+                    }
+                }
+            }
+        }
+    }
+
+    private void learnAddresses(Map<PeerId, @Nullable IdentityEntry> changed) {
+        long now = ledger.clock().millis();
+        for (IdentityEntry e : changed.values()) {
+            if (e == null || e.revoked() || e.id().equals(identity.peerId())) {
+                continue;
+            }
+            for (RegisteredAddress a : e.addresses()) {
+                if (a.isValidAt(now) && discovered.size() < 256) {
+                    discovered.add(new InetSocketAddress(a.host(), a.port()));
+                }
+            }
+        }
+    }
+
+    /** Periodic: expire bans, redial wanted and discovered addresses. */
+    private void maintain() {
+        if (closed) {
+            return;
+        }
+        bans.expire();
+        Set<InetSocketAddress> connected = new LinkedHashSet<>();
+        for (PeerImpl p : peersByKey.values()) {
+            if (p.dialed != null) {
+                connected.add(p.dialed);
+            }
+            p.session.peerListenAddress().ifPresent(s -> connected.add(parse(s)));
+        }
+        InetSocketAddress self = server == null ? null : localAddress();
+        List<InetSocketAddress> targets = new ArrayList<>(wanted);
+        targets.addAll(discovered);
+        long now = System.nanoTime();
+        for (InetSocketAddress a : targets) {
+            if (outbound() >= maxOutbound && !wanted.contains(a)) {
+                break;
+            }
+            if (a.equals(self) || connected.contains(a) || dialing.contains(a)) {
+                continue;
+            }
+            long[] state = backoff.get(a);
+            if (state != null && now < state[0]) {
+                continue;
+            }
+            failedDial(a); // pessimistically schedule the next attempt; success clears it
+            dial(a);
+        }
+    }
+
+    private static @Nullable InetSocketAddress parse(String hostAndPort) {
+        int colon = hostAndPort.lastIndexOf(':');
+        if (colon <= 0) {
+            return null;
+        }
+        String host = hostAndPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        try {
+            return new InetSocketAddress(host, Integer.parseInt(hostAndPort.substring(colon + 1)));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Closes every connection and the server; the ledger stays open (the caller owns it). */
+    @Override
+    public void close() {
+        closed = true;
+        ScheduledFuture<?> m = maintenance;
+        if (m != null) {
+            m.cancel(false);
+        }
+        ledger.service().removeChainListener(chainListener);
+        sync.close();
+        Channel s = server;
+        if (s != null) {
+            s.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        for (PeerImpl p : peersByKey.values()) {
+            p.channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        peersByKey.clear();
+        if (ownGroup) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS)
+                    .awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
+        log.info("node {} closed", identity.peerId().shortId());
+    }
+
+    @Override
+    public String toString() {
+        Channel s = server;
+        return "Node["
+                + identity.peerId().shortId()
+                + (s == null ? "" : " " + s.localAddress())
+                + ", "
+                + peersByKey.size()
+                + " peers]";
+    }
+
+    /** A connected peer. */
+    private final class PeerImpl implements NodePeer {
+        final Channel channel;
+        final SecureSession session;
+        final Role role;
+        final @Nullable InetSocketAddress dialed;
+        final PeerCredentials credentials;
+
+        PeerImpl(
+                Channel channel,
+                SecureSession session,
+                Role role,
+                @Nullable InetSocketAddress dialed) {
+            this.channel = channel;
+            this.session = session;
+            this.role = role;
+            this.dialed = dialed;
+            this.credentials =
+                    new PeerCredentials(
+                            session.peerId(),
+                            session.peerPublicKey(),
+                            session.peerCertificate(),
+                            Optional.ofNullable(channel.remoteAddress()),
+                            session.peerListenAddress(),
+                            role == Role.INITIATOR ? Role.RESPONDER : Role.INITIATOR);
+        }
+
+        PeerId initiatorId() {
+            return role == Role.INITIATOR ? identity.peerId() : session.peerId();
+        }
+
+        @Override
+        public PeerId keyId() {
+            return session.peerId();
+        }
+
+        @Override
+        public Optional<IdentityRecord> identity() {
+            return ledger.identityByKey(session.peerId())
+                    .filter(r -> r.currentKeyId().equals(session.peerId()));
+        }
+
+        @Override
+        public PeerAccess access() {
+            return accessVerifier.access(credentials);
+        }
+
+        @Override
+        public SecureSession session() {
+            return session;
+        }
+
+        @Override
+        public Role localRole() {
+            return role;
+        }
+
+        @Override
+        public Optional<SocketAddress> remoteAddress() {
+            return Optional.ofNullable(channel.remoteAddress());
+        }
+
+        @Override
+        public ChannelFuture send(NodeMessage message) {
+            Objects.requireNonNull(message, "message");
+            return channel.writeAndFlush(message);
+        }
+
+        @Override
+        public ChannelFuture close() {
+            return channel.close();
+        }
+
+        @Override
+        public String toString() {
+            return "NodePeer[" + session.peerId().shortId() + " " + role + "]";
+        }
+    }
+
+    /** Builds {@link Node}s. */
+    public static final class Builder {
+        private final LocalIdentity identity;
+        private final Ledger ledger;
+        private String host = "127.0.0.1";
+        private int port;
+        private final List<InetSocketAddress> bootstrap = new ArrayList<>();
+        private @Nullable EventLoopGroup group;
+        private int confirmations;
+        private boolean addressBinding;
+        private NodeApplicationHandler application = NodeApplicationHandler.NONE;
+        private final List<NodeListener> listeners = new ArrayList<>();
+        private @Nullable SyncSettings syncSettings;
+        private boolean discovery = true;
+        private int maxOutbound = 8;
+        private int maxInbound = 64;
+        private Duration banDuration = Duration.ofMinutes(10);
+        private Duration maintenanceInterval = Duration.ofSeconds(2);
+        private Consumer<SecureChannelContext.Builder> contextCustomizer = b -> {};
+
+        private Builder(LocalIdentity identity, Ledger ledger) {
+            this.identity = Objects.requireNonNull(identity, "identity");
+            this.ledger = Objects.requireNonNull(ledger, "ledger");
+            this.confirmations = ledger.parameters().confirmations();
+        }
+
+        /**
+         * Where to listen (default 127.0.0.1, an ephemeral port); outbound connections use this
+         * host too.
+         */
+        public Builder listen(String host, int port) {
+            Objects.requireNonNull(host, "host");
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port: " + port + " (expected: 0..65535)");
+            }
+            this.host = host;
+            this.port = port;
+            return this;
+        }
+
+        /** Members to join at start and redial while running. */
+        public Builder bootstrap(InetSocketAddress... members) {
+            bootstrap.addAll(List.of(members));
+            return this;
+        }
+
+        /**
+         * An event loop group to share (the caller shuts it down); default: the node's own 2
+         * threads.
+         */
+        public Builder eventLoopGroup(EventLoopGroup group) {
+            this.group = Objects.requireNonNull(group, "group");
+            return this;
+        }
+
+        /** Confirmations a peer's key needs for full access (default: the network's). */
+        public Builder confirmations(int k) {
+            if (k < 1 || k > 1000) {
+                throw new IllegalArgumentException("confirmations: " + k + " (expected: 1..1000)");
+            }
+            this.confirmations = k;
+            return this;
+        }
+
+        /** Full access only from a registered IP address (default off). */
+        public Builder addressBinding(boolean on) {
+            this.addressBinding = on;
+            return this;
+        }
+
+        /** Receives non-ledger messages from full-access peers (default: none). */
+        public Builder application(NodeApplicationHandler handler) {
+            this.application = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /** Adds a listener of operational events. */
+        public Builder listener(NodeListener listener) {
+            this.listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** Replication settings. */
+        public Builder syncSettings(SyncSettings settings) {
+            this.syncSettings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /** Dial registered addresses of identities seen in new blocks (default on). */
+        public Builder discovery(boolean on) {
+            this.discovery = on;
+            return this;
+        }
+
+        /** Connection limits (defaults 8 outbound, 64 inbound). */
+        public Builder limits(int maxOutbound, int maxInbound) {
+            if (maxOutbound < 0 || maxInbound < 0) {
+                throw new IllegalArgumentException(
+                        "limits: " + maxOutbound + ", " + maxInbound + " (expected: >= 0)");
+            }
+            this.maxOutbound = maxOutbound;
+            this.maxInbound = maxInbound;
+            return this;
+        }
+
+        /** How long a misbehaving peer stays banned (default 10 minutes). */
+        public Builder banDuration(Duration d) {
+            this.banDuration = Objects.requireNonNull(d, "d");
+            return this;
+        }
+
+        /** How often bans expire and addresses are redialed (default 2 s). */
+        public Builder maintenanceInterval(Duration d) {
+            if (d.toMillis() < 10) {
+                throw new IllegalArgumentException(
+                        "maintenanceInterval: " + d + " (expected: >= 10 ms)");
+            }
+            this.maintenanceInterval = d;
+            return this;
+        }
+
+        /**
+         * Adjusts the secure channel settings (timeouts, suites); network, verifier and certificate
+         * are the node's.
+         */
+        public Builder channel(Consumer<SecureChannelContext.Builder> customizer) {
+            this.contextCustomizer = Objects.requireNonNull(customizer, "customizer");
+            return this;
+        }
+
+        /** Builds the node (not started). */
+        public Node build() {
+            return new Node(this);
+        }
+    }
+
+    /** Counts, for diagnostics. */
+    public Map<String, Integer> stats() {
+        Map<String, Integer> m = new HashMap<>();
+        m.put("peers", peersByKey.size());
+        m.put("inbound", inbound());
+        m.put("outbound", outbound());
+        m.put("bans", bans.size());
+        return m;
+    }
+}

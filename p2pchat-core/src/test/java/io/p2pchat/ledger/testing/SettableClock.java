@@ -1,0 +1,44 @@
+package io.p2pchat.ledger.testing;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** A clock tests move by hand. Thread-safe. */
+public final class SettableClock extends Clock {
+    private final AtomicLong millis;
+
+    public SettableClock(long millis) {
+        this.millis = new AtomicLong(millis);
+    }
+
+    public void set(long value) {
+        millis.set(value);
+    }
+
+    public void advance(long delta) {
+        millis.addAndGet(delta);
+    }
+
+    @Override
+    public long millis() {
+        return millis.get();
+    }
+
+    @Override
+    public ZoneId getZone() {
+        return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+        return this;
+    }
+
+    @Override
+    public Instant instant() {
+        return Instant.ofEpochMilli(millis.get());
+    }
+}
