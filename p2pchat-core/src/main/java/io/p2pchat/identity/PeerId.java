@@ -1,9 +1,8 @@
 package io.p2pchat.identity;
 
+import io.p2pchat.Sha256Id;
 import io.p2pchat.internal.crypto.TranscriptHash;
 import java.security.PublicKey;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.Locale;
 
 /**
@@ -15,16 +14,12 @@ import java.util.Locale;
  *
  * <p>Immutable and thread-safe. Ordered by unsigned byte comparison.
  */
-public final class PeerId implements Comparable<PeerId> {
+public final class PeerId extends Sha256Id<PeerId> {
     /** Length of an id in bytes. */
-    public static final int LENGTH = 32;
-
-    private static final HexFormat HEX = HexFormat.of();
-
-    private final byte[] bytes;
+    public static final int LENGTH = Sha256Id.LENGTH;
 
     private PeerId(byte[] bytes) {
-        this.bytes = bytes;
+        super(bytes);
     }
 
     /**
@@ -33,11 +28,7 @@ public final class PeerId implements Comparable<PeerId> {
      * @throws IllegalArgumentException if {@code bytes} is not 32 bytes long
      */
     public static PeerId of(byte[] bytes) {
-        if (bytes.length != LENGTH) {
-            throw new IllegalArgumentException(
-                    "PeerId length: " + bytes.length + " (expected: " + LENGTH + ")");
-        }
-        return new PeerId(bytes.clone());
+        return new PeerId(bytes);
     }
 
     /** The id of a public key: SHA-256 of its SubjectPublicKeyInfo encoding. */
@@ -57,26 +48,12 @@ public final class PeerId implements Comparable<PeerId> {
      */
     public static PeerId fromHex(String hex) {
         String clean = hex.replace(" ", "").replace(":", "").toLowerCase(Locale.ROOT);
-        if (clean.length() != 2 * LENGTH) {
-            throw new IllegalArgumentException(
-                    "PeerId hex length: " + clean.length() + " (expected: " + 2 * LENGTH + ")");
-        }
-        return new PeerId(HEX.parseHex(clean));
+        return new PeerId(parseHex(clean, "PeerId"));
     }
 
-    /** The 32 id bytes (a copy). */
-    public byte[] toBytes() {
-        return bytes.clone();
-    }
-
-    /** 64 lowercase hex digits. */
-    public String toHex() {
-        return HEX.formatHex(bytes);
-    }
-
-    /** The first 8 bytes as 16 hex digits, for display where space is short. */
+    /** The first 8 bytes as 16 hex digits, as {@link #shortHex()}. */
     public String shortId() {
-        return HEX.formatHex(bytes, 0, 8);
+        return shortHex();
     }
 
     /** The id as 16 groups of 4 hex digits, for comparing out of band. */
@@ -95,26 +72,5 @@ public final class PeerId implements Comparable<PeerId> {
     /** Whether {@code key} hashes to this id. */
     public boolean matches(PublicKey key) {
         return equals(ofPublicKey(key));
-    }
-
-    @Override
-    public int compareTo(PeerId other) {
-        return Arrays.compareUnsigned(bytes, other.bytes);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof PeerId && Arrays.equals(bytes, ((PeerId) o).bytes);
-    }
-
-    @Override
-    public int hashCode() {
-        return Arrays.hashCode(bytes);
-    }
-
-    /** The hex form, as {@link #toHex()}. */
-    @Override
-    public String toString() {
-        return toHex();
     }
 }

@@ -1,7 +1,6 @@
 package io.p2pchat.ledger;
 
-import java.util.Arrays;
-import java.util.HexFormat;
+import io.p2pchat.Sha256Id;
 
 /**
  * The hash of a block: SHA-256 of its 156-byte canonical header ({@link BlockHeader}).
@@ -9,18 +8,12 @@ import java.util.HexFormat;
  * <p>Immutable and thread-safe. Ordered by unsigned byte comparison. The text form is 64 lowercase
  * hex digits.
  */
-public final class BlockHash implements Comparable<BlockHash> {
+public final class BlockHash extends Sha256Id<BlockHash> {
     /** Length in bytes. */
-    public static final int LENGTH = 32;
-
-    private static final HexFormat HEX = HexFormat.of();
-
-    private final byte[] bytes;
-    private final int hash;
+    public static final int LENGTH = Sha256Id.LENGTH;
 
     private BlockHash(byte[] bytes) {
-        this.bytes = bytes;
-        this.hash = Arrays.hashCode(bytes);
+        super(bytes);
     }
 
     /**
@@ -29,11 +22,7 @@ public final class BlockHash implements Comparable<BlockHash> {
      * @throws IllegalArgumentException if {@code bytes} is not 32 bytes long
      */
     public static BlockHash of(byte[] bytes) {
-        if (bytes.length != LENGTH) {
-            throw new IllegalArgumentException(
-                    "BlockHash length: " + bytes.length + " (expected: " + LENGTH + ")");
-        }
-        return new BlockHash(bytes.clone());
+        return new BlockHash(bytes);
     }
 
     /**
@@ -42,53 +31,6 @@ public final class BlockHash implements Comparable<BlockHash> {
      * @throws IllegalArgumentException if the text is not 32 bytes of hex
      */
     public static BlockHash fromHex(String hex) {
-        if (hex.length() != 2 * LENGTH) {
-            throw new IllegalArgumentException(
-                    "BlockHash hex length: " + hex.length() + " (expected: " + 2 * LENGTH + ")");
-        }
-        return new BlockHash(HEX.parseHex(hex));
-    }
-
-    /** The 32 bytes (a copy). */
-    public byte[] toBytes() {
-        return bytes.clone();
-    }
-
-    /** Copies the 32 bytes into {@code dst} at {@code offset}. */
-    public void copyTo(byte[] dst, int offset) {
-        System.arraycopy(bytes, 0, dst, offset, LENGTH);
-    }
-
-    /** 64 lowercase hex digits. */
-    public String toHex() {
-        return HEX.formatHex(bytes);
-    }
-
-    /** The first 8 bytes as 16 hex digits, for logs. */
-    public String shortHex() {
-        return HEX.formatHex(bytes, 0, 8);
-    }
-
-    @Override
-    public int compareTo(BlockHash other) {
-        return Arrays.compareUnsigned(bytes, other.bytes);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof BlockHash
-                && hash == ((BlockHash) o).hash
-                && Arrays.equals(bytes, ((BlockHash) o).bytes);
-    }
-
-    @Override
-    public int hashCode() {
-        return hash;
-    }
-
-    /** The hex form. */
-    @Override
-    public String toString() {
-        return toHex();
+        return new BlockHash(parseHex(hex, "BlockHash"));
     }
 }
