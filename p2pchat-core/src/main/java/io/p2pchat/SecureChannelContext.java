@@ -1,8 +1,11 @@
 package io.p2pchat;
 
+import com.google.protobuf.MessageLite;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.p2pchat.codec.DelimitedProtobufDecoder;
+import io.p2pchat.codec.DelimitedProtobufEncoder;
 import io.p2pchat.frame.FrameDecoder;
 import io.p2pchat.handshake.HandshakeHandler;
 import io.p2pchat.identity.LocalIdentity;
@@ -107,6 +110,31 @@ public final class SecureChannelContext {
                 application.accept(ch.pipeline());
             }
         };
+    }
+
+    /**
+     * A channel initializer for applications that exchange Protobuf messages of type {@code
+     * prototype}: the secure channel handlers for {@code role}, then a length-delimited Protobuf
+     * decoder (messages over {@code maxMessageBytes} close the channel with {@code
+     * FRAME_TOO_LARGE}) and encoder, then whatever {@code application} adds. The application's
+     * handlers receive and write {@code prototype}'s message type.
+     */
+    public ChannelInitializer<Channel> protobufInitializer(
+            Role role,
+            MessageLite prototype,
+            int maxMessageBytes,
+            Consumer<ChannelPipeline> application) {
+        Objects.requireNonNull(prototype, "prototype");
+        Objects.requireNonNull(application, "application");
+        return initializer(
+                role,
+                pipeline -> {
+                    pipeline.addLast(
+                            "p2pchat-protobuf-decoder",
+                            new DelimitedProtobufDecoder(prototype, maxMessageBytes));
+                    pipeline.addLast("p2pchat-protobuf-encoder", DelimitedProtobufEncoder.INSTANCE);
+                    application.accept(pipeline);
+                });
     }
 
     /** The identity this context authenticates as. */
