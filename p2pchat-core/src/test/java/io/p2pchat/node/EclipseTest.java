@@ -36,7 +36,25 @@ class EclipseTest {
                 FaultProxy proxy = new FaultProxy(14)) {
             Node honest = net.start(0);
             mine(honest, 10);
-            Node victim = net.start(1, null, b -> b.limits(8, 4));
+            java.util.Set<PeerId> admitted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+            Node victim =
+                    net.start(
+                            1,
+                            null,
+                            b ->
+                                    b.limits(8, 4)
+                                            .application(
+                                                    new NodeApplicationHandler() {
+                                                        @Override
+                                                        public void onMessage(
+                                                                NodePeer peer,
+                                                                io.p2pchat.proto.NodeMessage m) {}
+
+                                                        @Override
+                                                        public void onPeerConnected(NodePeer p) {
+                                                            admitted.add(p.keyId());
+                                                        }
+                                                    }));
             join(victim, honest); // the single outbound peer
             awaitSameTip(WAIT, victim, honest);
             // An inbound peer that supplies a block joining the victim's best chain.
@@ -64,18 +82,16 @@ class EclipseTest {
                 sybils.add(s);
             }
             // Sybils got in evicting one another: more of them than the 2 free slots.
-            List<PeerId> seen = new ArrayList<>();
             await().atMost(WAIT)
                     .until(
-                            () -> {
-                                for (Node s : sybils) {
-                                    PeerId id = s.identity().peerId();
-                                    if (victim.peer(id).isPresent() && !seen.contains(id)) {
-                                        seen.add(id);
-                                    }
-                                }
-                                return seen.size() >= 4;
-                            });
+                            () ->
+                                    sybils.stream()
+                                                    .filter(
+                                                            x ->
+                                                                    admitted.contains(
+                                                                            x.identity().peerId()))
+                                                    .count()
+                                            >= 4);
             // Throughout the flood: the outbound peer, the block supplier and the fast peer stay.
             await().during(Duration.ofSeconds(3))
                     .atMost(WAIT)

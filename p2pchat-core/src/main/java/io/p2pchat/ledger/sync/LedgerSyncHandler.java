@@ -821,6 +821,16 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                     if (reorganized) {
                         tipOverflow = true;
                     }
+                    if (!headers.isEmpty()
+                            && !pendingHeaders.isEmpty()
+                            && !headers.get(0)
+                                    .previous()
+                                    .equals(pendingHeaders.get(pendingHeaders.size() - 1).hash())) {
+                        // Not a continuation of what is pending (the chain moved to another
+                        // branch): an Announce must carry consecutive headers, so send a Status.
+                        pendingHeaders.clear();
+                        tipOverflow = true;
+                    }
                     for (BlockHeader h : headers) {
                         pendingHeaders.add(h);
                         if (pendingHeaders.size() > MAX_ANNOUNCED_HEADERS) {
