@@ -220,6 +220,7 @@ public final class ChainState {
         BlockEntry target = index.get(lastTip[0]);
         BlockEntry tip = best.get(best.size() - 1);
         if (target != tip) {
+            log.info("startup: moving the replayed chain to the recorded tip {}", target);
             reorgTrusted(target);
         }
         // Blocks loaded after the last tip record were never recorded as validated.
@@ -230,6 +231,11 @@ public final class ChainState {
                     && e.chainWork.compareTo(tipEntry().chainWork) > 0) {
                 candidates.add(e);
             }
+        }
+        if (!candidates.isEmpty()) {
+            log.info(
+                    "startup: validating {} stored branches beyond the last tip record",
+                    candidates.size());
         }
         activateBestChain();
         pendingChanges.clear();
