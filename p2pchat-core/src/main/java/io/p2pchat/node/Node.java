@@ -94,7 +94,11 @@ import org.slf4j.LoggerFactory;
  * messages. One connection is kept per peer key (when both sides dial at once, the connection
  * dialed by the smaller PeerId survives). Addresses given to {@link #join} are redialed with
  * exponential backoff while the node runs; with discovery on, registered addresses of identities
- * seen in new blocks are dialed too, up to the outbound limit.
+ * seen in new blocks are dialed too, up to the outbound limit. When the inbound slots are full, a
+ * newcomer evicts an unprotected inbound peer: outbound peers, peers that recently supplied blocks
+ * joining our best chain and the fastest inbound peers are never evicted ({@code docs/ledger.md}
+ * §11.6); the outbound peers can be saved and redialed at the next start ({@link Builder#anchors}),
+ * so an eclipse attempt does not survive a restart.
  *
  * <h3>Misbehaviour and revocation</h3>
  *
