@@ -110,6 +110,13 @@ public final class LedgerPeerVerifier implements PeerVerifier {
     public void verifyFull(PeerCredentials peer) throws PeerVerificationException {
         NetworkParameters params = ledger.parameters();
         PeerId keyId = peer.peerId();
+        if (!keyId.matches(peer.publicKey())) {
+            // The handshake guarantees this; checked again because every lookup below rests on it
+            // (ATTACKS A-22), as PinnedKeysVerifier and TofuVerifier do.
+            throw new PeerVerificationException(
+                    ErrorCode.ID_KEY_MISMATCH,
+                    "peer " + keyId.shortId() + " is not the SHA-256 of the key it presented");
+        }
         byte[] certBytes = peer.certificate();
         LedgerCertificate cert = null;
         PeerId certIdentity = null;

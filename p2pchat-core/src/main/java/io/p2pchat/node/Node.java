@@ -21,6 +21,7 @@ import io.p2pchat.SecureSession;
 import io.p2pchat.handshake.HandshakeCompletionEvent;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
+import io.p2pchat.internal.fs.AtomicFiles;
 import io.p2pchat.internal.ledger.ChainState;
 import io.p2pchat.internal.ledger.IdentityEntry;
 import io.p2pchat.internal.ledger.LedgerService;
@@ -41,8 +42,12 @@ import io.p2pchat.ledger.sync.SyncListener;
 import io.p2pchat.ledger.sync.SyncSettings;
 import io.p2pchat.proto.NodeMessage;
 import io.p2pchat.verify.PeerCredentials;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -89,7 +94,11 @@ import org.slf4j.LoggerFactory;
  * messages. One connection is kept per peer key (when both sides dial at once, the connection
  * dialed by the smaller PeerId survives). Addresses given to {@link #join} are redialed with
  * exponential backoff while the node runs; with discovery on, registered addresses of identities
- * seen in new blocks are dialed too, up to the outbound limit.
+ * seen in new blocks are dialed too, up to the outbound limit. When the inbound slots are full, a
+ * newcomer evicts an unprotected inbound peer: outbound peers, peers that recently supplied blocks
+ * joining our best chain and the fastest inbound peers are never evicted ({@code docs/ledger.md}
+ * §11.6); the outbound peers can be saved and redialed at the next start ({@link Builder#anchors}),
+ * so an eclipse attempt does not survive a restart.
  *
  * <h3>Misbehaviour and revocation</h3>
  *
@@ -126,6 +135,8 @@ public final class Node implements AutoCloseable {
     private final boolean discovery;
     private final Consumer<SecureChannelContext.Builder> contextCustomizer;
     private final BanList bans;
+    private final @Nullable Path anchorsFile;
+    private volatile List<InetSocketAddress> savedAnchors = List.of();
 
     private final Map<PeerId, PeerImpl> peersByKey = new ConcurrentHashMap<>();
     private final Set<InetSocketAddress> wanted = ConcurrentHashMap.newKeySet();
@@ -163,6 +174,7 @@ public final class Node implements AutoCloseable {
         this.discovery = b.discovery;
         this.contextCustomizer = b.contextCustomizer;
         this.bans = new BanList(ledger.clock(), 10_000);
+        this.anchorsFile = b.anchorsFile;
         LedgerSync.Builder sb = LedgerSync.builder(ledger);
         if (b.syncSettings != null) {
             sb.settings(b.syncSettings);
@@ -193,6 +205,14 @@ public final class Node implements AutoCloseable {
                     public void onConflictingView(PeerId peer, ChainTip theirs, ChainTip ours) {
                         for (NodeListener l : listeners) {
                             l.onConflictingView(peer, theirs, ours);
+                        }
+                    }
+
+                    @Override
+                    public void onBlocksConnected(PeerId peer, int count) {
+                        PeerImpl p = peersByKey.get(peer);
+                        if (p != null) {
+                            p.lastBlockNanos = System.nanoTime();
                         }
                     }
 
@@ -240,6 +260,7 @@ public final class Node implements AutoCloseable {
         context = cb.build();
         server = s;
         ledger.service().addChainListener(chainListener);
+        loadAnchors();
         long period = maintenanceInterval.toMillis();
         maintenance =
                 group.next().scheduleAtFixedRate(this::maintain, 0, period, TimeUnit.MILLISECONDS);
@@ -409,6 +430,15 @@ public final class Node implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Schedules the next attempt at the current backoff interval without growing it: a dial that
+     * fails grows it once ({@link #failedDial}), so the interval doubles once per failed attempt.
+     */
+    private void holdOff(InetSocketAddress address) {
+        long[] state = backoff.computeIfAbsent(address, a -> new long[] {0, 500});
+        state[0] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(state[1]);
+    }
+
     private void failedDial(InetSocketAddress address) {
         long[] state = backoff.computeIfAbsent(address, a -> new long[] {0, 500});
         state[0] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(state[1]);
@@ -461,6 +491,7 @@ public final class Node implements AutoCloseable {
     private final class Dispatcher extends ChannelInboundHandlerAdapter {
         private final Role role;
         private final @Nullable Dial dial;
+        private final long createdNanos = System.nanoTime();
         private @Nullable PeerImpl peer;
 
         Dispatcher(Role role, @Nullable Dial dial) {
@@ -495,14 +526,31 @@ public final class Node implements AutoCloseable {
                 fail(new IllegalStateException("peer banned"));
                 return;
             }
-            if (role == Role.RESPONDER && inbound() > maxInbound) {
-                log.debug("{}: inbound limit {} reached", ctx.channel(), maxInbound);
-                ctx.close();
-                return;
+            if (role == Role.RESPONDER && !peersByKey.containsKey(key) && inbound() >= maxInbound) {
+                PeerImpl victim = evictionCandidate();
+                if (victim == null) {
+                    log.debug(
+                            "{}: inbound limit {} reached, every inbound peer is protected",
+                            ctx.channel(),
+                            maxInbound);
+                    ctx.close();
+                    return;
+                }
+                log.info(
+                        "inbound limit {} reached: evicting peer {} to admit {}",
+                        maxInbound,
+                        victim.keyId().shortId(),
+                        key.shortId());
+                peersByKey.remove(victim.keyId(), victim);
+                victim.channel.close();
             }
             PeerImpl p =
                     new PeerImpl(
-                            ctx.channel(), session, role, dial == null ? null : dial.address());
+                            ctx.channel(),
+                            session,
+                            role,
+                            dial == null ? null : dial.address(),
+                            createdNanos);
             PeerImpl winner = register(p);
             if (winner != p) {
                 ctx.close();
@@ -589,6 +637,121 @@ public final class Node implements AutoCloseable {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             log.debug("{}: {}", ctx.channel(), cause.toString());
             ctx.close();
+        }
+    }
+
+    /** Inbound peers that recently supplied a block joining our best chain are kept this long. */
+    static final long PROTECT_BLOCK_SUPPLIER_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+    /** The inbound peers with the fastest handshakes (lowest latency) kept, at most. */
+    static final int PROTECT_FASTEST = 2;
+
+    /** Saved good outbound peers, at most. */
+    static final int MAX_ANCHORS = 4;
+
+    /**
+     * The inbound peer to evict for a newcomer when the inbound slots are full, or null when every
+     * inbound peer is protected (the newcomer is refused then). Never evicted: outbound peers (not
+     * candidates at all), peers that supplied a block joining our best chain in the last 10
+     * minutes, and the {@link #PROTECT_FASTEST} inbound peers with the fastest handshakes. Among
+     * the rest, sync-only peers (no confirmed ledger identity: no proof-of-work cost) go before
+     * full-access ones, and the most recently connected first (long-lived peers are kept).
+     */
+    private @Nullable PeerImpl evictionCandidate() {
+        long now = System.nanoTime();
+        List<PeerImpl> inbound = new ArrayList<>();
+        for (PeerImpl p : peersByKey.values()) {
+            if (p.role == Role.RESPONDER && p.channel.isActive()) {
+                inbound.add(p);
+            }
+        }
+        List<PeerImpl> candidates = new ArrayList<>(inbound);
+        candidates.removeIf(
+                p ->
+                        p.lastBlockNanos != 0
+                                && now - p.lastBlockNanos < PROTECT_BLOCK_SUPPLIER_NANOS);
+        inbound.sort(java.util.Comparator.comparingLong(p -> p.handshakeNanos));
+        candidates.removeAll(inbound.subList(0, Math.min(PROTECT_FASTEST, inbound.size())));
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        candidates.sort(
+                java.util.Comparator.comparing((PeerImpl p) -> p.access() == PeerAccess.FULL)
+                        .thenComparing(p -> -p.connectedNanos));
+        return candidates.get(0);
+    }
+
+    /** Adds the saved good peers of the previous run to the addresses to dial. */
+    private void loadAnchors() {
+        Path f = anchorsFile;
+        if (f == null || !Files.exists(f)) {
+            return;
+        }
+        List<InetSocketAddress> loaded = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+                InetSocketAddress a = line.isBlank() ? null : parse(line.strip());
+                if (a != null && loaded.size() < MAX_ANCHORS) {
+                    loaded.add(a);
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot read the saved peers {}: {}", f, e.toString());
+            return;
+        }
+        savedAnchors = List.copyOf(loaded);
+        wanted.addAll(loaded);
+        log.info("reconnecting {} saved peers from {}", loaded.size(), f);
+    }
+
+    /**
+     * Saves the outbound peers (those that supplied blocks most recently first) for the next start,
+     * when they changed; written atomically off the event loop.
+     */
+    private void saveAnchors(boolean now) {
+        Path f = anchorsFile;
+        if (f == null) {
+            return;
+        }
+        List<PeerImpl> out = new ArrayList<>();
+        for (PeerImpl p : peersByKey.values()) {
+            if (p.role == Role.INITIATOR && p.dialed != null) {
+                out.add(p);
+            }
+        }
+        if (out.isEmpty()) {
+            return;
+        }
+        out.sort(java.util.Comparator.comparingLong((PeerImpl p) -> -p.lastBlockNanos));
+        List<InetSocketAddress> anchors = new ArrayList<>();
+        for (PeerImpl p : out.subList(0, Math.min(MAX_ANCHORS, out.size()))) {
+            anchors.add(p.dialed);
+        }
+        if (new java.util.HashSet<>(anchors).equals(new java.util.HashSet<>(savedAnchors))) {
+            return;
+        }
+        savedAnchors = List.copyOf(anchors);
+        StringBuilder text = new StringBuilder("# p2pchat saved peers (anchors), one per line\n");
+        for (InetSocketAddress a : anchors) {
+            String h = a.getHostString();
+            text.append(h.indexOf(':') >= 0 ? "[" + h + "]" : h)
+                    .append(':')
+                    .append(a.getPort())
+                    .append('\n');
+        }
+        Runnable write =
+                () -> {
+                    try {
+                        AtomicFiles.write(
+                                f, text.toString().getBytes(StandardCharsets.UTF_8), true);
+                    } catch (IOException e) {
+                        log.warn("cannot save peers to {}: {}", f, e.toString());
+                    }
+                };
+        if (now) {
+            write.run();
+        } else {
+            CompletableFuture.runAsync(write);
         }
     }
 
@@ -689,6 +852,7 @@ public final class Node implements AutoCloseable {
             return;
         }
         bans.expire();
+        saveAnchors(false);
         Set<InetSocketAddress> connected = new LinkedHashSet<>();
         for (PeerImpl p : peersByKey.values()) {
             if (p.dialed != null) {
@@ -711,7 +875,7 @@ public final class Node implements AutoCloseable {
             if (state != null && now < state[0]) {
                 continue;
             }
-            failedDial(a); // pessimistically schedule the next attempt; success clears it
+            holdOff(a); // no second attempt while this one runs; a failure backs off further
             dial(a);
         }
     }
@@ -735,6 +899,7 @@ public final class Node implements AutoCloseable {
     /** Closes every connection and the server; the ledger stays open (the caller owns it). */
     @Override
     public void close() {
+        saveAnchors(true);
         closed = true;
         ScheduledFuture<?> m = maintenance;
         if (m != null) {
@@ -775,16 +940,21 @@ public final class Node implements AutoCloseable {
         final Role role;
         final @Nullable InetSocketAddress dialed;
         final PeerCredentials credentials;
+        final long connectedNanos = System.nanoTime();
+        final long handshakeNanos;
+        volatile long lastBlockNanos;
 
         PeerImpl(
                 Channel channel,
                 SecureSession session,
                 Role role,
-                @Nullable InetSocketAddress dialed) {
+                @Nullable InetSocketAddress dialed,
+                long channelCreatedNanos) {
             this.channel = channel;
             this.session = session;
             this.role = role;
             this.dialed = dialed;
+            this.handshakeNanos = connectedNanos - channelCreatedNanos;
             this.credentials =
                     new PeerCredentials(
                             session.peerId(),
@@ -866,6 +1036,7 @@ public final class Node implements AutoCloseable {
         private Duration banDuration = Duration.ofMinutes(10);
         private Duration maintenanceInterval = Duration.ofSeconds(2);
         private Consumer<SecureChannelContext.Builder> contextCustomizer = b -> {};
+        private @Nullable Path anchorsFile;
 
         private Builder(LocalIdentity identity, Ledger ledger) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -974,6 +1145,16 @@ public final class Node implements AutoCloseable {
          */
         public Builder channel(Consumer<SecureChannelContext.Builder> customizer) {
             this.contextCustomizer = Objects.requireNonNull(customizer, "customizer");
+            return this;
+        }
+
+        /**
+         * Where to save the good outbound peers (anchors) while running and at close, to reconnect
+         * them at the next start before anything else (default: not saved). ATTACKS L-14: a node
+         * restarted into an eclipse attempt still reaches the peers it trusted before.
+         */
+        public Builder anchors(Path file) {
+            this.anchorsFile = Objects.requireNonNull(file, "file");
             return this;
         }
 

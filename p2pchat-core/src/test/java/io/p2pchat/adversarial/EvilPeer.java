@@ -237,7 +237,7 @@ public final class EvilPeer implements AutoCloseable {
 
     /** Initiator, flight 3: signs, applies the bugs, encrypts and sends; then switches to data. */
     public EvilPeer sendAuth() throws HandshakeException {
-        byte[] auth = initiator.buildAuth(new byte[0]);
+        byte[] auth = initiator.buildAuth(config.certificateSource().currentCertificate());
         built.put(Bugs.Msg.AUTH, auth);
         send(seal(ContentType.HANDSHAKE, bugs.applyMessage(Bugs.Msg.AUTH, auth)));
         activate(initiator.established());
@@ -278,7 +278,7 @@ public final class EvilPeer implements AutoCloseable {
 
     /** Responder, flight 2b only. */
     public EvilPeer sendResponderAuth() throws HandshakeException {
-        byte[] auth = responder.buildAuth(new byte[0]);
+        byte[] auth = responder.buildAuth(config.certificateSource().currentCertificate());
         built.put(Bugs.Msg.AUTH, auth);
         send(seal(ContentType.HANDSHAKE, bugs.applyMessage(Bugs.Msg.AUTH, auth)));
         return this;

@@ -291,4 +291,104 @@ class ForkChoiceTest {
             }
         }
     }
+
+    /**
+     * L-18 against a reference model: random block trees in which some blocks register an identity
+     * that an ancestor already registered (invalid, with all their descendants) and others register
+     * one that only another branch has; delivered in random orders with duplicates. The tip and
+     * identity index equal those of a model that knows nothing but "valid = no identity registered
+     * twice on the path; best = most work".
+     */
+    @Test
+    void randomTreesWithConflicts_matchReferenceModel_inAnyDeliveryOrder() throws Exception {
+        Random random = new Random(18);
+        io.p2pchat.ledger.testing.CheapIdentities cheap =
+                new io.p2pchat.ledger.testing.CheapIdentities();
+        List<LocalIdentity> pool = cheap.next(6);
+        TxFactory f = new TxFactory(PARAMS);
+        Map<LocalIdentity, LedgerTransaction> reg = new HashMap<>();
+        for (LocalIdentity id : pool) {
+            reg.put(id, f.register(id));
+        }
+        for (int round = 0; round < 4; round++) {
+            ChainBuilder c = new ChainBuilder(PARAMS);
+            List<String> names = new ArrayList<>(List.of("genesis"));
+            Map<String, String> parentOf = new HashMap<>();
+            Map<String, List<LocalIdentity>> regsOf = new HashMap<>();
+            List<BlockData> all = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                String parent = names.get(random.nextInt(names.size()));
+                String name = "r" + round + "_" + i;
+                List<LocalIdentity> regs = new ArrayList<>();
+                if (random.nextInt(2) == 0) {
+                    regs.add(pool.get(random.nextInt(pool.size())));
+                }
+                ChainBuilder.Spec s =
+                        c.block(name)
+                                .on(parent)
+                                .timestamp(c.header(parent).timestampMillis() + 100 + i);
+                for (LocalIdentity id : regs) {
+                    s.tx(reg.get(id));
+                }
+                all.add(s.build());
+                names.add(name);
+                parentOf.put(name, parent);
+                regsOf.put(name, regs);
+            }
+            // The model: validity and work of each block from its path alone.
+            Map<String, Boolean> valid = new HashMap<>(Map.of("genesis", true));
+            Map<String, java.math.BigInteger> work = new HashMap<>();
+            work.put("genesis", java.math.BigInteger.ZERO);
+            Map<String, java.util.Set<LocalIdentity>> registered = new HashMap<>();
+            registered.put("genesis", java.util.Set.of());
+            for (String n : names.subList(1, names.size())) {
+                String p = parentOf.get(n);
+                java.util.Set<LocalIdentity> r = new java.util.HashSet<>(registered.get(p));
+                boolean ok = valid.get(p);
+                for (LocalIdentity id : regsOf.get(n)) {
+                    ok &= r.add(id);
+                }
+                valid.put(n, ok);
+                registered.put(n, r);
+                work.put(n, work.get(p).add(c.header(n).work()));
+            }
+            String best =
+                    names.stream()
+                            .filter(valid::get)
+                            .max(java.util.Comparator.comparing(work::get))
+                            .orElseThrow();
+            // A unique heaviest branch, so that no tie (first seen) decides.
+            all.addAll(c.chain("top" + round, best, 2));
+            BlockHash expectedTip = c.get("top" + round + "2").hash();
+            java.util.Set<LocalIdentity> expectedIds = registered.get(best);
+            for (int order = 0; order < 3; order++) {
+                List<BlockData> shuffled = new ArrayList<>(all);
+                Collections.shuffle(shuffled, random);
+                for (int d = 0; d < 5; d++) {
+                    shuffled.add(
+                            random.nextInt(shuffled.size()),
+                            shuffled.get(random.nextInt(shuffled.size())));
+                }
+                Ledger l = ledger(PARAMS);
+                for (BlockData b : shuffled) {
+                    l.submitBlock(b.toProto().toByteArray()).get(10, TimeUnit.SECONDS);
+                }
+                for (BlockData b : all) {
+                    l.submitBlock(b.toProto().toByteArray()).get(10, TimeUnit.SECONDS);
+                }
+                assertThat(l.tip().hash())
+                        .as("round %d order %d", round, order)
+                        .isEqualTo(expectedTip);
+                assertThat(l.identityCount()).isEqualTo(expectedIds.size());
+                for (LocalIdentity id : pool) {
+                    assertThat(l.identity(id.peerId()).isPresent())
+                            .as("identity %s", id.peerId().shortId())
+                            .isEqualTo(expectedIds.contains(id));
+                }
+                l.verifyFully().get();
+                l.close();
+                opened.remove(l);
+            }
+        }
+    }
 }

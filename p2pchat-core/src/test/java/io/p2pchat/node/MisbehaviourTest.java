@@ -232,6 +232,42 @@ class MisbehaviourTest {
         }
     }
 
+    /**
+     * Regression (found by NetworkFaultTest N-06): a bad length in the record layer's frame header
+     * is not authenticated, so it may come from the link (corruption, a duplicated byte range) or
+     * an on-path injector; it used to ban the honest peer for 10 minutes. It closes the connection
+     * only, and the peer comes straight back.
+     */
+    @Test
+    void garbageFrameHeaderAfterHandshake_closesWithoutBan_peerReconnects() throws Exception {
+        try (TestNetwork net = new TestNetwork(TestNetwork.params("frame-noise"))) {
+            Node victim = net.start(0);
+            for (byte[] header :
+                    List.of(new byte[] {0x7f, -1, -1, -1}, new byte[] {0, 0, 0, 1, 0x17})) {
+                Channel ch =
+                        attacker(
+                                net,
+                                victim,
+                                "127.0.0.24",
+                                "frame-noise",
+                                c ->
+                                        // Raw bytes under the record layer, as the link would
+                                        // deliver them.
+                                        c.pipeline()
+                                                .firstContext()
+                                                .writeAndFlush(Unpooled.wrappedBuffer(header)));
+                await().atMost(WAIT).until(() -> !ch.isActive());
+                LocalIdentity id = TestIdentities.get("frame-noise");
+                assertThat(victim.isBanned(id.peerId().toHex())).isFalse();
+                assertThat(victim.isBanned("127.0.0.24")).isFalse();
+            }
+            // The same peer connects again at once.
+            Channel again = attacker(net, victim, "127.0.0.24", "frame-noise", c -> {});
+            assertThat(again.isActive()).isTrue();
+            again.close().sync();
+        }
+    }
+
     @Test
     void messageFlood_bansPeer() throws Exception {
         try (TestNetwork net = new TestNetwork(TestNetwork.params("ban-flood"))) {

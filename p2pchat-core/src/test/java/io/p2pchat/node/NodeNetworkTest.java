@@ -178,6 +178,44 @@ class NodeNetworkTest {
         }
     }
 
+    /**
+     * Regression (found by the soak): a short reorganization right after a new block made a node
+     * announce [a3, b2, b3, b4], headers that are not consecutive, and its honest peer banned it
+     * for "headers not consecutive". A reorganization is announced with a Status (ledger.md 11.3).
+     */
+    @Test
+    void reorganizationRightAfterABlock_isNotAnnouncedAsNonConsecutiveHeaders() throws Exception {
+        try (TestNetwork net = new TestNetwork(TestNetwork.params("reorg-gossip"))) {
+            Node a = net.start(0);
+            Node b = net.start(1);
+            join(b, a);
+            io.p2pchat.ledger.testing.ChainBuilder c =
+                    new io.p2pchat.ledger.testing.ChainBuilder(net.params);
+            for (var blk : c.chain("a", "genesis", 2)) {
+                a.ledger().submitBlock(blk.toProto().toByteArray()).get();
+            }
+            awaitSameTip(CONVERGE, a, b);
+            for (int round = 0; round < 5; round++) {
+                String base = round == 0 ? "a2" : "b" + round + "_3";
+                // A block, then at once a heavier branch from one block below it: a tip change
+                // that extends, then a reorganization, both within one announcement window.
+                var x = c.block("x" + round).on(base).build();
+                var fork = c.chainSpaced("b" + (round + 1) + "_", base, 3, 2 + round);
+                var pending = new java.util.ArrayList<java.util.concurrent.Future<?>>();
+                pending.add(a.ledger().submitBlock(x.toProto().toByteArray()));
+                for (var blk : fork) {
+                    pending.add(a.ledger().submitBlock(blk.toProto().toByteArray()));
+                }
+                for (var f : pending) {
+                    f.get();
+                }
+                awaitSameTip(CONVERGE, a, b);
+                assertThat(b.isBanned(a.identity().peerId().toHex())).isFalse();
+                assertThat(a.isBanned(b.identity().peerId().toHex())).isFalse();
+            }
+        }
+    }
+
     @Test
     void nodeRestartedFromDisk_resumesAndCatchesUp(@TempDir Path dir) throws Exception {
         try (TestNetwork net = new TestNetwork(TestNetwork.params("restart"))) {

@@ -101,8 +101,14 @@ public final class AtomicFiles {
     }
 
     static void write(
-            Path target, boolean replaceExisting, ContentWriter writer, FaultInjector faults)
+            Path target, boolean replaceExisting, ContentWriter writer, FaultInjector injected)
             throws IOException {
+        // Each step is logged at TRACE (crash tests stop the process at a step's log line).
+        FaultInjector faults =
+                step -> {
+                    log.trace("atomic write step {}: {}", step, target);
+                    injected.beforeStep(step);
+                };
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(writer, "writer");
         Path file = target.toAbsolutePath();

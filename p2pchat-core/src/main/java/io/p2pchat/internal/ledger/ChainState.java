@@ -220,6 +220,7 @@ public final class ChainState {
         BlockEntry target = index.get(lastTip[0]);
         BlockEntry tip = best.get(best.size() - 1);
         if (target != tip) {
+            log.info("startup: moving the replayed chain to the recorded tip {}", target);
             reorgTrusted(target);
         }
         // Blocks loaded after the last tip record were never recorded as validated.
@@ -230,6 +231,11 @@ public final class ChainState {
                     && e.chainWork.compareTo(tipEntry().chainWork) > 0) {
                 candidates.add(e);
             }
+        }
+        if (!candidates.isEmpty()) {
+            log.info(
+                    "startup: validating {} stored branches beyond the last tip record",
+                    candidates.size());
         }
         activateBestChain();
         pendingChanges.clear();
@@ -658,7 +664,8 @@ public final class ChainState {
             throw ex;
         }
         if (headerOnly >= limits.maxHeaderOnly()) {
-            pruneHeaders();
+            // Never the parent of this header: it would be left without one.
+            pruneHeaders(h.previous());
             if (headerOnly >= limits.maxHeaderOnly()) {
                 throw new InvalidBlockException(
                         RejectReason.UNKNOWN_PARENT, "header limit reached; try later");
@@ -670,24 +677,37 @@ public final class ChainState {
         return e;
     }
 
-    /** Forgets header-only leaves with no more work than the tip. */
-    private void pruneHeaders() {
+    /**
+     * Forgets header-only leaves with no more work than the tip, and the header-only ancestors that
+     * become such leaves, in one pass over the index plus the work of each removal (a chain of n
+     * low-work headers used to take n passes: quadratic work on the ledger thread, ATTACKS R-10).
+     */
+    private void pruneHeaders(BlockHash keep) {
         BigInteger tipWork = tipEntry().chainWork;
-        boolean removed = true;
-        while (removed) {
-            removed = false;
-            for (Iterator<BlockEntry> it = index.values().iterator(); it.hasNext(); ) {
-                BlockEntry e = it.next();
-                if (!e.hasData()
-                        && (e.children == null || e.children.isEmpty())
-                        && e.chainWork.compareTo(tipWork) <= 0) {
-                    it.remove();
-                    e.parent.children.remove(e);
-                    headerOnly--;
-                    removed = true;
+        ArrayDeque<BlockEntry> leaves = new ArrayDeque<>();
+        for (BlockEntry e : index.values()) {
+            if (prunable(e, tipWork) && !e.hash.equals(keep)) {
+                leaves.add(e);
+            }
+        }
+        while (!leaves.isEmpty()) {
+            BlockEntry e = leaves.poll();
+            if (index.remove(e.hash, e)) {
+                headerOnly--;
+                BlockEntry parent = e.parent;
+                parent.children.remove(e);
+                if (prunable(parent, tipWork) && !parent.hash.equals(keep)) {
+                    leaves.add(parent);
                 }
             }
         }
+    }
+
+    private static boolean prunable(BlockEntry e, BigInteger tipWork) {
+        return !e.hasData()
+                && e.parent != null
+                && (e.children == null || e.children.isEmpty())
+                && e.chainWork.compareTo(tipWork) <= 0;
     }
 
     private void cacheInvalid(BlockHash hash, RejectReason reason) {

@@ -72,9 +72,12 @@ public final class LedgerSync {
                     for (int i = from; i < connected.size(); i++) {
                         headers.add(connected.get(i).header());
                     }
-                    boolean big = connected.size() > 8;
+                    // After a reorganization (or many blocks) peers get a Status and sync by
+                    // headers (docs/ledger.md 11.3): announced headers must be consecutive.
+                    boolean statusInstead =
+                            connected.size() > 8 || !change.disconnected().isEmpty();
                     for (LedgerSyncHandler h : handlers) {
-                        h.announceTip(headers, big);
+                        h.announceTip(headers, statusInstead);
                     }
                 }
 

@@ -595,7 +595,11 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                 sync.service().submitBlocks(blocks),
                 results -> {
                     boolean orphan = false;
+                    int connected = 0;
                     for (BlockResult r : results) {
+                        if (r.status() == BlockResult.Status.CONNECTED) {
+                            connected++;
+                        }
                         if (r.misbehaving()) {
                             misbehave(
                                     "invalid block "
@@ -616,6 +620,15 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                                     ctx.channel(),
                                     r.hash().shortHex());
                             return;
+                        }
+                    }
+                    if (connected > 0) {
+                        for (SyncListener l : sync.listeners()) {
+                            try {
+                                l.onBlocksConnected(peer, connected);
+                            } catch (RuntimeException e) {
+                                log.warn("sync listener failed", e);
+                            }
                         }
                     }
                     if (orphan) {
@@ -806,6 +819,16 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                         return;
                     }
                     if (reorganized) {
+                        tipOverflow = true;
+                    }
+                    if (!headers.isEmpty()
+                            && !pendingHeaders.isEmpty()
+                            && !headers.get(0)
+                                    .previous()
+                                    .equals(pendingHeaders.get(pendingHeaders.size() - 1).hash())) {
+                        // Not a continuation of what is pending (the chain moved to another
+                        // branch): an Announce must carry consecutive headers, so send a Status.
+                        pendingHeaders.clear();
                         tipOverflow = true;
                     }
                     for (BlockHeader h : headers) {
@@ -1002,7 +1025,13 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ErrorCode code = ErrorCode.of(cause);
-        if (code == ErrorCode.FRAME_TOO_LARGE || (code == ErrorCode.MALFORMED && started)) {
+        if (unauthenticatedFraming(cause)) {
+            // The record layer's frame header is not authenticated: a bad length may come from
+            // the link (corruption, a duplicated byte range) or an on-path injector, not from the
+            // peer. Close without punishing the peer, as for a record that fails its MAC.
+            log.debug("{}: transport framing error: {}", ctx.channel(), cause.toString());
+            ctx.close();
+        } else if (code == ErrorCode.FRAME_TOO_LARGE || (code == ErrorCode.MALFORMED && started)) {
             misbehave(code + ": " + cause.getMessage());
         } else if (cause instanceof IOException) {
             log.debug("{}: {}", ctx.channel(), cause.toString());
@@ -1015,6 +1044,20 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
             ctx.close();
         }
         ctx.fireExceptionCaught(cause);
+    }
+
+    /** Whether a failure comes from the record layer's (unauthenticated) frame header. */
+    private static boolean unauthenticatedFraming(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof io.p2pchat.frame.FrameTooLargeException
+                    || t instanceof io.p2pchat.frame.MalformedFrameException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
     }
 
     /** Runs {@code then} on the event loop with the future's result; {@code failed} on failure. */

@@ -24,4 +24,10 @@ public interface SyncListener {
      * closed. A node bans it for a while.
      */
     default void onMisbehaviour(PeerId peer, @Nullable SocketAddress remote, String reason) {}
+
+    /**
+     * Blocks a peer delivered joined our best chain ({@code count} of them): the peer is useful,
+     * which a node weighs when it must evict a connection (ATTACKS L-14).
+     */
+    default void onBlocksConnected(PeerId peer, int count) {}
 }

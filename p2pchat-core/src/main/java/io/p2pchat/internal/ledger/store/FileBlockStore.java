@@ -97,6 +97,7 @@ public final class FileBlockStore implements BlockStore {
             throw new LedgerStorageException(StorageError.IO_FAILURE, "cannot create " + dir, e);
         }
         DataDirLock lock = DataDirLock.acquire(dir);
+        log.debug("startup: data directory {} locked", dir);
         try {
             Path paramsFile = dir.resolve("network.params");
             Path blocks = dir.resolve("blocks.dat");
@@ -112,14 +113,16 @@ public final class FileBlockStore implements BlockStore {
                     throw new LedgerStorageException(
                             StorageError.CORRUPT_LEDGER, "block file " + blocks + " is missing");
                 }
-            } else {
-                if (haveBlocks) {
-                    throw new LedgerStorageException(
-                            StorageError.CORRUPT_LEDGER,
-                            "parameters file " + paramsFile + " is missing");
-                }
-                writeAtomically(dir, paramsFile, params.encode());
+            } else if (haveBlocks && Files.size(blocks) > FILE_HEADER_LENGTH) {
+                // A block file holding records but no parameters: not an interrupted creation.
+                throw new LedgerStorageException(
+                        StorageError.CORRUPT_LEDGER,
+                        "parameters file " + paramsFile + " is missing");
             }
+            // A new directory gets its block file first and its parameters last, so that a crash
+            // in between leaves an empty block file without parameters: an interrupted creation,
+            // finished at the next start (ATTACKS S-04). The parameters file first, as before, made
+            // that crash a CORRUPT_LEDGER "block file missing" at every later start.
             FileChannel ch =
                     FileChannel.open(
                             blocks,
@@ -138,6 +141,7 @@ public final class FileBlockStore implements BlockStore {
                 ch.force(true);
                 fsyncDirectory(dir);
                 size = FILE_HEADER_LENGTH;
+                log.info("startup: block file {} created", blocks);
             } else {
                 ByteBuffer h = ByteBuffer.allocate(FILE_HEADER_LENGTH);
                 readFully(ch, h, 0);
@@ -153,6 +157,10 @@ public final class FileBlockStore implements BlockStore {
                     throw new LedgerStorageException(
                             StorageError.WRONG_NETWORK, blocks + " is of another network");
                 }
+            }
+            if (!haveParams) {
+                writeAtomically(dir, paramsFile, params.encode());
+                log.info("startup: network parameters written to {}", paramsFile);
             }
             return new FileBlockStore(dir, params, repair, lock, ch, size);
         } catch (LedgerStorageException e) {
@@ -220,6 +228,7 @@ public final class FileBlockStore implements BlockStore {
         long repaired = 0;
         try {
             long fileSize = channel.size();
+            log.debug("startup: loading block log {} ({} bytes)", blocksFile, fileSize);
             long pos = FILE_HEADER_LENGTH;
             // Read in large sequential slabs; a record larger than the slab gets its own buffer.
             Reader reader = new Reader(channel, fileSize);
