@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The benchmark harness behind {@code ./bench}: runs the JMH ceilings and the loopback figures,
@@ -150,14 +151,52 @@ public final class BenchMain {
             sideFilter = onlySides;
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        Results r =
-                run(profile, sections, new PrintStream(System.err, true, StandardCharsets.UTF_8));
+        BenchMain bench =
+                new BenchMain(
+                        profile,
+                        sections,
+                        new PrintStream(System.err, true, StandardCharsets.UTF_8));
+        Path jsonFile = json;
+        // If ./bench's time limit stops the run (a very loaded machine), still print and write
+        // what was measured; figures not reached are null with a note.
+        Thread partial =
+                new Thread(
+                        () -> {
+                            if (!bench.finished) {
+                                bench.log.println(
+                                        "[bench] stopped by the time limit: partial results");
+                                bench.fillMissing("not reached: stopped by the time limit");
+                                report(out, bench.results, jsonFile);
+                            }
+                        });
+        Runtime.getRuntime().addShutdownHook(partial);
+        Results r = bench.runAll();
+        bench.finished = true;
+        report(out, r, jsonFile);
+        System.exit(0);
+    }
+
+    private static void report(PrintStream out, Results r, Path json) {
         out.print(Table.render(r));
         if (json != null) {
-            r.writeJson(json);
-            out.println("JSON written to " + json);
+            try {
+                r.writeJson(json);
+                out.println("JSON written to " + json);
+            } catch (IOException e) {
+                out.println("JSON not written: " + e);
+            }
         }
-        System.exit(0);
+    }
+
+    private volatile boolean finished;
+
+    /** Required keys not measured get a pending note. */
+    private void fillMissing(String note) {
+        for (String key : REQUIRED_KEYS) {
+            if (!results.asMap().containsKey(key)) {
+                results.putPending(key, note);
+            }
+        }
     }
 
     private static void usage(String error) {
@@ -183,12 +222,47 @@ public final class BenchMain {
     }
 
     private Results runAll() throws Exception {
+        try (LedgerHook ledger = LedgerHook.load()) {
+            return runAll(ledger);
+        }
+    }
+
+    /** The time a profile's run must end by (./bench kills it a little later). */
+    private static long limitSeconds(BenchProfile profile) {
+        if (profile == BenchProfile.FULL) {
+            return 900;
+        }
+        return profile == BenchProfile.QUICK ? 180 : 120;
+    }
+
+    /** Seconds the ledger figures may take, fixtures included. */
+    private long ledgerBudget() {
+        if (profile == BenchProfile.FULL) {
+            return 360;
+        }
+        return profile == BenchProfile.QUICK ? 50 : 30;
+    }
+
+    private Results runAll(LedgerHook ledger) throws Exception {
         long start = System.nanoTime();
+        // Fixture work stops in time for the results to be written before ./bench's limit.
+        long deadline = start + TimeUnit.SECONDS.toNanos(limitSeconds(profile) - 15);
         context();
-        LedgerHook ledger = LedgerHook.load();
         if (sections.contains("ceilings")) {
             log.println("[bench] JMH ceilings (" + profile.name() + ")");
             Ceilings.run(profile, results);
+        }
+        // The ledger runs before the loopback figures, within its own share of the time limit, so
+        // that building its fixtures on a first run cannot crowd out the headline figures.
+        long ledgerDeadline =
+                Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(ledgerBudget()));
+        try {
+            ledger(ledger, ledgerDeadline);
+        } catch (RuntimeException e) {
+            log.println("[bench] ledger failed: " + e);
+            for (String key : LedgerHook.KEYS) {
+                results.putPending(key, "failed: " + e.getMessage());
+            }
         }
         boolean loopback =
                 sections.contains("bulk")
@@ -200,6 +274,8 @@ public final class BenchMain {
             SecureRandom random = new SecureRandom();
             LocalIdentity server = LocalIdentity.generate(3072, random);
             LocalIdentity client = LocalIdentity.generate(3072, random);
+            log.println("[bench] registering both identities on the handshakes' ledger CA");
+            ledger.enroll(List.of(server, client));
             Endpoints ep = new Endpoints(server, client, ledger);
             log.println("[bench] JIT warm-up of AES-GCM");
             double rate =
@@ -224,7 +300,6 @@ public final class BenchMain {
                 }
             }
         }
-        ledger(ledger);
         derived();
         for (String key : REQUIRED_KEYS) {
             if (!results.asMap().containsKey(key)) {
@@ -270,22 +345,26 @@ public final class BenchMain {
                     profile.bulkWarmupMillis());
         }
         Map<Side, double[]> rounds = new EnumMap<>(Side.class);
+        Map<Side, double[]> perCpu = new EnumMap<>(Side.class);
         for (int r = 0; r < profile.rounds(); r++) {
             for (Side s : rotate(sides, r)) {
-                double v =
+                BulkBench.Bulk v =
                         BulkBench.run(
                                 loop,
                                 ep,
                                 s,
                                 profile.bulkWarmupMillis(),
                                 profile.bulkMeasureMillis());
-                rounds.computeIfAbsent(s, k -> new double[profile.rounds()])[r] = v;
+                rounds.computeIfAbsent(s, k -> new double[profile.rounds()])[r] = v.mbps();
+                perCpu.computeIfAbsent(s, k -> new double[profile.rounds()])[r] =
+                        v.mbPerCpuSecond();
                 log.printf(
                         Locale.ROOT,
-                        "[bench] bulk round %d %-18s %9.1f MB/s%n",
+                        "[bench] bulk round %d %-18s %9.1f MB/s %9.1f MB per CPU-second%n",
                         r + 1,
                         s.label(),
-                        v);
+                        v.mbps(),
+                        v.mbPerCpuSecond());
             }
         }
         for (Side s : BULK_SIDES) {
@@ -294,6 +373,7 @@ public final class BenchMain {
             results.put(
                     "bulk_noise_pct_" + s.key(),
                     v == null ? Double.NaN : 100 * Stats.halfSpread(v));
+            results.put("bulk_mb_per_cpu_s_" + s.key(), median(perCpu.get(s)));
         }
         for (Side a : ANCHORS) {
             results.put("bulk_ratio_vs_" + a.key(), roundRatio(rounds, Side.P2PCHAT, a, false));
@@ -303,6 +383,7 @@ public final class BenchMain {
             results.put(
                     "bulk_ratchet1_ratio_vs_" + a.key(),
                     roundRatio(rounds, Side.P2PCHAT_RATCHET1, a, false));
+            results.put("bulk_cpu_ratio_vs_" + a.key(), roundRatio(perCpu, Side.P2PCHAT, a, false));
         }
     }
 
@@ -355,8 +436,9 @@ public final class BenchMain {
         results.putText(
                 "handshake_verifier",
                 ledger.verifier().isPresent()
-                        ? "ledger CA"
-                        : "pinned peer id (ledger CA verification pending)");
+                        ? "ledger CA: LedgerPeerVerifier (k confirmations) with stapled"
+                                + " LedgerCertificates"
+                        : "pinned peer id");
         log.println("[bench] handshakes: warm-up");
         for (Side s : sides) {
             HandshakeBench.run(
@@ -429,17 +511,28 @@ public final class BenchMain {
 
     // ---------------------------------------------------------------- ledger
 
-    private void ledger(LedgerHook ledger) throws Exception {
-        Map<String, Double> figures =
-                sections.contains("ledger") ? ledger.run(profile) : ledger.run(BenchProfile.SMOKE);
-        for (String key : LedgerHook.KEYS) {
-            Double v = figures.get(key);
-            if (v == null) {
-                results.putPending(key, ledger.note());
-            } else {
-                results.put(key, v);
+    private void ledger(LedgerHook ledger, long deadline) throws Exception {
+        if (!sections.contains("ledger")) {
+            if (!results.asMap().containsKey(LedgerHook.KEYS[0])) {
+                for (String key : LedgerHook.KEYS) {
+                    results.putPending(key, "not run (--only)");
+                }
+            }
+            return;
+        }
+        log.println("[bench] ledger (" + profile.name() + ")");
+        Map<String, Double> figures = ledger.run(profile, deadline, log);
+        for (Map.Entry<String, Double> e : figures.entrySet()) {
+            if (e.getValue() != null) {
+                results.put(e.getKey(), e.getValue());
             }
         }
+        for (String key : LedgerHook.KEYS) {
+            if (figures.get(key) == null) {
+                results.putPending(key, ledger.note());
+            }
+        }
+        results.putText("ledger_note", ledger.note());
     }
 
     // ---------------------------------------------------------------- derived

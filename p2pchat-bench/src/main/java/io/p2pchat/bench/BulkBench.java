@@ -29,10 +29,26 @@ final class BulkBench {
 
     private BulkBench() {}
 
-    /** Application payload MB/s (10^6 bytes) received during the measured window. */
-    static double run(Loopback loop, Endpoints ep, Side side, int warmupMs, int measureMs)
+    /**
+     * A bulk result.
+     *
+     * @param mbps application payload MB/s (10^6 bytes) received during the measured window
+     * @param mbPerCpuSecond the same bytes per second of CPU time this process used in the window
+     *     (both ends, every thread): the cost per byte, which a loaded machine disturbs much less
+     *     than the wall-clock rate
+     */
+    record Bulk(double mbps, double mbPerCpuSecond) {}
+
+    /** One bulk run. */
+    static Bulk run(Loopback loop, Endpoints ep, Side side, int warmupMs, int measureMs)
             throws Exception {
         return run(loop, ep, side, warmupMs, warmupMs, measureMs);
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
     }
 
     /**
@@ -41,7 +57,7 @@ final class BulkBench {
      * agree within 15 %: on a loaded 2-core machine the JIT may take seconds to compile the JDK's
      * AES-GCM intrinsics, and a side must not be measured before it is compiled.
      */
-    static double run(
+    static Bulk run(
             Loopback loop, Endpoints ep, Side side, int warmupMs, int maxWarmupMs, int measureMs)
             throws Exception {
         AtomicLong received = new AtomicLong();
@@ -54,13 +70,16 @@ final class BulkBench {
             warmUp(received, warmupMs, maxWarmupMs);
             long b0 = received.get();
             long t0 = System.nanoTime();
+            long c0 = processCpuNanos();
             Loopback.window(measureMs);
             long b1 = received.get();
             long t1 = System.nanoTime();
+            long c1 = processCpuNanos();
             if (source.failure != null) {
                 throw new IllegalStateException(side + " bulk failed", source.failure);
             }
-            return (b1 - b0) / ((t1 - t0) / 1e9) / 1e6;
+            return new Bulk(
+                    (b1 - b0) / ((t1 - t0) / 1e9) / 1e6, (b1 - b0) / ((c1 - c0) / 1e9) / 1e6);
         } finally {
             source.running = false;
             if (client != null) {

@@ -8,9 +8,6 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,16 +34,14 @@ final class HeapBench {
                                 : ep.serverAnyPeer(() -> new Idle(ready)));
         Map<Integer, Double> perSession = new LinkedHashMap<>();
         long base = usedAfterGc();
-        List<String> cmd = new ArrayList<>();
-        Path java = Paths.get(System.getProperty("java.home"), "bin", "java");
-        cmd.add(java.toString());
-        cmd.add("-Xmx1g");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(HeapPeer.class.getName());
-        cmd.add("127.0.0.1");
-        cmd.add(Integer.toString(((java.net.InetSocketAddress) server.localAddress()).getPort()));
-        cmd.add(side == Side.PLAIN ? "plain" : "p2pchat");
+        List<String> cmd =
+                ChildJvm.command(
+                        List.of("-Xmx1g"),
+                        HeapPeer.class,
+                        "127.0.0.1",
+                        Integer.toString(
+                                ((java.net.InetSocketAddress) server.localAddress()).getPort()),
+                        side == Side.PLAIN ? "plain" : "p2pchat");
         for (int c : counts) {
             cmd.add(Integer.toString(c));
         }

@@ -3,28 +3,18 @@ package io.p2pchat.bench;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.verify.CertificateSource;
 import io.p2pchat.verify.PeerVerifier;
-import java.util.LinkedHashMap;
+import java.io.PrintStream;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * <b>HOOK for the ledger certificate authority</b> (branch {@code ledger}, not merged yet).
+ * The ledger's part of the bench: its figures (the keys of {@link #KEYS}), and the ledger
+ * certificate authority that the p2pchat handshakes verify against, as issue 5 asks.
  *
- * <p>When the ledger lands, implement this interface in a class {@code LedgerBenchmarks} that:
- *
- * <ol>
- *   <li>measures, with the real ledger, every key of {@link #KEYS} (blocks validated per second,
- *       seconds to sync 10k registrations into a new node, seconds to reopen a 100k-identity
- *       ledger, CA certificate verifications per second) and returns them from {@link #run};
- *   <li>returns from {@link #verifier()} and {@link #certificateSource} the ledger CA's verifier
- *       and each identity's ledger certificate, so that the handshake figures include the ledger-CA
- *       verification, as issue 5 asks;
- * </ol>
- *
- * then return it from {@link #load()}. Until then {@link #load()} returns the pending hook, whose
- * figures are {@code null} with a "pending" note, and the handshakes use a pinned-id verifier.
+ * <p>{@link #load()} returns {@link LedgerBenchmarks}.
  */
-public interface LedgerHook {
+public interface LedgerHook extends AutoCloseable {
     /** The JSON keys this hook fills. */
     String[] KEYS = {
         "ledger_blocks_validated_per_s",
@@ -33,11 +23,25 @@ public interface LedgerHook {
         "ca_verifications_per_s"
     };
 
-    /** Measures the ledger figures; a key mapped to {@code null} is reported as pending. */
-    Map<String, Double> run(BenchProfile profile) throws Exception;
+    /**
+     * Measures the ledger figures, finishing its fixture work by {@code deadlineNanos} ({@link
+     * System#nanoTime()}) so that the suite stays bounded; a key mapped to {@code null} is reported
+     * as pending with {@link #note()}. Further keys (details of the figures) may be added. Progress
+     * goes to {@code log}.
+     */
+    Map<String, Double> run(BenchProfile profile, long deadlineNanos, PrintStream log)
+            throws Exception;
 
-    /** Why figures are missing, or empty when all were measured. */
+    /**
+     * What the figures of the last {@link #run} are of (fixture sizes), or why some are missing.
+     */
     String note();
+
+    /**
+     * Registers {@code identities} on the ledger CA and confirms them, so that {@link #verifier()}
+     * accepts them and {@link #certificateSource} has their certificates.
+     */
+    default void enroll(List<LocalIdentity> identities) throws Exception {}
 
     /** The verifier the p2pchat handshakes use; empty for the harness's pinned-id verifier. */
     default Optional<PeerVerifier> verifier() {
@@ -49,26 +53,11 @@ public interface LedgerHook {
         return Optional.empty();
     }
 
-    /** The hook of this build. HOOK: return the real ledger benchmarks here once merged. */
+    @Override
+    default void close() {}
+
+    /** The hook of this build: the real ledger benchmarks. */
     static LedgerHook load() {
-        return new Pending();
-    }
-
-    /** The hook until the ledger is merged: every figure pending. */
-    final class Pending implements LedgerHook {
-        @Override
-        public Map<String, Double> run(BenchProfile profile) {
-            Map<String, Double> m = new LinkedHashMap<>();
-            for (String k : KEYS) {
-                m.put(k, null);
-            }
-            return m;
-        }
-
-        @Override
-        public String note() {
-            return "pending: the ledger CA (branch ledger) is not merged; fill in"
-                    + " io.p2pchat.bench.LedgerHook.load()";
-        }
+        return new LedgerBenchmarks();
     }
 }

@@ -19,41 +19,41 @@ public final class Results {
     private final Map<String, Object> values = new LinkedHashMap<>();
 
     /** Records a number; NaN and infinities are stored as {@code null}. */
-    public void put(String key, double value) {
+    public synchronized void put(String key, double value) {
         values.put(key, Double.isFinite(value) ? value : null);
     }
 
     /** Records a string. */
-    public void putText(String key, String value) {
+    public synchronized void putText(String key, String value) {
         values.put(key, value);
     }
 
     /** Records a figure that was not measured, and why under {@code key + "_note"}. */
-    public void putPending(String key, String note) {
+    public synchronized void putPending(String key, String note) {
         values.put(key, null);
         values.put(key + "_note", note);
     }
 
     /** The number under {@code key}, or NaN when absent or null. */
-    public double get(String key) {
+    public synchronized double get(String key) {
         Object v = values.get(key);
         return v instanceof Double ? (Double) v : Double.NaN;
     }
 
     /** Records {@code a / b} when both are known, else {@code null}. */
-    public void putRatio(String key, String numerator, String denominator) {
+    public synchronized void putRatio(String key, String numerator, String denominator) {
         double a = get(numerator);
         double b = get(denominator);
         put(key, (Double.isNaN(a) || Double.isNaN(b) || b == 0) ? Double.NaN : a / b);
     }
 
     /** A read-only view. */
-    public Map<String, Object> asMap() {
+    public synchronized Map<String, Object> asMap() {
         return Collections.unmodifiableMap(values);
     }
 
     /** The flat JSON object. */
-    public String toJson() {
+    public synchronized String toJson() {
         StringBuilder sb = new StringBuilder("{\n");
         int i = 0;
         for (Map.Entry<String, Object> e : values.entrySet()) {
@@ -77,7 +77,7 @@ public final class Results {
     }
 
     /** Writes {@link #toJson()} to {@code file}. */
-    public void writeJson(Path file) throws IOException {
+    public synchronized void writeJson(Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);

@@ -151,6 +151,8 @@ final class Table {
         single(rows, r, "ledger blocks validated/s", "ledger_blocks_validated_per_s", ">= 2000");
         single(rows, r, "ledger sync 10k regs s", "ledger_sync_10k_registrations_s", "< 5");
         single(rows, r, "ledger reopen 100k ids s", "ledger_reopen_100k_identities_s", "< 2");
+        single(rows, r, "  no snapshot (rebuild) s", "ledger_reopen_100k_identities_rebuild_s", "");
+        single(rows, r, "  warm JVM s", "ledger_reopen_100k_identities_warm_s", "");
         single(rows, r, "CA verifications/s", "ca_verifications_per_s", "");
         single(rows, r, "ceil AES-128-GCM seal 16K MB/s", "ceiling_aes128gcm_seal_16k_mbps", "");
         single(rows, r, "ceil AES-128-GCM open 16K MB/s", "ceiling_aes128gcm_open_16k_mbps", "");
@@ -207,7 +209,10 @@ final class Table {
                 sb.append('\n');
             }
         }
-        Object note = r.asMap().get("ledger_blocks_validated_per_s_note");
+        Object note = r.asMap().get("ledger_note");
+        if (note == null) {
+            note = r.asMap().get("ledger_blocks_validated_per_s_note");
+        }
         if (note != null) {
             sb.append("ledger figures: ").append(note).append('\n');
         }

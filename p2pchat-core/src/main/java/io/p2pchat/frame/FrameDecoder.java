@@ -1,11 +1,9 @@
 package io.p2pchat.frame;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.p2pchat.internal.record.RecordFormat;
-import java.util.List;
 
 /**
  * Splits the inbound byte stream into p2pchat frames.
@@ -18,9 +16,9 @@ import java.util.List;
  *   |&lt;------------------- length bytes -------------------&gt;|  (after the length field)
  * </pre>
  *
- * <p>Each complete frame is passed on as a retained slice that <b>includes</b> its 4-byte length
- * field, because the record layer authenticates the header exactly as it was on the wire. The next
- * handler owns and must release it.
+ * <p>Each complete frame is passed on as a heap {@code ByteBuf} that <b>includes</b> its 4-byte
+ * length field, because the record layer authenticates the header exactly as it was on the wire.
+ * The next handler owns and must release it.
  *
  * <h3>Limits</h3>
  *
@@ -35,71 +33,32 @@ import java.util.List;
  *
  * <h3>Buffers</h3>
  *
- * Bytes are accumulated in heap buffers from the channel's allocator, so frames are heap slices:
- * the JDK's AES-GCM is fastest on {@code byte[]}, and the record layer can then decrypt each record
- * in place, with no further copy. Copying each socket read into the heap cumulation is the one copy
- * the receive path makes; it replaces the copy Netty's default cumulator makes whenever a frame
- * spans two reads and the record layer's copy of every direct frame into a heap buffer.
+ * Each frame is copied, once, from the socket's buffers into a heap buffer of exactly its size,
+ * allocated from the channel's allocator when its length field has arrived; frames are therefore
+ * heap buffers of their own, which the JDK's AES-GCM handles fastest ({@code byte[]}) and which the
+ * record layer decrypts in place, with no further copy. Nothing is ever moved or copied again: a
+ * frame that spans several socket reads is completed in its buffer, where a cumulating decoder
+ * would copy the partial frame whenever its cumulation had to grow or compact (with 64 KiB records
+ * and 64 KiB reads, nearly every frame). The price is that a peer's length field alone makes the
+ * decoder allocate the frame's buffer, up to the frame limit; between frames (an idle channel)
+ * nothing is held. Input is never kept or written to: it is released once copied.
  *
  * <p>Not sharable: one instance per channel.
  */
-public final class FrameDecoder extends ByteToMessageDecoder {
-    /** Smallest heap cumulation allocated, so that a frame split across reads rarely regrows. */
-    static final int MIN_CUMULATION = 64 * 1024;
-
-    /** Reads under this size start an exact-size cumulation. */
-    static final int SMALL_READ = 4096;
-
-    /**
-     * Cumulates into heap buffers that this decoder owns: input is appended to the pending heap
-     * buffer when it fits without reallocation (slices of it may be held downstream, so it is never
-     * reallocated in place), or copied with the pending bytes into a new heap buffer. Input is
-     * never used as the cumulation itself, because frames are decrypted in place. Releases {@code
-     * in}, as a cumulator must.
-     */
-    static final Cumulator HEAP_CUMULATOR =
-            (ByteBufAllocator alloc, ByteBuf cumulation, ByteBuf in) -> {
-                if (cumulation == in) {
-                    // Should not happen; mirrors Netty's own cumulators.
-                    in.release();
-                    return cumulation;
-                }
-                try {
-                    int required = in.readableBytes();
-                    if (!cumulation.isReadable()) {
-                        cumulation.release();
-                        // Always copy into a buffer of our own, even heap input: the record layer
-                        // decrypts in place, and must never write plaintext into a buffer that a
-                        // handler in front of us (a capture, a logger) may still hold.
-                        // Small reads (one small message) get an exact buffer; large ones room
-                        // for the rest of a frame they end in the middle of.
-                        ByteBuf heap =
-                                alloc.heapBuffer(
-                                        required < SMALL_READ
-                                                ? required
-                                                : Math.max(required, MIN_CUMULATION));
-                        heap.writeBytes(in, in.readerIndex(), required);
-                        return heap;
-                    }
-                    if (cumulation.hasArray()
-                            && !cumulation.isReadOnly()
-                            && required <= cumulation.maxFastWritableBytes()) {
-                        cumulation.writeBytes(in, in.readerIndex(), required);
-                        return cumulation;
-                    }
-                    int pending = cumulation.readableBytes();
-                    ByteBuf heap = alloc.heapBuffer(Math.max(pending + required, MIN_CUMULATION));
-                    heap.writeBytes(cumulation, cumulation.readerIndex(), pending);
-                    heap.writeBytes(in, in.readerIndex(), required);
-                    cumulation.release();
-                    return heap;
-                } finally {
-                    in.release();
-                }
-            };
-
+public final class FrameDecoder extends ChannelInboundHandlerAdapter {
     private int maxFrameLength;
     private boolean failed;
+
+    /** The frame being received, at its full size; null at a frame boundary. */
+    private ByteBuf partial;
+
+    /** Bytes of a length field that arrived split across reads. */
+    private final byte[] lengthField = new byte[RecordFormat.LENGTH_FIELD_LENGTH];
+
+    private int lengthFieldBytes;
+
+    /** A frame was passed on since the last read completed (for reads without auto-read). */
+    private boolean produced;
 
     /**
      * Creates a decoder.
@@ -108,7 +67,6 @@ public final class FrameDecoder extends ByteToMessageDecoder {
      */
     public FrameDecoder(int maxFrameLength) {
         setMaxFrameLength(maxFrameLength);
-        setCumulator(HEAP_CUMULATOR);
     }
 
     /** The largest accepted value of the length field. */
@@ -130,45 +88,131 @@ public final class FrameDecoder extends ByteToMessageDecoder {
     }
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        if (failed) {
-            in.skipBytes(in.readableBytes());
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof ByteBuf)) {
+            ctx.fireChannelRead(msg);
             return;
         }
-        // One frame per call: ByteToMessageDecoder passes it on before calling again, so a limit
-        // changed by the handlers behind while they handle this frame (the handshake raises it
-        // after its last flight) already applies to the next one.
-        if (in.readableBytes() < RecordFormat.LENGTH_FIELD_LENGTH) {
-            return;
+        ByteBuf in = (ByteBuf) msg;
+        try {
+            decode(ctx, in);
+        } finally {
+            in.release();
         }
-        long length = in.getUnsignedInt(in.readerIndex());
-        if (length > maxFrameLength) {
-            fail(in);
-            throw new FrameTooLargeException(length, maxFrameLength);
-        }
-        if (length < RecordFormat.COUNTED_HEADER_LENGTH) {
-            fail(in);
-            throw new MalformedFrameException("frame length " + length + " is below 5");
-        }
-        int total = RecordFormat.LENGTH_FIELD_LENGTH + (int) length;
-        if (in.readableBytes() < total) {
-            return;
-        }
-        out.add(in.readRetainedSlice(total));
     }
 
-    private void fail(ByteBuf in) {
-        failed = true;
-        in.skipBytes(in.readableBytes());
+    /** Copies {@code in} into frames, passing each on as soon as it is complete. */
+    private void decode(ChannelHandlerContext ctx, ByteBuf in) {
+        while (in.isReadable() && !failed) {
+            if (ctx.isRemoved()) {
+                // Removed by a handler behind while it handled a frame: the rest is theirs.
+                ctx.fireChannelRead(in.readRetainedSlice(in.readableBytes()));
+                return;
+            }
+            if (partial != null) {
+                int n = Math.min(partial.writableBytes(), in.readableBytes());
+                partial.writeBytes(in, n);
+                if (!partial.isWritable()) {
+                    ByteBuf frame = partial;
+                    partial = null;
+                    produced = true;
+                    ctx.fireChannelRead(frame); // the handler behind owns and releases it
+                }
+                continue;
+            }
+            long length;
+            if (lengthFieldBytes == 0 && in.readableBytes() >= RecordFormat.LENGTH_FIELD_LENGTH) {
+                length = in.getUnsignedInt(in.readerIndex());
+                if (!accept(ctx, length)) {
+                    return;
+                }
+                partial = frameBuffer(ctx, length);
+            } else {
+                // A length field split across reads: collect it first.
+                while (lengthFieldBytes < lengthField.length && in.isReadable()) {
+                    lengthField[lengthFieldBytes++] = in.readByte();
+                }
+                if (lengthFieldBytes < lengthField.length) {
+                    return;
+                }
+                lengthFieldBytes = 0;
+                length =
+                        ((lengthField[0] & 0xFFL) << 24)
+                                | ((lengthField[1] & 0xFFL) << 16)
+                                | ((lengthField[2] & 0xFFL) << 8)
+                                | (lengthField[3] & 0xFFL);
+                if (!accept(ctx, length)) {
+                    return;
+                }
+                partial = frameBuffer(ctx, length);
+                partial.writeBytes(lengthField);
+            }
+        }
+    }
+
+    private static ByteBuf frameBuffer(ChannelHandlerContext ctx, long length) {
+        int total = RecordFormat.LENGTH_FIELD_LENGTH + (int) length;
+        return ctx.alloc().heapBuffer(total, total);
+    }
+
+    /** Checks a declared length against the limits; on failure drops everything from now on. */
+    private boolean accept(ChannelHandlerContext ctx, long length) {
+        if (length > maxFrameLength) {
+            failed = true;
+            ctx.fireExceptionCaught(new FrameTooLargeException(length, maxFrameLength));
+            return false;
+        }
+        if (length < RecordFormat.COUNTED_HEADER_LENGTH) {
+            failed = true;
+            ctx.fireExceptionCaught(
+                    new MalformedFrameException("frame length " + length + " is below 5"));
+            return false;
+        }
+        return true;
     }
 
     @Override
-    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // As ByteToMessageDecoder: without auto-read, ask for more when no frame came out.
+        if (!produced && !ctx.channel().config().isAutoRead()) {
+            ctx.read();
+        }
+        produced = false;
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
         // A partial frame at end of stream is a truncation; the record layer reports it when the
         // channel goes inactive. Nothing partial is passed on.
-        if (!failed && in.isReadable()) {
-            decode(ctx, in, out);
+        releasePartial();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        // As ByteToMessageDecoder: bytes not yet framed go to the handler behind.
+        ByteBuf pending = partial;
+        partial = null;
+        if (lengthFieldBytes > 0) {
+            ByteBuf b = ctx.alloc().heapBuffer(lengthFieldBytes);
+            b.writeBytes(lengthField, 0, lengthFieldBytes);
+            lengthFieldBytes = 0;
+            ctx.fireChannelRead(b);
+        } else if (pending != null && pending.isReadable()) {
+            ctx.fireChannelRead(pending);
+            pending = null;
         }
-        in.skipBytes(in.readableBytes());
+        if (pending != null) {
+            pending.release();
+        }
+    }
+
+    private void releasePartial() {
+        if (partial != null) {
+            partial.release();
+            partial = null;
+        }
+        lengthFieldBytes = 0;
     }
 }

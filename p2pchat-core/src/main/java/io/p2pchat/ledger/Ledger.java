@@ -66,6 +66,12 @@ import org.slf4j.LoggerFactory;
 public final class Ledger implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Ledger.class);
 
+    /**
+     * Transactions replayed at open from which a state snapshot is written right away (otherwise
+     * only at close): small ledgers replay faster than a snapshot is written.
+     */
+    static final long SNAPSHOT_AFTER_REPLAYED = 10_000;
+
     private final NetworkParameters params;
     private final Clock clock;
     private final LedgerService service;
@@ -292,6 +298,16 @@ public final class Ledger implements AutoCloseable {
                 service.call(
                         () -> {
                             try {
+                                // A snapshot of the final state makes the next open fast; it is
+                                // only a cache, so failing to write it does not fail the close.
+                                service.chain().writeSnapshot();
+                            } catch (LedgerStorageException | RuntimeException e) {
+                                log.warn(
+                                        "ledger {}: state snapshot not written: {}",
+                                        name,
+                                        e.toString());
+                            }
+                            try {
                                 store.close();
                             } catch (IOException e) {
                                 log.warn("closing the block store failed: {}", e.toString());
@@ -390,23 +406,47 @@ public final class Ledger implements AutoCloseable {
             }
             LedgerService service = new LedgerService(chain, name);
             ChainTip tip = chain.tip();
+            List<String> events = new ArrayList<>(summary.store().events());
+            events.addAll(summary.events());
             OpenReport report =
                     new OpenReport(
                             summary.store().blocks(),
                             summary.store().truncatedBytes(),
                             summary.store().repairedBytes(),
                             chain.identityCount(),
+                            summary.snapshotHeight(),
                             tip.height(),
                             Duration.ofNanos(System.nanoTime() - start),
-                            summary.store().events());
+                            events);
             log.info(
-                    "ledger {} opened: {} blocks, tip {} at height {}, {} identities in {} ms",
+                    "ledger {} opened: {} blocks, tip {} at height {}, {} identities ({}) in {} ms",
                     name,
                     report.blocksLoaded(),
                     tip.hash().shortHex(),
                     tip.height(),
                     report.identities(),
+                    summary.snapshotHeight() > 0
+                            ? "state snapshot at height "
+                                    + summary.snapshotHeight()
+                                    + ", "
+                                    + summary.replayedTransactions()
+                                    + " transactions replayed"
+                            : summary.replayedTransactions() + " transactions replayed",
                     report.elapsed().toMillis());
+            if (summary.replayedTransactions() >= SNAPSHOT_AFTER_REPLAYED) {
+                // A long replay (no snapshot, or a stale one, as after a crash): snapshot the state
+                // now, in the background on the ledger thread, so that the next open is fast.
+                service.call(chain::writeSnapshot)
+                        .whenComplete(
+                                (written, e) -> {
+                                    if (e != null) {
+                                        log.warn(
+                                                "ledger {}: state snapshot not written: {}",
+                                                name,
+                                                e.toString());
+                                    }
+                                });
+            }
             return new Ledger(params, clock, service, store, report, name);
         }
     }

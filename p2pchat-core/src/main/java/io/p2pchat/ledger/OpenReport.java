@@ -10,6 +10,8 @@ import java.util.List;
  * @param truncatedBytes bytes cut off a torn tail ({@link StorageError#TRUNCATED_TAIL}), 0 if none
  * @param repairedCorruptBytes bytes cut off at a corrupt record in repair mode, 0 if none
  * @param identities identities in the state of the best chain
+ * @param snapshotHeight height of the state snapshot the identity state was loaded from (blocks
+ *     above it were replayed from the log), or 0 when the state was rebuilt from the whole log
  * @param tipHeight height of the best chain
  * @param elapsed time the open took
  * @param events human-readable notes, one per recovery action
@@ -19,6 +21,7 @@ public record OpenReport(
         long truncatedBytes,
         long repairedCorruptBytes,
         int identities,
+        long snapshotHeight,
         long tipHeight,
         Duration elapsed,
         List<String> events) {

@@ -29,11 +29,23 @@ import io.p2pchat.internal.handshake.Established;
  *
  * <h3>Outbound</h3>
  *
- * Takes {@code ByteBuf}s (it releases them) and writes one record per write, splitting writes
- * larger than the peer's maximum record. Writes made before the handshake completes are queued, up
- * to a byte limit; beyond it they fail with {@code UNSUPPORTED_WRITE}. If the outbound buffer grows
- * past its hard limit because the peer does not read, the channel closes with {@code
- * SLOW_CONSUMER}; well-behaved writers watch {@code Channel.isWritable()}.
+ * Takes {@code ByteBuf}s (it releases them) as a byte stream, as {@code SslHandler} does: writes
+ * are queued until the next flush, then sealed in order into as few records as they fit in, each
+ * carrying at most the peer's maximum record plaintext. A write flushed on its own is one record
+ * (several if it is larger than the maximum); writes queued before one flush share records, and a
+ * write may straddle two. A write's promise completes when every record holding its bytes has been
+ * written. The receiver gets each record's plaintext as one buffer, so record boundaries are not
+ * message boundaries: applications that need messages frame them (for example with {@link
+ * io.p2pchat.codec.DelimitedProtobufDecoder}). Fewer, larger records cost less: each record pays a
+ * fixed AES-GCM setup (docs/benchmarks.md).
+ *
+ * <p>Queued writes count toward the channel's pending outbound bytes, so {@code
+ * Channel.isWritable()} and the limits below see them as soon as they are written. Writes made
+ * before the handshake completes are queued, up to a byte limit; beyond it they fail with {@code
+ * UNSUPPORTED_WRITE}. If the outbound buffer grows past its hard limit because the peer does not
+ * read, the channel closes with {@code SLOW_CONSUMER}; well-behaved writers watch {@code
+ * Channel.isWritable()}. {@code close()} seals queued writes before the close alert; a failure
+ * fails them.
  *
  * <h3>Events</h3>
  *

@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The heap cumulation of {@link FrameDecoder}: frames are heap slices whatever the input. */
+/**
+ * The buffers of {@link FrameDecoder}: each frame is a heap buffer of its own, of exactly its size,
+ * whatever the input and however it is split.
+ */
 class FrameDecoderCumulationTest {
     private static byte[] frames(int count, int bodyLength) {
         Random r = new Random(42);
@@ -90,6 +93,69 @@ class FrameDecoderCumulationTest {
         f.release();
         assertThat(in.refCnt()).isEqualTo(1);
         in.release();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    /** A 64 KiB frame arriving in many reads is completed in one buffer of exactly its size. */
+    @Test
+    void decode_largeFrameInManyReads_isOneExactHeapBuffer() {
+        byte[] wire = frames(2, 65_000);
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(65_536));
+        for (int at = 0; at < wire.length; at += 7_777) {
+            int n = Math.min(7_777, wire.length - at);
+            ch.writeInbound(Unpooled.directBuffer(n).writeBytes(wire, at, n));
+        }
+        for (int i = 0; i < 2; i++) {
+            ByteBuf f = ch.readInbound();
+            assertThat(f.hasArray()).isTrue();
+            assertThat(f.capacity()).isEqualTo(65_004);
+            assertThat(ByteBufUtil.getBytes(f))
+                    .isEqualTo(java.util.Arrays.copyOfRange(wire, i * 65_004, (i + 1) * 65_004));
+            f.release();
+        }
+        assertThat((Object) ch.readInbound()).isNull();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    /** Without auto-read, a read that completes no frame asks for the next one. */
+    @Test
+    void readComplete_withoutFrameAndAutoReadOff_requestsMore() {
+        java.util.concurrent.atomic.AtomicInteger reads =
+                new java.util.concurrent.atomic.AtomicInteger();
+        EmbeddedChannel ch =
+                new EmbeddedChannel(
+                        new io.netty.channel.ChannelOutboundHandlerAdapter() {
+                            @Override
+                            public void read(io.netty.channel.ChannelHandlerContext ctx) {
+                                reads.incrementAndGet();
+                                ctx.read();
+                            }
+                        },
+                        new FrameDecoder(1024));
+        ch.config().setAutoRead(false);
+        int before = reads.get();
+        byte[] wire = frames(1, 100);
+        ch.writeInbound(Unpooled.wrappedBuffer(wire, 0, 50));
+        assertThat(reads.get()).isEqualTo(before + 1);
+        ch.writeInbound(Unpooled.wrappedBuffer(wire, 50, wire.length - 50));
+        assertThat(reads.get()).isEqualTo(before + 1); // a frame came out: no extra read
+        ByteBuf f = ch.readInbound();
+        f.release();
+        assertThat(ch.finish()).isFalse();
+    }
+
+    /** Removed from the pipeline, the decoder hands the bytes it holds to the next handler. */
+    @Test
+    void handlerRemoved_withPartialFrame_passesItsBytesOn() {
+        FrameDecoder decoder = new FrameDecoder(1024);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        byte[] wire = frames(1, 100);
+        ch.writeInbound(Unpooled.wrappedBuffer(wire, 0, 30));
+        assertThat((Object) ch.readInbound()).isNull();
+        ch.pipeline().remove(decoder);
+        ByteBuf rest = ch.readInbound();
+        assertThat(ByteBufUtil.getBytes(rest)).isEqualTo(java.util.Arrays.copyOf(wire, 30));
+        rest.release();
         assertThat(ch.finish()).isFalse();
     }
 }

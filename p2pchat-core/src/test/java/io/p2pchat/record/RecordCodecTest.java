@@ -252,4 +252,159 @@ class RecordCodecTest {
                     .isInstanceOf(IllegalStateException.class);
         }
     }
+
+    // ------------------------------------------------------------------ coalescing
+
+    private static byte[] stream(List<byte[]> parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        parts.forEach(out::writeBytes);
+        return out.toByteArray();
+    }
+
+    /** The largest record plaintext for the default 64 KiB frames. */
+    private static int maxPlaintext(EmbeddedPair pair) {
+        return io.p2pchat.internal.record.RecordFormat.maxPlaintext(64 * 1024);
+    }
+
+    /** Writes queued before one flush share a record; every promise completes. */
+    @Test
+    void writes_queuedBeforeOneFlush_shareOneRecordAndAllPromisesSucceed() {
+        try (EmbeddedPair pair = established()) {
+            List<io.netty.channel.ChannelFuture> futures = new ArrayList<>();
+            List<byte[]> sent = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                byte[] m = ("message " + i).getBytes(StandardCharsets.UTF_8);
+                sent.add(m);
+                futures.add(pair.initiator.write(Unpooled.wrappedBuffer(m)));
+            }
+            assertThat(pair.initiator.outboundMessages()).isEmpty(); // nothing sealed yet
+            assertThat(futures).noneMatch(java.util.concurrent.Future::isDone);
+            pair.initiator.flush();
+            assertThat(pair.initiator.outboundMessages()).hasSize(1);
+            pair.pump();
+            assertThat(futures).allMatch(io.netty.channel.ChannelFuture::isSuccess);
+            assertThat(pair.responderApp.messages).hasSize(1);
+            assertThat(pair.responderApp.messages.get(0)).isEqualTo(stream(sent));
+        }
+    }
+
+    /** Queued bytes fill records to the peer's limit, in order, straddling writes as needed. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 1000, 16 * 1024, 65_000, 65_515, 65_516, 200_000})
+    void writes_ofAnySize_areSealedIntoFullRecordsInOrder(int size) {
+        try (EmbeddedPair pair = established()) {
+            int max = maxPlaintext(pair);
+            java.util.Random random = new java.util.Random(size);
+            List<byte[]> sent = new ArrayList<>();
+            List<io.netty.channel.ChannelFuture> futures = new ArrayList<>();
+            for (int i = 0; i < 7; i++) {
+                byte[] m = new byte[size + i];
+                random.nextBytes(m);
+                sent.add(m);
+                futures.add(
+                        pair.initiator.write(pair.initiator.alloc().directBuffer().writeBytes(m)));
+            }
+            pair.initiator.flush();
+            long total = sent.stream().mapToLong(m -> m.length).sum();
+            assertThat(pair.initiator.outboundMessages()).hasSize((int) ((total + max - 1) / max));
+            pair.pump();
+            assertThat(futures).allMatch(io.netty.channel.ChannelFuture::isSuccess);
+            assertThat(stream(pair.responderApp.messages)).isEqualTo(stream(sent));
+            for (int i = 0; i < pair.responderApp.messages.size() - 1; i++) {
+                assertThat(pair.responderApp.messages.get(i)).hasSize(max);
+            }
+        }
+    }
+
+    /** One write flushed alone stays one record, sealed straight from its buffer. */
+    @Test
+    void write_flushedAlone_isOneRecord() {
+        try (EmbeddedPair pair = established()) {
+            for (int i = 0; i < 3; i++) {
+                pair.initiator.writeAndFlush(Unpooled.wrappedBuffer(HELLO));
+            }
+            pair.pump();
+            assertThat(pair.responderApp.messages).hasSize(3).allMatch(m -> m.length == 5);
+        }
+    }
+
+    /** Unflushed writes count toward writability and are released when the channel fails. */
+    @Test
+    void writes_queued_countTowardWritabilityAndAreFailedOnClose() {
+        try (EmbeddedPair pair = established()) {
+            pair.initiator
+                    .config()
+                    .setWriteBufferWaterMark(new io.netty.channel.WriteBufferWaterMark(1024, 4096));
+            ByteBuf big = Unpooled.buffer(8192).writeZero(8192);
+            io.netty.channel.ChannelFuture f = pair.initiator.write(big);
+            assertThat(pair.initiator.isWritable()).isFalse();
+            assertThat(pair.initiator.unsafe().outboundBuffer().totalPendingWriteBytes())
+                    .isGreaterThanOrEqualTo(8192);
+            pair.initiator.flush();
+            pair.initiator.runPendingTasks();
+            assertThat(f.isSuccess()).isTrue();
+            ByteBuf unflushed = Unpooled.buffer(100).writeZero(100);
+            io.netty.channel.ChannelFuture g = pair.initiator.write(unflushed);
+            pair.initiator
+                    .pipeline()
+                    .fireExceptionCaught(
+                            new RecordException(ErrorCode.INTERNAL_ERROR, "test failure"));
+            pair.initiator.runPendingTasks();
+            assertThat(g.isDone()).isTrue();
+            assertThat(g.isSuccess()).isFalse();
+            assertThat(unflushed.refCnt()).isZero();
+        }
+    }
+
+    /** close() sends writes made before it, flushed or not, ahead of the close alert. */
+    @Test
+    void close_sealsUnflushedWritesBeforeTheCloseAlert() {
+        try (EmbeddedPair pair = established()) {
+            pair.initiator.write(Unpooled.wrappedBuffer(HELLO));
+            pair.initiator.write(Unpooled.wrappedBuffer(HELLO));
+            pair.initiator.close();
+            pair.pump();
+            assertThat(stream(pair.responderApp.messages)).isEqualTo(stream(List.of(HELLO, HELLO)));
+            assertThat(pair.responderApp.eventsOf(SecureChannelClosedEvent.class))
+                    .singleElement()
+                    .satisfies(e -> assertThat(e.reason()).isEmpty());
+        }
+    }
+
+    /** Both conversation digests agree however the writes were batched. */
+    @Test
+    void conversationDigest_withBatchedWrites_matchesOnBothSides() {
+        EmbeddedPair pair =
+                new EmbeddedPair(
+                        EmbeddedPair.context(io.p2pchat.testing.TestIdentities.get("alice"))
+                                .conversationDigest(true)
+                                .build(),
+                        EmbeddedPair.context(io.p2pchat.testing.TestIdentities.get("bob"))
+                                .conversationDigest(true)
+                                .build());
+        try (pair) {
+            pair.handshake().orElseThrow();
+            for (int round = 0; round < 5; round++) {
+                for (int i = 0; i <= round; i++) {
+                    pair.initiator.write(Unpooled.wrappedBuffer(HELLO));
+                    pair.responder.write(Unpooled.wrappedBuffer(new byte[70_000]));
+                }
+                pair.initiator.flush();
+                pair.responder.flush();
+                pair.pump();
+            }
+            assertThat(
+                            SecureSession.of(pair.initiator)
+                                    .orElseThrow()
+                                    .conversationDigest()
+                                    .orElseThrow()
+                                    .fingerprint())
+                    .isEqualTo(
+                            SecureSession.of(pair.responder)
+                                    .orElseThrow()
+                                    .conversationDigest()
+                                    .orElseThrow()
+                                    .fingerprint());
+        }
+    }
 }

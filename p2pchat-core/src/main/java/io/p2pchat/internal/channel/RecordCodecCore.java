@@ -81,8 +81,32 @@ public final class RecordCodecCore {
 
     private final ChannelSettings settings;
     private ChannelHandlerContext ctx;
+
+    /**
+     * Application writes not yet sealed: those made during the handshake, then those made since the
+     * last flush. Counted in the channel's pending outbound bytes (writability).
+     */
     private PendingWriteQueue pendingWrites;
+
+    /** Readable bytes of the queued writes. */
+    private long queuedBytes;
+
+    /** The records of the head write, when it spans several; null otherwise. */
+    private PromiseCombiner spanning;
+
     private boolean flushPending;
+
+    /**
+     * The ratchet a sent record made due, taken before the next record is sealed or after the
+     * flush, so that it is never on the path between a write and the wire.
+     */
+    private boolean sendRatchetPending;
+
+    /**
+     * The ratchet a received record made due, taken after the record was handed on (or before the
+     * next one is opened), so that it is never between a record's arrival and the application.
+     */
+    private boolean receiveRatchetPending;
 
     private boolean active;
     private boolean failed;
@@ -190,17 +214,15 @@ public final class RecordCodecCore {
         return session;
     }
 
-    /** Sends the writes queued during the handshake; called right after the completion event. */
+    /**
+     * Called right after the completion event: the writes queued during the handshake are now
+     * ordinary unflushed writes, sealed at the next flush; if the application flushed during the
+     * handshake, that flush happens now.
+     */
     public void drainPendingWrites() {
-        while (active && !failed && !pendingWrites.isEmpty()) {
-            Object msg = pendingWrites.current();
-            ReferenceCountUtil.retain(msg); // remove() releases once; write() takes ownership
-            ChannelPromise promise = pendingWrites.remove();
-            write(msg, promise);
-        }
         if (flushPending) {
             flushPending = false;
-            ctx.flush();
+            flush();
         }
     }
 
@@ -208,9 +230,7 @@ public final class RecordCodecCore {
     public void handshakeFailed(Throwable cause) {
         handshakeFailure = cause;
         failed = true;
-        if (pendingWrites != null) {
-            pendingWrites.removeAndFailAll(cause);
-        }
+        failQueued(cause);
     }
 
     public void handlerRemoved() {
@@ -243,7 +263,7 @@ public final class RecordCodecCore {
                                         + " bytes written before the handshake completed"));
                 return;
             }
-            pendingWrites.add(buf, promise);
+            queue(buf, promise);
             return;
         }
         if (failed || closeNotifySent) {
@@ -266,42 +286,169 @@ public final class RecordCodecCore {
             fail(e);
             return;
         }
-        try {
-            writeApplication(buf, promise);
-        } finally {
+        if (!buf.isReadable()) {
             buf.release();
+            promise.trySuccess();
+            return;
+        }
+        // Sealed at the next flush, together with the writes queued before it. The queue counts
+        // toward the channel's pending outbound bytes, so writability and the SLOW_CONSUMER limit
+        // see these bytes as they see sealed ones.
+        queue(buf, promise);
+    }
+
+    private void queue(ByteBuf buf, ChannelPromise promise) {
+        queuedBytes += buf.readableBytes();
+        pendingWrites.add(buf, promise);
+    }
+
+    /**
+     * Seals the queued application writes into as few records as they fit in, in order: each record
+     * carries up to the peer's record limit, taken from as many writes as needed; a write larger
+     * than a record, or one that straddles two, spans several records. A write's promise completes
+     * when every record holding its bytes is written. A record that is exactly one write is sealed
+     * straight from the write's buffer (no staging copy for heap buffers); records that gather
+     * several writes are assembled in the frame and encrypted in place.
+     */
+    private void sealQueued() {
+        while (active && !failed && !closeNotifySent && !pendingWrites.isEmpty()) {
+            ByteBuf head = (ByteBuf) pendingWrites.current();
+            int headBytes = head.readableBytes();
+            if (headBytes == 0) {
+                // Only an empty write queued during the handshake gets here.
+                completeHead();
+                continue;
+            }
+            if (headBytes >= maxPlaintextOut || pendingWrites.size() == 1) {
+                sealFromHead(head, Math.min(headBytes, maxPlaintextOut));
+            } else {
+                sealGathered((int) Math.min(queuedBytes, maxPlaintextOut));
+            }
         }
     }
 
-    private void writeApplication(ByteBuf buf, ChannelPromise promise) {
-        int total = buf.readableBytes();
-        if (total == 0) {
-            promise.setSuccess();
+    /** One record from the head write alone. */
+    private void sealFromHead(ByteBuf head, int len) {
+        if (!applySendRatchet()) {
             return;
         }
-        if (total <= maxPlaintextOut) {
-            writeRecord(buf, total, promise);
-            return;
-        }
-        PromiseCombiner combiner = new PromiseCombiner(ctx.executor());
-        while (buf.isReadable() && active && !failed) {
-            int len = Math.min(maxPlaintextOut, buf.readableBytes());
-            ChannelPromise part = ctx.newPromise();
-            combiner.add((io.netty.util.concurrent.Future<?>) part);
-            writeRecord(buf, len, part);
-        }
-        combiner.finish(promise);
-    }
-
-    private void writeRecord(ByteBuf buf, int len, ChannelPromise promise) {
         if (digest != null) {
-            byte[] bytes = ByteBufUtil.getBytes(buf, buf.readerIndex(), len, false);
-            digest.add(localId, bytes);
+            digest.add(localId, ByteBufUtil.getBytes(head, head.readerIndex(), len, false));
         }
-        ByteBuf frame = writer.seal(ctx.alloc(), ContentType.APPLICATION_DATA, buf, len);
+        ByteBuf frame = writer.seal(ctx.alloc(), ContentType.APPLICATION_DATA, head, len);
+        queuedBytes -= len;
         bytesSent += len;
-        ctx.write(frame, promise);
+        if (!head.isReadable() && spanning == null) {
+            // The common case: this record is exactly this write.
+            ctx.write(frame, pendingWrites.remove());
+        } else {
+            ChannelPromise record = ctx.newPromise();
+            ctx.write(frame, record);
+            if (spanning == null) {
+                spanning = new PromiseCombiner(ctx.executor());
+            }
+            spanning.add((io.netty.util.concurrent.Future<?>) record);
+            if (!head.isReadable()) {
+                completeHead();
+            }
+        }
         afterSend(After.NORMAL);
+    }
+
+    /** One record of {@code len} bytes gathered from the head writes. */
+    private void sealGathered(int len) {
+        if (!applySendRatchet()) {
+            return;
+        }
+        ByteBuf frame = writer.newFrame(ctx.alloc(), len);
+        ChannelPromise record = ctx.newPromise();
+        ChannelPromise single = null;
+        java.util.List<ChannelPromise> ended = null;
+        int filled = 0;
+        while (filled < len) {
+            ByteBuf head = (ByteBuf) pendingWrites.current();
+            int take = Math.min(head.readableBytes(), len - filled);
+            frame.writeBytes(head, head.readerIndex(), take);
+            head.skipBytes(take);
+            filled += take;
+            if (head.isReadable()) {
+                // The write goes on in the next record.
+                if (spanning == null) {
+                    spanning = new PromiseCombiner(ctx.executor());
+                }
+                spanning.add((io.netty.util.concurrent.Future<?>) record);
+            } else if (spanning != null) {
+                spanning.add((io.netty.util.concurrent.Future<?>) record);
+                completeHead();
+            } else {
+                ChannelPromise p = pendingWrites.remove();
+                if (!p.isVoid()) {
+                    if (single == null) {
+                        single = p;
+                    } else {
+                        if (ended == null) {
+                            ended = new java.util.ArrayList<>(4);
+                            ended.add(single);
+                        }
+                        ended.add(p);
+                    }
+                }
+            }
+        }
+        if (digest != null) {
+            digest.add(
+                    localId,
+                    frame.array(),
+                    frame.arrayOffset() + frame.readerIndex() + RecordFormat.HEADER_LENGTH,
+                    len);
+        }
+        writer.sealFrame(frame, ContentType.APPLICATION_DATA);
+        queuedBytes -= len;
+        bytesSent += len;
+        if (ended != null) {
+            java.util.List<ChannelPromise> all = ended;
+            record.addListener(f -> notifyAll(f, all));
+        } else if (single != null) {
+            ChannelPromise p = single;
+            record.addListener(f -> notifyAll(f, java.util.List.of(p)));
+        }
+        ctx.write(frame, record);
+        afterSend(After.NORMAL);
+    }
+
+    private static void notifyAll(
+            io.netty.util.concurrent.Future<?> f, java.util.List<ChannelPromise> promises) {
+        for (ChannelPromise p : promises) {
+            if (f.isSuccess()) {
+                p.trySuccess();
+            } else {
+                p.tryFailure(f.cause());
+            }
+        }
+    }
+
+    /**
+     * Removes the fully sealed head write and completes its promise: through the records it spans,
+     * or at once for an empty write.
+     */
+    private void completeHead() {
+        ChannelPromise p = pendingWrites.remove();
+        if (spanning != null) {
+            PromiseCombiner c = spanning;
+            spanning = null;
+            c.finish(p);
+        } else {
+            p.trySuccess();
+        }
+    }
+
+    /** Fails and releases every queued write. */
+    private void failQueued(Throwable cause) {
+        spanning = null;
+        queuedBytes = 0;
+        if (pendingWrites != null && !pendingWrites.isEmpty()) {
+            pendingWrites.removeAndFailAll(cause);
+        }
     }
 
     public void flush() {
@@ -309,10 +456,23 @@ public final class RecordCodecCore {
             flushPending = true;
             return;
         }
+        sealQueued();
+        flushNow();
+    }
+
+    /** Flushes, then takes the key change a sealed record made due (now off the latency path). */
+    private void flushNow() {
         ctx.flush();
+        if (sendRatchetPending && !failed) {
+            applySendRatchet();
+        }
     }
 
     public void close(ChannelPromise promise) {
+        if (active && !failed && !closeNotifySent && ctx.channel().isActive()) {
+            // Writes made before close() go out before the close alert, flushed or not.
+            sealQueued();
+        }
         if (active && !failed && !closeNotifySent && ctx.channel().isActive()) {
             closeNotifySent = true;
             closedLocally = true;
@@ -353,6 +513,10 @@ public final class RecordCodecCore {
             fail(new RecordException(ErrorCode.UNEXPECTED_MESSAGE, "record before the handshake"));
             return;
         }
+        if (!applyReceiveRatchet()) {
+            frame.release();
+            return;
+        }
         int type;
         ByteBuf plain;
         try {
@@ -389,6 +553,9 @@ public final class RecordCodecCore {
             default:
                 onAlert(plain);
                 break;
+        }
+        if (receiveRatchetPending && !failed) {
+            applyReceiveRatchet();
         }
     }
 
@@ -446,7 +613,7 @@ public final class RecordCodecCore {
                                     .build()
                                     .toByteArray(),
                             After.KEY_UPDATE);
-                    ctx.flush();
+                    flushNow();
                 }
                 break;
             case REKEY_INIT:
@@ -472,7 +639,7 @@ public final class RecordCodecCore {
                                     .build()
                                     .toByteArray(),
                             After.NORMAL);
-                    ctx.flush();
+                    flushNow();
                 }
                 break;
             case PONG:
@@ -497,6 +664,7 @@ public final class RecordCodecCore {
             closeNotifyReceived = true;
             log.debug("{} closed by peer {}", ctx.channel(), peerId.shortId());
             if (!closeNotifySent && ctx.channel().isActive()) {
+                sealQueued();
                 closeNotifySent = true;
                 sendAlert(AlertCode.CLOSE_NOTIFY).addListener(ChannelFutureListener.CLOSE);
             } else {
@@ -513,10 +681,29 @@ public final class RecordCodecCore {
      * Applies the key change that follows a received record. Returns false when the channel failed.
      */
     private boolean afterReceive(After after, byte[] rekeyedSecret) {
-        boolean change = after != After.NORMAL || reader.ratchetDue(ratchetRecords, ratchetBytes);
-        if (!change) {
+        if (after == After.NORMAL) {
+            receiveRatchetPending = reader.ratchetDue(ratchetRecords, ratchetBytes);
+            if (receiveRatchetPending && reader.epochExhausted()) {
+                // Refused at once, as if the key had changed here; the record is not delivered.
+                receiveRatchetPending = false;
+                return changeReceiveKey(after, null);
+            }
+            // The ratchet itself waits until this record has been handed on.
             return true;
         }
+        return changeReceiveKey(after, rekeyedSecret);
+    }
+
+    /** Takes a ratchet made due by a received record; returns false when the channel failed. */
+    private boolean applyReceiveRatchet() {
+        if (!receiveRatchetPending) {
+            return true;
+        }
+        receiveRatchetPending = false;
+        return changeReceiveKey(After.NORMAL, null);
+    }
+
+    private boolean changeReceiveKey(After after, byte[] rekeyedSecret) {
         if (reader.epochExhausted()) {
             fail(new RecordException(ErrorCode.KEY_EXHAUSTED, "receive epoch exhausted"));
             return false;
@@ -538,37 +725,59 @@ public final class RecordCodecCore {
         return true;
     }
 
-    /** Applies the key change that follows a sent record. */
+    /**
+     * Applies the key change that follows a sent record: a key update or rekey at once, a ratchet
+     * when the next record is sealed or after the flush ({@link #applySendRatchet}).
+     */
     private void afterSend(After after) {
         recordsSent++;
         recordsSinceRekey++;
         lastWriteNanos = now();
-        boolean change = after != After.NORMAL || writer.ratchetDue(ratchetRecords, ratchetBytes);
-        if (change) {
-            if (writer.epochExhausted()) {
-                fail(new RecordException(ErrorCode.KEY_EXHAUSTED, "send epoch exhausted"));
-                return;
+        if (after == After.NORMAL) {
+            sendRatchetPending = writer.ratchetDue(ratchetRecords, ratchetBytes);
+            if (sendRatchetPending && writer.epochExhausted()) {
+                sendRatchetPending = false;
+                changeSendKey(after); // fails the channel, as at once
             }
-            KeyRotatedEvent.Kind kind;
-            if (after == After.REKEY) {
-                writer.install(writer.epoch() + 1, pendingSendSecret);
-                pendingSendSecret = null;
-                kind = KeyRotatedEvent.Kind.REKEY;
-            } else {
-                writer.ratchet();
-                kind =
-                        after == After.KEY_UPDATE
-                                ? KeyRotatedEvent.Kind.KEY_UPDATE
-                                : KeyRotatedEvent.Kind.RATCHET;
-            }
-            keyChanges++;
-            ctx.fireUserEventTriggered(
-                    new KeyRotatedEvent(KeyRotatedEvent.Direction.OUTBOUND, writer.epoch(), kind));
+        } else {
+            changeSendKey(after);
         }
         RotationPolicy policy = settings.rotation();
         if (recordsSinceRekey >= policy.rekeyIntervalRecords() && rekeyState == RekeyState.NONE) {
             startRekey();
         }
+    }
+
+    /** Takes a ratchet made due by a sent record; returns false when the channel failed. */
+    private boolean applySendRatchet() {
+        if (!sendRatchetPending) {
+            return true;
+        }
+        sendRatchetPending = false;
+        return changeSendKey(After.NORMAL);
+    }
+
+    private boolean changeSendKey(After after) {
+        if (writer.epochExhausted()) {
+            fail(new RecordException(ErrorCode.KEY_EXHAUSTED, "send epoch exhausted"));
+            return false;
+        }
+        KeyRotatedEvent.Kind kind;
+        if (after == After.REKEY) {
+            writer.install(writer.epoch() + 1, pendingSendSecret);
+            pendingSendSecret = null;
+            kind = KeyRotatedEvent.Kind.REKEY;
+        } else {
+            writer.ratchet();
+            kind =
+                    after == After.KEY_UPDATE
+                            ? KeyRotatedEvent.Kind.KEY_UPDATE
+                            : KeyRotatedEvent.Kind.RATCHET;
+        }
+        keyChanges++;
+        ctx.fireUserEventTriggered(
+                new KeyRotatedEvent(KeyRotatedEvent.Direction.OUTBOUND, writer.epoch(), kind));
+        return true;
     }
 
     /** Explicit rotation requested through the session. */
@@ -585,7 +794,7 @@ public final class RecordCodecCore {
                                 .build()
                                 .toByteArray(),
                         After.KEY_UPDATE);
-        ctx.flush();
+        flushNow();
         f.addListener(
                 future -> {
                     if (future.isSuccess()) {
@@ -636,7 +845,7 @@ public final class RecordCodecCore {
         rekeyState = RekeyState.INIT_SENT;
         log.debug("{} starting rekey", ctx.channel());
         sendControl(rekeyInitBytes, After.NORMAL);
-        ctx.flush();
+        flushNow();
     }
 
     private void onRekeyInit(byte[] bytes, RekeyInit init) {
@@ -698,7 +907,7 @@ public final class RecordCodecCore {
         deriveRekeyed(bytes, responseBytes, dh, kemSecret);
         rekeyState = RekeyState.AWAIT_CONFIRM;
         sendControl(responseBytes, After.REKEY);
-        ctx.flush();
+        flushNow();
     }
 
     private void onRekeyResponse(byte[] bytes, RekeyResponse response) {
@@ -739,7 +948,7 @@ public final class RecordCodecCore {
                         .build()
                         .toByteArray(),
                 After.REKEY);
-        ctx.flush();
+        flushNow();
         rekeyCompleted();
     }
 
@@ -816,6 +1025,9 @@ public final class RecordCodecCore {
     // ------------------------------------------------------------------ sending helpers
 
     private ChannelFuture sendControl(byte[] message, After after) {
+        if (!applySendRatchet()) {
+            return ctx.newFailedFuture(new ClosedChannelException());
+        }
         ByteBuf frame = writer.seal(ctx.alloc(), ContentType.CONTROL, message);
         ChannelFuture f = ctx.write(frame);
         afterSend(after);
@@ -823,6 +1035,9 @@ public final class RecordCodecCore {
     }
 
     private ChannelFuture sendAlert(AlertCode code) {
+        if (!applySendRatchet()) {
+            return ctx.newFailedFuture(new ClosedChannelException());
+        }
         ByteBuf frame =
                 writer.seal(ctx.alloc(), ContentType.ALERT, new byte[] {(byte) code.wireValue()});
         ChannelFuture f = ctx.writeAndFlush(frame);
@@ -867,7 +1082,7 @@ public final class RecordCodecCore {
                             .build()
                             .toByteArray(),
                     After.NORMAL);
-            ctx.flush();
+            flushNow();
         }
         java.time.Duration interval = settings.rotation().rekeyInterval();
         if (!interval.isZero()
@@ -913,9 +1128,7 @@ public final class RecordCodecCore {
                         && writer != null
                         && writer.hasKey()
                         && ctx.channel().isActive();
-        if (pendingWrites != null) {
-            pendingWrites.removeAndFailAll(cause);
-        }
+        failQueued(cause);
         // Flush the alert first, tell the application, then close once the alert is out: once
         // closed, the pipeline may be torn down before the application hears why.
         ChannelFuture alertWrite = null;
@@ -983,9 +1196,7 @@ public final class RecordCodecCore {
             timer.cancel(false);
             timer = null;
         }
-        if (pendingWrites != null && !pendingWrites.isEmpty()) {
-            pendingWrites.removeAndFailAll(cause);
-        }
+        failQueued(cause);
         if (writer != null) {
             writer.destroy();
         }

@@ -34,6 +34,12 @@ public final class BlockEntry {
     /** Non-null when this block or an ancestor is invalid. */
     @Nullable RejectReason invalid;
 
+    /**
+     * The stored transactions have not been checked against the header's Merkle root yet (their
+     * state came from a snapshot): checked on first read ({@code ChainState.readStored}).
+     */
+    boolean bodyUnchecked;
+
     /** Undo data, while on the best chain. */
     @Nullable StateDelta undo;
 

@@ -2,6 +2,7 @@ package io.p2pchat.internal.ledger;
 
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.internal.ledger.store.BlockStore;
+import io.p2pchat.internal.ledger.store.RecordFormat;
 import io.p2pchat.ledger.BlockHash;
 import io.p2pchat.ledger.BlockHeader;
 import io.p2pchat.ledger.BlockResult;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.jspecify.annotations.Nullable;
@@ -113,6 +115,27 @@ public final class ChainState {
     private int headerOnly;
     private long sequence;
 
+    /**
+     * Best-chain blocks up to this height have no undo data, because their state was loaded from a
+     * snapshot; {@link #ensureUndo} rebuilds it before a reorganization needs it. 0 when all have.
+     */
+    private long undoMissingThrough;
+
+    /** The block of the stored snapshot, or null: no snapshot is written while the tip is there. */
+    private @Nullable BlockHash snapshotBlock;
+
+    /** While loading with a snapshot: where it claims to be (read before the log, not checked). */
+    private StateSnapshot.@Nullable Head snapshotHead;
+
+    /** While loading with a snapshot on the way: its result; blocks are not replayed meanwhile. */
+    private @Nullable CompletableFuture<SnapshotResult> snapshotLoad;
+
+    /** Transactions replayed into the state by the last {@link #load}. */
+    private long replayedTransactions;
+
+    /** A snapshot read and decoded off the opening thread, or why there is none. */
+    private record SnapshotResult(@Nullable StateSnapshot snapshot, @Nullable String problem) {}
+
     public ChainState(NetworkParameters params, Clock clock, BlockStore store, Limits limits) {
         this.params = params;
         this.clock = clock;
@@ -146,15 +169,38 @@ public final class ChainState {
 
     // ------------------------------------------------------------------ loading
 
-    /** What {@link #load} found. */
-    public record LoadSummary(BlockStore.LoadResult store, int unattached) {}
+    /**
+     * What {@link #load} found.
+     *
+     * @param store what the block log held
+     * @param unattached stored blocks without a stored parent, ignored
+     * @param snapshotHeight the height of the state snapshot the state started from, 0 for none
+     * @param replayedTransactions transactions decoded and replayed from the log into the state
+     * @param events notes on the snapshot (why one was ignored)
+     */
+    public record LoadSummary(
+            BlockStore.LoadResult store,
+            int unattached,
+            long snapshotHeight,
+            long replayedTransactions,
+            List<String> events) {}
 
     /**
      * Loads the store: verifies every stored block (checksum, hash link, proof of work, Merkle
      * root), replays the recorded best chain without re-verifying signatures, then fully validates
-     * any heavier stored branch that was never recorded as validated.
+     * any heavier stored branch that was never recorded as validated. With a state snapshot that
+     * matches the recorded chain, the state is loaded from it and only the blocks above it are
+     * replayed; the Merkle roots of the blocks it covers are checked on first read instead ({@code
+     * docs/ledger.md} §9.4).
      */
     public LoadSummary load() throws LedgerStorageException {
+        // A snapshot is read, checked and decoded on another thread while the log is verified;
+        // until it is resolved, blocks extending the chain are linked but not replayed.
+        snapshotLoad = store.hasSnapshot() ? startSnapshotLoad() : null;
+        byte[] head =
+                snapshotLoad == null ? null : store.readSnapshotHead(StateSnapshot.HEAD_LENGTH);
+        snapshotHead = head == null ? null : StateSnapshot.head(head);
+        replayedTransactions = 0;
         Map<BlockHash, List<Object[]>> waiting = new HashMap<>();
         BlockHash[] lastTip = {params.genesis().hash()};
         List<BlockHash> invalids = new ArrayList<>();
@@ -165,22 +211,63 @@ public final class ChainState {
                             @Override
                             public void block(long position, BlockData block)
                                     throws BlockStore.CorruptRecordException {
-                                verifyStored(block);
-                                if (index.containsKey(block.hash())
-                                        && index.get(block.hash()).hasData()) {
+                                stored(
+                                        position,
+                                        block.header(),
+                                        Merkle.root(block.leafHashes()),
+                                        block);
+                            }
+
+                            @Override
+                            public boolean headersSuffice() {
+                                // With a snapshot on the way no block is replayed during the
+                                // scan, so the transactions need not be decoded.
+                                return snapshotLoad != null;
+                            }
+
+                            @Override
+                            public void storedBlock(long position, RecordFormat.StoredBlock stored)
+                                    throws BlockStore.CorruptRecordException {
+                                BlockHeader h = stored.header();
+                                // At or under the snapshot's height: its state is expected from
+                                // the snapshot, and its transactions are checked against the
+                                // header's Merkle root when first read (readStored), not now.
+                                // The record's CRC32C was checked.
+                                boolean covered =
+                                        snapshotHead != null && h.height() <= snapshotHead.height();
+                                stored(position, h, covered ? null : stored.merkleRoot(), null);
+                            }
+
+                            private void stored(
+                                    long position,
+                                    BlockHeader header,
+                                    byte @Nullable [] merkleRoot,
+                                    @Nullable BlockData block)
+                                    throws BlockStore.CorruptRecordException {
+                                verifyStored(header, merkleRoot);
+                                BlockEntry known = index.get(header.hash());
+                                if (known != null && known.hasData()) {
                                     return; // a duplicate record: harmless
                                 }
-                                BlockEntry parent = index.get(block.header().previous());
+                                BlockEntry parent = index.get(header.previous());
                                 if (parent == null) {
                                     // Stored before its parent (out-of-order download); attach
                                     // later.
                                     waiting.computeIfAbsent(
-                                                    block.header().previous(),
-                                                    k -> new ArrayList<>())
-                                            .add(new Object[] {position, block});
+                                                    header.previous(), k -> new ArrayList<>())
+                                            .add(
+                                                    new Object[] {
+                                                        position, header, block, merkleRoot == null
+                                                    });
                                     return;
                                 }
-                                attachLoaded(parent, position, block, waiting);
+                                attachLoaded(
+                                        parent,
+                                        position,
+                                        header,
+                                        block,
+                                        merkleRoot == null,
+                                        waiting);
                             }
 
                             @Override
@@ -199,6 +286,14 @@ public final class ChainState {
                                 invalidCodes.add(reasonCode);
                             }
                         });
+        List<String> events = new ArrayList<>();
+        long snapshotHeight = 0;
+        if (snapshotLoad != null) {
+            SnapshotResult sr = snapshotLoad.join();
+            snapshotHeight = resolveSnapshot(sr, index.get(lastTip[0]), events);
+            snapshotLoad = null;
+            snapshotHead = null;
+        }
         int unattached = 0;
         for (List<Object[]> l : waiting.values()) {
             unattached += l.size();
@@ -239,7 +334,169 @@ public final class ChainState {
         }
         activateBestChain();
         pendingChanges.clear();
-        return new LoadSummary(result, unattached);
+        return new LoadSummary(result, unattached, snapshotHeight, replayedTransactions, events);
+    }
+
+    private CompletableFuture<SnapshotResult> startSnapshotLoad() {
+        CompletableFuture<SnapshotResult> f = new CompletableFuture<>();
+        Thread t =
+                new Thread(
+                        () -> {
+                            try {
+                                List<String> problems = new ArrayList<>();
+                                byte[] payload = store.readSnapshot(problems);
+                                f.complete(
+                                        payload == null
+                                                ? new SnapshotResult(
+                                                        null,
+                                                        problems.isEmpty()
+                                                                ? "no snapshot"
+                                                                : String.join("; ", problems))
+                                                : new SnapshotResult(
+                                                        StateSnapshot.decode(payload), null));
+                            } catch (RuntimeException e) {
+                                f.complete(
+                                        new SnapshotResult(null, "undecodable: " + e.getMessage()));
+                            }
+                        },
+                        "p2pchat-ledger-snapshot");
+        t.setDaemon(true);
+        t.start();
+        return f;
+    }
+
+    /**
+     * Builds the best chain up to {@code target}, the recorded tip, and its state: from the
+     * snapshot if its block is on that chain at its height (then only the blocks above it are
+     * replayed from the log), otherwise from the whole log. Returns the snapshot's height, or 0
+     * when it was not used.
+     */
+    private long resolveSnapshot(SnapshotResult r, BlockEntry target, List<String> events)
+            throws LedgerStorageException {
+        StateSnapshot s = r.snapshot();
+        String problem = r.problem();
+        BlockEntry base = null;
+        if (s != null) {
+            BlockEntry e = index.get(s.block());
+            if (e == null || !e.dataChain || e.height != s.height()) {
+                problem =
+                        "its block "
+                                + s.block().shortHex()
+                                + " at height "
+                                + s.height()
+                                + " is not stored";
+            } else if (!target.dataChain
+                    || target.height < e.height
+                    || target.ancestor(e.height) != e) {
+                problem =
+                        "its block "
+                                + s.block().shortHex()
+                                + " is not on the recorded best chain (tip "
+                                + target.hash.shortHex()
+                                + ")";
+            } else {
+                base = e;
+            }
+        }
+        if (target.dataChain) {
+            best.addAll(path(best.get(0), target));
+        }
+        if (base == null) {
+            String msg =
+                    "SNAPSHOT_IGNORED: "
+                            + problem
+                            + "; the identity state is rebuilt from the block log";
+            log.warn(msg);
+            events.add(msg);
+            replayFromStore(1);
+            return 0;
+        }
+        lock.writeLock().lock();
+        try {
+            state.replaceWith(s.state());
+        } finally {
+            lock.writeLock().unlock();
+        }
+        undoMissingThrough = base.height;
+        snapshotBlock = base.hash;
+        replayFromStore((int) base.height + 1);
+        return base.height;
+    }
+
+    /**
+     * Replays the linked but not yet replayed best-chain blocks from {@code from} up, reading them
+     * back from the store; stops (and unlinks the rest) at a block that does not replay.
+     */
+    private void replayFromStore(int from) throws LedgerStorageException {
+        for (int i = from; i < best.size(); i++) {
+            BlockEntry e = best.get(i);
+            BlockData b = readStored(e);
+            try {
+                List<Tx> txs = validator.decodeTrusted(b, b.leafHashes());
+                StateDelta d = validator.connect(b.header(), txs, state, false);
+                e.undo = d.undoAgainst(state);
+                state.apply(d);
+                replayedTransactions += txs.size();
+            } catch (InvalidBlockException ex) {
+                log.debug("stored block {} does not replay: {}", e, ex.getMessage());
+                best.subList(i, best.size()).clear();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Rebuilds the undo data of the blocks whose state came from a snapshot, by replaying them from
+     * genesis into a scratch state, when disconnecting down to {@code fork} needs it.
+     */
+    private void ensureUndo(BlockEntry fork) throws LedgerStorageException {
+        if (undoMissingThrough == 0 || fork.height >= undoMissingThrough) {
+            return;
+        }
+        log.info(
+                "reorganization below the snapshot height {}: rebuilding undo data",
+                undoMissingThrough);
+        IdentityState scratch = new IdentityState();
+        for (int i = 1; i <= undoMissingThrough; i++) {
+            BlockEntry e = best.get(i);
+            BlockData b = readStored(e);
+            try {
+                List<Tx> txs = validator.decodeTrusted(b, b.leafHashes());
+                StateDelta d = validator.connect(b.header(), txs, scratch, false);
+                e.undo = d.undoAgainst(scratch);
+                scratch.apply(d);
+            } catch (InvalidBlockException ex) {
+                throw new LedgerStorageException(
+                        io.p2pchat.ledger.StorageError.CORRUPT_LEDGER,
+                        "block "
+                                + e.height
+                                + " "
+                                + e.hash.shortHex()
+                                + " under the snapshot does not replay: "
+                                + ex.getMessage());
+            }
+        }
+        undoMissingThrough = 0;
+    }
+
+    /**
+     * Writes a snapshot of the identity state at the tip, unless the stored snapshot is already
+     * there or the store keeps none; syncs the store first, so that the snapshot's blocks are
+     * durable before it. Ledger thread only.
+     *
+     * @return whether a snapshot was written
+     */
+    public boolean writeSnapshot() throws LedgerStorageException {
+        BlockEntry tip = tipEntry();
+        if (!store.keepsSnapshots() || tip.height == 0 || tip.hash.equals(snapshotBlock)) {
+            return false;
+        }
+        store.sync();
+        // The ledger thread is the state's only writer: it reads it without the lock.
+        byte[] payload = StateSnapshot.encode(tip.height, tip.hash, state);
+        store.writeSnapshot(payload);
+        snapshotBlock = tip.hash;
+        return true;
     }
 
     private static RejectReason reasonOf(int code) {
@@ -251,8 +508,9 @@ public final class ChainState {
         return RejectReason.MALFORMED_BLOCK;
     }
 
-    private void verifyStored(BlockData block) throws BlockStore.CorruptRecordException {
-        BlockHeader h = block.header();
+    /** Checks a stored header, and its Merkle root unless {@code merkleRoot} is null. */
+    private void verifyStored(BlockHeader h, byte @Nullable [] merkleRoot)
+            throws BlockStore.CorruptRecordException {
         if (h.version() != BlockHeader.VERSION) {
             throw new BlockStore.CorruptRecordException("bad header version");
         }
@@ -265,47 +523,56 @@ public final class ChainState {
             throw new BlockStore.CorruptRecordException(
                     "proof of work does not verify (height " + h.height() + ")");
         }
-        if (!MessageDigest.isEqual(Merkle.root(block.leafHashes()), h.merkleRoot())) {
+        if (merkleRoot != null && !MessageDigest.isEqual(merkleRoot, h.merkleRoot())) {
             throw new BlockStore.CorruptRecordException(
                     "Merkle root mismatch (height " + h.height() + ")");
         }
     }
 
+    /**
+     * Links a verified stored block (and the stored blocks waiting for it) into the block tree;
+     * replays it into the state if it extends the chain and {@code block}, its data, is given.
+     */
     private void attachLoaded(
             BlockEntry parent,
             long position,
-            BlockData block,
+            BlockHeader header,
+            @Nullable BlockData block,
+            boolean bodyUnchecked,
             Map<BlockHash, List<Object[]>> waiting)
             throws BlockStore.CorruptRecordException {
         ArrayDeque<Object[]> queue = new ArrayDeque<>();
-        queue.add(new Object[] {parent, position, block});
+        queue.add(new Object[] {parent, position, header, block, bodyUnchecked});
         while (!queue.isEmpty()) {
             Object[] item = queue.poll();
             BlockEntry p = (BlockEntry) item[0];
-            BlockData b = (BlockData) item[2];
-            if (b.header().height() != p.height + 1) {
+            BlockHeader h = (BlockHeader) item[2];
+            BlockData b = (BlockData) item[3];
+            if (h.height() != p.height + 1) {
                 throw new BlockStore.CorruptRecordException(
-                        "height "
-                                + b.header().height()
-                                + " does not follow its parent's "
-                                + p.height);
+                        "height " + h.height() + " does not follow its parent's " + p.height);
             }
-            BlockEntry e = index.get(b.hash());
+            BlockEntry e = index.get(h.hash());
             if (e == null) {
-                e = new BlockEntry(b.header(), p, sequence++);
+                e = new BlockEntry(h, p, sequence++);
                 index.put(e.hash, e);
             }
             e.position = (Long) item[1];
             e.dataChain = p.dataChain;
+            e.bodyUnchecked = (Boolean) item[4];
             // Optimistic replay: a block extending the replayed chain is applied at once.
             BlockEntry tip = best.get(best.size() - 1);
-            if (e.dataChain && p == tip) {
+            if (snapshotLoad != null || b == null) {
+                // Linked only: the chain and its state are built once the snapshot is resolved
+                // (resolveSnapshot).
+            } else if (e.dataChain && p == tip) {
                 try {
                     List<Tx> txs = validator.decodeTrusted(b, b.leafHashes());
                     StateDelta d = validator.connect(b.header(), txs, state, false);
                     e.undo = d.undoAgainst(state);
                     state.apply(d);
                     best.add(e);
+                    replayedTransactions += txs.size();
                 } catch (InvalidBlockException ex) {
                     log.debug("stored block {} does not replay: {}", e, ex.getMessage());
                 }
@@ -313,7 +580,7 @@ public final class ChainState {
             List<Object[]> kids = waiting.remove(e.hash);
             if (kids != null) {
                 for (Object[] k : kids) {
-                    queue.add(new Object[] {e, k[0], k[1]});
+                    queue.add(new Object[] {e, k[0], k[1], k[2], k[3]});
                 }
             }
         }
@@ -323,6 +590,7 @@ public final class ChainState {
     private void reorgTrusted(BlockEntry target) throws LedgerStorageException {
         BlockEntry tip = tipEntry();
         BlockEntry fork = fork(tip, target);
+        ensureUndo(fork);
         StateDelta overlay = new StateDelta(state);
         List<BlockEntry> disconnect = new ArrayList<>();
         for (BlockEntry e = tip; e != fork; e = e.parent) {
@@ -332,7 +600,7 @@ public final class ChainState {
         List<BlockEntry> connect = path(fork, target);
         Map<BlockEntry, StateDelta> undos = new HashMap<>();
         for (BlockEntry e : connect) {
-            BlockData b = store.read(e.position, e.hash);
+            BlockData b = readStored(e);
             try {
                 List<Tx> txs = validator.decodeTrusted(b, b.leafHashes());
                 StateDelta d = validator.connect(b.header(), txs, overlay, false);
@@ -557,7 +825,30 @@ public final class ChainState {
         if (e.height == 0) {
             return new BlockData(e.header, List.of());
         }
-        return store.read(e.position, e.hash);
+        return readStored(e);
+    }
+
+    /**
+     * Reads a stored block (the store checks its CRC32C and header hash) and, the first time for a
+     * block whose state came from a snapshot, its transactions against the header's Merkle root.
+     */
+    private BlockData readStored(BlockEntry e) throws LedgerStorageException {
+        BlockData b = store.read(e.position, e.hash);
+        if (e.bodyUnchecked) {
+            if (!MessageDigest.isEqual(Merkle.root(b.leafHashes()), e.header.merkleRoot())) {
+                throw new LedgerStorageException(
+                        io.p2pchat.ledger.StorageError.CORRUPT_LEDGER,
+                        "block "
+                                + e.hash.shortHex()
+                                + " (offset "
+                                + e.position
+                                + "): Merkle root mismatch (height "
+                                + e.height
+                                + ")");
+            }
+            e.bodyUnchecked = false;
+        }
+        return b;
     }
 
     /** The best chain's block hashes from {@code from} to the tip (a copy). */
@@ -930,6 +1221,7 @@ public final class ChainState {
      */
     private boolean tryReorg(BlockEntry tip, BlockEntry cand) throws LedgerStorageException {
         BlockEntry fork = fork(tip, cand);
+        ensureUndo(fork);
         StateDelta overlay = new StateDelta(state);
         List<BlockEntry> disconnect = new ArrayList<>();
         for (BlockEntry e = tip; e != fork; e = e.parent) {
@@ -944,7 +1236,7 @@ public final class ChainState {
             try {
                 List<Tx> txs = decoded.get(e.hash);
                 if (txs == null) {
-                    txs = validator.checkBody(store.read(e.position, e.hash));
+                    txs = validator.checkBody(readStored(e));
                 }
                 StateDelta d = validator.connect(e.header, txs, overlay, true);
                 undos.put(e, d.undoAgainst(overlay));

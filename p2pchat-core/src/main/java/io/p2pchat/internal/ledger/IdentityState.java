@@ -13,9 +13,52 @@ import org.jspecify.annotations.Nullable;
  * as whole {@link StateDelta}s, applied under the write lock.
  */
 public final class IdentityState implements StateView {
-    private final Map<PeerId, IdentityEntry> identities = new HashMap<>();
-    private final Map<PeerId, PeerId> keys = new HashMap<>();
-    private final Map<String, PeerId> names = new HashMap<>();
+    private Map<PeerId, IdentityEntry> identities = new HashMap<>();
+    private Map<PeerId, PeerId> keys = new HashMap<>();
+    private Map<String, PeerId> names = new HashMap<>();
+
+    /** An empty state. */
+    public IdentityState() {}
+
+    /** A state of these maps (taken over, not copied): for {@link StateSnapshot}. */
+    static IdentityState of(
+            Map<PeerId, IdentityEntry> identities,
+            Map<PeerId, PeerId> keys,
+            Map<String, PeerId> names) {
+        IdentityState s = new IdentityState();
+        s.identities = identities;
+        s.keys = keys;
+        s.names = names;
+        return s;
+    }
+
+    /**
+     * Replaces this state's contents with {@code other}'s, which must not be used afterwards (its
+     * maps are taken over).
+     */
+    void replaceWith(IdentityState other) {
+        identities = other.identities;
+        keys = other.keys;
+        names = other.names;
+        other.identities = new HashMap<>();
+        other.keys = new HashMap<>();
+        other.names = new HashMap<>();
+    }
+
+    /** The live identity map, for {@link StateSnapshot} on the ledger thread; do not modify. */
+    Map<PeerId, IdentityEntry> identityMap() {
+        return identities;
+    }
+
+    /** The live key index, for {@link StateSnapshot}; do not modify. */
+    Map<PeerId, PeerId> keyMap() {
+        return keys;
+    }
+
+    /** The live name index, for {@link StateSnapshot}; do not modify. */
+    Map<String, PeerId> nameMap() {
+        return names;
+    }
 
     @Override
     public @Nullable IdentityEntry identity(PeerId id) {

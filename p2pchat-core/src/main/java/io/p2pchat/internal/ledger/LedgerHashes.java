@@ -109,6 +109,14 @@ public final class LedgerHashes {
         return md.digest();
     }
 
+    /** A Merkle leaf hash of {@code length} bytes of {@code data} from {@code offset}. */
+    public static byte[] leafHash(byte[] data, int offset, int length) {
+        MessageDigest md = sha256();
+        md.update(LEAF_PREFIX);
+        md.update(data, offset, length);
+        return md.digest();
+    }
+
     /** A Merkle inner node hash: SHA-256(0x01 || left || right). */
     public static byte[] nodeHash(byte[] left, byte[] right) {
         MessageDigest md = sha256();

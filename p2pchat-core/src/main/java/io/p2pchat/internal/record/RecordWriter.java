@@ -140,6 +140,42 @@ public final class RecordWriter {
         }
     }
 
+    /**
+     * Starts a frame for {@code len} bytes of plaintext that the caller writes into it: a new heap
+     * buffer with room for header, plaintext and tag, whose writer index is at the plaintext. Fill
+     * it with exactly {@code len} bytes, then call {@link #sealFrame}. Lets the record layer gather
+     * several application writes into one record with a single copy, encrypted in place.
+     *
+     * @return the frame under construction; the caller owns it
+     */
+    public ByteBuf newFrame(ByteBufAllocator alloc, int len) {
+        ByteBuf out = alloc.heapBuffer(RecordFormat.HEADER_LENGTH + len + AesGcm.TAG_LENGTH);
+        out.writerIndex(out.writerIndex() + RecordFormat.HEADER_LENGTH);
+        return out;
+    }
+
+    /**
+     * Seals, in place, a frame from {@link #newFrame} whose plaintext has been written: fills in
+     * the header, encrypts the bytes after it and appends the tag.
+     */
+    public void sealFrame(ByteBuf frame, int contentType) {
+        int start = frame.readerIndex();
+        int len = frame.writerIndex() - start - RecordFormat.HEADER_LENGTH;
+        writeHeader(contentType, RecordFormat.COUNTED_HEADER_LENGTH + len + AesGcm.TAG_LENGTH);
+        byte[] array = frame.array();
+        int off = frame.arrayOffset() + start;
+        System.arraycopy(header, 0, array, off, RecordFormat.HEADER_LENGTH);
+        int body = off + RecordFormat.HEADER_LENGTH;
+        // Same array, same offset: the JDK's in-place fast path.
+        int written =
+                aead.seal(
+                        seq, header, 0, RecordFormat.HEADER_LENGTH, array, body, len, array, body);
+        frame.writerIndex(start + RecordFormat.HEADER_LENGTH + written);
+        seq++;
+        recordsInEpoch++;
+        bytesInEpoch += len;
+    }
+
     /** Seals a small plaintext given as an array. */
     public ByteBuf seal(ByteBufAllocator alloc, int contentType, byte[] plaintext) {
         ByteBuf src = io.netty.buffer.Unpooled.wrappedBuffer(plaintext);

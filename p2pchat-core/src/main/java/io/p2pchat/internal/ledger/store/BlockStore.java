@@ -6,6 +6,8 @@ import io.p2pchat.ledger.LedgerStorageException;
 import io.p2pchat.ledger.RejectReason;
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a ledger keeps its blocks: an append-only log of block, tip and invalid-block records.
@@ -27,6 +29,25 @@ public interface BlockStore extends Closeable {
          * @throws CorruptRecordException if the block no longer verifies
          */
         void block(long position, BlockData block) throws CorruptRecordException;
+
+        /**
+         * Whether block records may be delivered without their transactions decoded, as {@link
+         * #storedBlock}: asked before each block record.
+         */
+        default boolean headersSuffice() {
+            return false;
+        }
+
+        /**
+         * A block record delivered in place, its transactions not decoded (see {@link
+         * #headersSuffice}); {@code block} is valid only during the call.
+         *
+         * @throws CorruptRecordException if the block no longer verifies
+         */
+        default void storedBlock(long position, RecordFormat.StoredBlock block)
+                throws CorruptRecordException {
+            throw new UnsupportedOperationException("storedBlock");
+        }
 
         /** A tip record: the best chain up to {@code tip} was fully validated. */
         void tip(BlockHash tip) throws CorruptRecordException;
@@ -79,6 +100,42 @@ public interface BlockStore extends Closeable {
 
     /** Bytes stored. */
     long size();
+
+    /** Whether this store keeps a state snapshot at all. */
+    default boolean keepsSnapshots() {
+        return false;
+    }
+
+    /** Whether a state snapshot is stored (it may still fail verification). */
+    default boolean hasSnapshot() {
+        return false;
+    }
+
+    /**
+     * The first {@code length} bytes of the stored state snapshot's payload, if a snapshot of this
+     * store's version and network is stored; not checksummed (that is {@link #readSnapshot}'s
+     * work), only to learn early where the snapshot claims to be.
+     */
+    default byte @Nullable [] readSnapshotHead(int length) {
+        return null;
+    }
+
+    /**
+     * The stored state snapshot's payload ({@code docs/ledger.md} §9.4), verified against its
+     * container (magic, version, network id, length, CRC32C), or null when there is none or it does
+     * not verify; then the reason is added to {@code problems}. Safe to call from another thread
+     * while {@link #load} runs; it never changes the store.
+     */
+    default byte @Nullable [] readSnapshot(List<String> problems) {
+        return null;
+    }
+
+    /**
+     * Replaces the stored state snapshot atomically: after a crash the old snapshot or the new one
+     * is found whole, or a torn one that fails its checksum and is ignored. The blocks it depends
+     * on must already be durable ({@link #sync()}).
+     */
+    default void writeSnapshot(byte[] payload) throws LedgerStorageException {}
 
     @Override
     void close() throws IOException;

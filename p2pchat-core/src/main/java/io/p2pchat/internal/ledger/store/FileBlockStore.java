@@ -19,6 +19,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +33,8 @@ import org.slf4j.LoggerFactory;
  *   ledger.lock     held (OS file lock) while open: a second process gets DATADIR_LOCKED
  *   network.params  the network parameters' encoding, written once, atomically
  *   blocks.dat      "P2PLEDG1" | version (4) | network id (32) | records...
+ *   state.snap      "P2PSNAP1" | version (4) | network id (32) | length (8) | payload | CRC32C (4)
+ *                   the identity state at a block, a cache for fast reopening; written atomically
  * </pre>
  *
  * <h3>Durability</h3>
@@ -53,6 +57,17 @@ public final class FileBlockStore implements BlockStore {
     static final int FILE_HEADER_LENGTH = 8 + 4 + 32;
 
     private static final int FILE_VERSION = 1;
+
+    /** The state snapshot's file name. */
+    static final String SNAPSHOT_FILE = "state.snap";
+
+    /** Snapshot magic. */
+    static final byte[] SNAPSHOT_MAGIC = "P2PSNAP1".getBytes(StandardCharsets.US_ASCII);
+
+    /** Snapshot header: magic, version, network id, payload length. */
+    static final int SNAPSHOT_HEADER_LENGTH = 8 + 4 + 32 + 8;
+
+    private static final int SNAPSHOT_VERSION = 1;
     private static final int WRITE_CHUNK = 64 * 1024;
 
     private final Path dir;
@@ -264,9 +279,15 @@ public final class FileBlockStore implements BlockStore {
                                         + RecordFormat.HEADER_LENGTH
                                         + length
                                         + RecordFormat.TRAILER_LENGTH;
-                        byte[] payload = reader.bytes(pos + RecordFormat.HEADER_LENGTH, length);
-                        int crc = reader.slice(recordEnd - 4, 4).getInt();
-                        if (crc != RecordFormat.crc(type, payload, 0, length)) {
+                        // Payload and checksum in place in the read window: no copy.
+                        Reader.View view =
+                                reader.view(
+                                        pos + RecordFormat.HEADER_LENGTH,
+                                        length + RecordFormat.TRAILER_LENGTH);
+                        byte[] payload = view.array();
+                        int off = view.offset();
+                        int crc = ByteBuffer.wrap(payload).getInt(off + length);
+                        if (crc != RecordFormat.crc(type, payload, off, length)) {
                             if (recordEnd == fileSize || allZero(reader, recordEnd, fileSize)) {
                                 torn = "checksum mismatch in the last record";
                             } else {
@@ -276,13 +297,21 @@ public final class FileBlockStore implements BlockStore {
                             try {
                                 switch (type) {
                                     case RecordFormat.BLOCK:
-                                        BlockData block;
                                         try {
-                                            block = RecordFormat.decodeBlock(payload, 0, length);
+                                            if (visitor.headersSuffice()) {
+                                                visitor.storedBlock(
+                                                        pos,
+                                                        RecordFormat.storedBlock(
+                                                                payload, off, length));
+                                            } else {
+                                                visitor.block(
+                                                        pos,
+                                                        RecordFormat.decodeBlock(
+                                                                payload, off, length));
+                                            }
                                         } catch (IllegalArgumentException e) {
                                             throw new CorruptRecordException(e.getMessage());
                                         }
-                                        visitor.block(pos, block);
                                         blocks++;
                                         break;
                                     case RecordFormat.TIP:
@@ -290,7 +319,10 @@ public final class FileBlockStore implements BlockStore {
                                             throw new CorruptRecordException(
                                                     "tip record of " + length + " bytes");
                                         }
-                                        visitor.tip(BlockHash.of(payload));
+                                        visitor.tip(
+                                                BlockHash.of(
+                                                        Arrays.copyOfRange(
+                                                                payload, off, off + 32)));
                                         break;
                                     case RecordFormat.INVALID:
                                         if (length != 36) {
@@ -298,8 +330,9 @@ public final class FileBlockStore implements BlockStore {
                                                     "invalid-block record of " + length + " bytes");
                                         }
                                         visitor.invalid(
-                                                BlockHash.of(Arrays.copyOf(payload, 32)),
-                                                ByteBuffer.wrap(payload).getInt(32));
+                                                BlockHash.of(
+                                                        Arrays.copyOfRange(payload, off, off + 32)),
+                                                ByteBuffer.wrap(payload).getInt(off + 32));
                                         break;
                                     default:
                                         throw new CorruptRecordException(
@@ -391,12 +424,24 @@ public final class FileBlockStore implements BlockStore {
             return ByteBuffer.wrap(bytes(pos, length));
         }
 
-        byte[] bytes(long pos, int length) throws IOException {
-            byte[] out = new byte[length];
+        /** Bytes in place in an array: valid until the next call. */
+        record View(byte[] array, int offset) {}
+
+        /**
+         * {@code length} bytes at {@code pos}, in place in the window when they fit in half of it
+         * (valid until the next call), otherwise in a new array.
+         */
+        View view(long pos, int length) throws IOException {
             if (length > WINDOW / 2) {
+                byte[] out = new byte[length];
                 readFully(ch, ByteBuffer.wrap(out), pos);
-                return out;
+                return new View(out, 0);
             }
+            fill(pos, length);
+            return new View(window.array(), (int) (pos - windowStart));
+        }
+
+        private void fill(long pos, int length) throws IOException {
             if (windowStart < 0 || pos < windowStart || pos + length > windowStart + windowLength) {
                 window.clear();
                 int n = (int) Math.min(WINDOW, size - pos);
@@ -405,6 +450,15 @@ public final class FileBlockStore implements BlockStore {
                 windowStart = pos;
                 windowLength = n;
             }
+        }
+
+        byte[] bytes(long pos, int length) throws IOException {
+            byte[] out = new byte[length];
+            if (length > WINDOW / 2) {
+                readFully(ch, ByteBuffer.wrap(out), pos);
+                return out;
+            }
+            fill(pos, length);
             System.arraycopy(window.array(), (int) (pos - windowStart), out, 0, length);
             return out;
         }
@@ -526,6 +580,138 @@ public final class FileBlockStore implements BlockStore {
         } catch (IOException e) {
             throw new LedgerStorageException(
                     StorageError.IO_FAILURE, blocksFile + ": read failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean keepsSnapshots() {
+        return true;
+    }
+
+    @Override
+    public boolean hasSnapshot() {
+        return Files.exists(dir.resolve(SNAPSHOT_FILE));
+    }
+
+    @Override
+    public byte @Nullable [] readSnapshotHead(int length) {
+        Path file = dir.resolve(SNAPSHOT_FILE);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < SNAPSHOT_HEADER_LENGTH + length + 4) {
+                return null;
+            }
+            ByteBuffer b = ByteBuffer.allocate(SNAPSHOT_HEADER_LENGTH + length);
+            readFully(ch, b, 0);
+            byte[] h = b.array();
+            if (!Arrays.equals(h, 0, 8, SNAPSHOT_MAGIC, 0, 8)
+                    || b.getInt(8) != SNAPSHOT_VERSION
+                    || !Arrays.equals(h, 12, 44, params.networkId(), 0, 32)
+                    || SNAPSHOT_HEADER_LENGTH + b.getLong(44) + 4 != size) {
+                return null;
+            }
+            return Arrays.copyOfRange(h, SNAPSHOT_HEADER_LENGTH, SNAPSHOT_HEADER_LENGTH + length);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public byte @Nullable [] readSnapshot(List<String> problems) {
+        Path file = dir.resolve(SNAPSHOT_FILE);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < SNAPSHOT_HEADER_LENGTH + 4) {
+                problems.add(file + ": " + size + " bytes, shorter than a snapshot header");
+                return null;
+            }
+            ByteBuffer head = ByteBuffer.allocate(SNAPSHOT_HEADER_LENGTH);
+            readFully(ch, head, 0);
+            byte[] h = head.array();
+            if (!Arrays.equals(h, 0, 8, SNAPSHOT_MAGIC, 0, 8)
+                    || head.getInt(8) != SNAPSHOT_VERSION) {
+                problems.add(file + ": not a snapshot of this version");
+                return null;
+            }
+            if (!Arrays.equals(h, 12, 44, params.networkId(), 0, 32)) {
+                problems.add(file + ": a snapshot of another network");
+                return null;
+            }
+            long length = head.getLong(44);
+            if (length < 0
+                    || length > Integer.MAX_VALUE - 64
+                    || SNAPSHOT_HEADER_LENGTH + length + 4 != size) {
+                problems.add(file + ": payload length " + length + " does not match the file");
+                return null;
+            }
+            byte[] payload = new byte[(int) length];
+            readFully(ch, ByteBuffer.wrap(payload), SNAPSHOT_HEADER_LENGTH);
+            ByteBuffer trailer = ByteBuffer.allocate(4);
+            readFully(ch, trailer, SNAPSHOT_HEADER_LENGTH + length);
+            CRC32C crc = new CRC32C();
+            crc.update(h, 0, SNAPSHOT_HEADER_LENGTH);
+            crc.update(payload, 0, payload.length);
+            if ((int) crc.getValue() != trailer.getInt(0)) {
+                problems.add(file + ": checksum mismatch");
+                return null;
+            }
+            return payload;
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            problems.add(file + ": " + e);
+            return null;
+        }
+    }
+
+    @Override
+    public void writeSnapshot(byte[] payload) throws LedgerStorageException {
+        checkUsable();
+        ByteBuffer head = ByteBuffer.allocate(SNAPSHOT_HEADER_LENGTH);
+        head.put(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).put(params.networkId());
+        head.putLong(payload.length).flip();
+        CRC32C crc = new CRC32C();
+        crc.update(head.array(), 0, SNAPSHOT_HEADER_LENGTH);
+        crc.update(payload, 0, payload.length);
+        ByteBuffer trailer = ByteBuffer.allocate(4).putInt((int) crc.getValue()).flip();
+        Path target = dir.resolve(SNAPSHOT_FILE);
+        Path tmp = dir.resolve(SNAPSHOT_FILE + ".tmp");
+        try {
+            try (FileChannel ch =
+                    FileChannel.open(
+                            tmp,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.TRUNCATE_EXISTING,
+                            StandardOpenOption.WRITE)) {
+                ByteBuffer[] parts = {head, ByteBuffer.wrap(payload), trailer};
+                long total = SNAPSHOT_HEADER_LENGTH + payload.length + 4L;
+                long written = 0;
+                while (written < total) {
+                    written += ch.write(parts);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(
+                        tmp,
+                        target,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            fsyncDirectory(dir);
+        } catch (IOException e) {
+            // A snapshot is only a cache: failing to write one is logged, never fatal.
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // nothing more to do
+            }
+            throw new LedgerStorageException(
+                    StorageError.IO_FAILURE,
+                    target + ": snapshot write failed: " + e.getMessage(),
+                    e);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.p2pchat.internal.ledger.store;
 
 import io.p2pchat.internal.ledger.BlockData;
+import io.p2pchat.internal.ledger.LedgerHashes;
+import io.p2pchat.internal.ledger.Merkle;
 import io.p2pchat.ledger.BlockHeader;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -76,6 +78,92 @@ public final class RecordFormat {
             b.put(t);
         }
         return b.array();
+    }
+
+    /**
+     * A BLOCK payload read in place, without decoding or copying its transactions: its header, its
+     * checked framing, and the Merkle root of its transactions on demand. Valid only while the
+     * array is (the store reuses its read window).
+     */
+    public static final class StoredBlock {
+        private final byte[] payload;
+        private final int[] starts;
+        private final int[] lengths;
+        private final BlockHeader header;
+
+        private StoredBlock(byte[] payload, int[] starts, int[] lengths, BlockHeader header) {
+            this.payload = payload;
+            this.starts = starts;
+            this.lengths = lengths;
+            this.header = header;
+        }
+
+        /** The header (not yet checked). */
+        public BlockHeader header() {
+            return header;
+        }
+
+        /**
+         * The Merkle root computed over the stored transactions (on several cores for large
+         * blocks).
+         */
+        public byte[] merkleRoot() {
+            int count = starts.length;
+            byte[][] leaves = new byte[count][];
+            if (count >= BlockData.PARALLEL_THRESHOLD) {
+                java.util.stream.IntStream.range(0, count)
+                        .parallel()
+                        .forEach(
+                                i ->
+                                        leaves[i] =
+                                                LedgerHashes.leafHash(
+                                                        payload, starts[i], lengths[i]));
+            } else {
+                for (int i = 0; i < count; i++) {
+                    leaves[i] = LedgerHashes.leafHash(payload, starts[i], lengths[i]);
+                }
+            }
+            return Merkle.root(java.util.Arrays.asList(leaves));
+        }
+    }
+
+    /**
+     * Parses a BLOCK payload in place: the header and the transactions' framing, checked, without
+     * copying them.
+     *
+     * @throws IllegalArgumentException if the payload is not well formed
+     */
+    public static StoredBlock storedBlock(byte[] payload, int offset, int length) {
+        if (length < BlockHeader.LENGTH + 4) {
+            throw new IllegalArgumentException("block record of " + length + " bytes");
+        }
+        ByteBuffer b = ByteBuffer.wrap(payload, offset, length);
+        byte[] header = new byte[BlockHeader.LENGTH];
+        b.get(header);
+        int count = b.getInt();
+        if (count < 0 || count > length / 4) {
+            throw new IllegalArgumentException("block record with " + count + " transactions");
+        }
+        int[] starts = new int[count];
+        int[] lengths = new int[count];
+        for (int i = 0; i < count; i++) {
+            if (b.remaining() < 4) {
+                throw new IllegalArgumentException("block record truncated at transaction " + i);
+            }
+            int len = b.getInt();
+            if (len < 0 || len > b.remaining()) {
+                throw new IllegalArgumentException(
+                        "block record: transaction " + i + " of " + len + " bytes");
+            }
+            starts[i] = b.position();
+            lengths[i] = len;
+            b.position(b.position() + len);
+        }
+        if (b.hasRemaining()) {
+            throw new IllegalArgumentException(
+                    "block record with " + b.remaining() + " trailing bytes");
+        }
+        return new StoredBlock(payload, starts, lengths, BlockHeader.wrapTrusted(header));
     }
 
     /**
