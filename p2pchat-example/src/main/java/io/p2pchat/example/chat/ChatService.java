@@ -176,8 +176,8 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
     // ------------------------------------------------------------------ API (any thread)
 
     /**
-     * Stores a message to {@code to} and sends it if the peer is connected (else it is sent when
-     * it connects; this service also dials it).
+     * Stores a message to {@code to} and sends it if the peer is connected (else it is sent when it
+     * connects; this service also dials it).
      *
      * @return completes with the message once it is stored in the history
      */
@@ -200,7 +200,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                                     .setSentAtMs(now)
                                     .setText(text)
                                     .build();
-                    history(to.id()).sent(m, now);
+                    conversation(to.id()).sent(m, now);
                     sent.incrementAndGet();
                     wanted.add(to.id());
                     flush(to.id(), false);
@@ -210,22 +210,34 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
 
     /** The stored messages of the conversation with {@code peer}, oldest first. */
     public CompletableFuture<List<HistoryEntry>> history(PeerId peer) {
-        return call(() -> history(peer).messages());
+        return call(() -> conversation(peer).messages());
     }
 
     /** Whether a sent message has been acknowledged. */
     public CompletableFuture<Boolean> isAcknowledged(PeerId peer, ByteString messageId) {
-        return call(() -> history(peer).isAcknowledged(messageId));
+        return call(() -> conversation(peer).isAcknowledged(messageId));
     }
 
     /** The conversation fingerprint with {@code peer} (the same on both sides). */
     public CompletableFuture<String> conversationFingerprint(PeerId peer) {
-        return call(() -> history(peer).fingerprint());
+        return call(() -> conversation(peer).fingerprint());
     }
 
     /** Messages to {@code peer} not acknowledged yet. */
     public CompletableFuture<Integer> pending(PeerId peer) {
-        return call(() -> history(peer).unacknowledged().size());
+        return call(() -> conversation(peer).unacknowledged().size());
+    }
+
+    /** Messages to anybody not acknowledged yet. */
+    public CompletableFuture<Integer> totalPending() {
+        return call(
+                () -> {
+                    int n = 0;
+                    for (ChatHistory h : histories.values()) {
+                        n += h.unacknowledged().size();
+                    }
+                    return n;
+                });
     }
 
     /** Keeps (re)dialing the identity while the service runs, as for a pending message. */
@@ -262,7 +274,8 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
         return delivered.get();
     }
 
-    // ------------------------------------------------------------------ node callbacks (event loop)
+    // ------------------------------------------------------------------ node callbacks (event
+    // loop)
 
     @Override
     public void onMessage(NodePeer peer, NodeMessage message) {
@@ -312,7 +325,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
             return;
         }
         Contact from = Contact.of(rec.get());
-        boolean fresh = history(from.id()).received(m.toByteString(), clock.millis());
+        boolean fresh = conversation(from.id()).received(m.toByteString(), clock.millis());
         peer.send(
                 NodeMessage.newBuilder()
                         .setChatAck(ChatAck.newBuilder().setMessageId(m.getMessageId()))
@@ -329,7 +342,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
             return;
         }
         Contact to = Contact.of(rec.get());
-        ChatHistory h = history(to.id());
+        ChatHistory h = conversation(to.id());
         ChatMessage m = null;
         for (ChatMessage u : h.unacknowledged()) {
             if (u.getMessageId().equals(ack.getMessageId())) {
@@ -372,8 +385,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                     !sentHere
                             || (resend
                                     && last != null
-                                    && now - last
-                                            > TimeUnit.SECONDS.toNanos(RESEND_AFTER_SECONDS));
+                                    && now - last > TimeUnit.SECONDS.toNanos(RESEND_AFTER_SECONDS));
             if (due) {
                 p.send(NodeMessage.newBuilder().setChat(m).build());
                 lastSentNanos.put(m.getMessageId(), now);
@@ -455,7 +467,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
         }
     }
 
-    private ChatHistory history(PeerId peer) throws IOException {
+    private ChatHistory conversation(PeerId peer) throws IOException {
         ChatHistory h = histories.get(peer);
         if (h == null) {
             h = ChatHistory.open(historyDir, key, self.peerId(), peer);
@@ -476,7 +488,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                     continue;
                 }
                 try {
-                    history(PeerId.fromHex(hex));
+                    conversation(PeerId.fromHex(hex));
                 } catch (IOException e) {
                     listener.onProblem("cannot read the history " + f + ": " + e.getMessage());
                 }
@@ -500,7 +512,8 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                         },
                         null);
         if (!accepted) {
-            f.completeExceptionally(new IllegalStateException("the chat service is busy or closed"));
+            f.completeExceptionally(
+                    new IllegalStateException("the chat service is busy or closed"));
         }
         return f;
     }
