@@ -133,6 +133,10 @@ public final class Node implements AutoCloseable {
     private final Map<PeerId, PeerImpl> peersByKey = new ConcurrentHashMap<>();
     private final Set<InetSocketAddress> wanted = ConcurrentHashMap.newKeySet();
     private final Set<InetSocketAddress> discovered = ConcurrentHashMap.newKeySet();
+
+    /** The key of the identity that registered each discovered address. */
+    private final Map<InetSocketAddress, PeerId> discoveredKeys = new ConcurrentHashMap<>();
+
     private final Map<InetSocketAddress, long[]> backoff = new ConcurrentHashMap<>();
     private final Set<InetSocketAddress> dialing = ConcurrentHashMap.newKeySet();
 
@@ -354,6 +358,7 @@ public final class Node implements AutoCloseable {
     public void forget(InetSocketAddress member) {
         wanted.remove(member);
         discovered.remove(member);
+        discoveredKeys.remove(member);
     }
 
     /**
@@ -758,7 +763,9 @@ public final class Node implements AutoCloseable {
             }
             for (RegisteredAddress a : e.addresses()) {
                 if (a.isValidAt(now) && discovered.size() < 256) {
-                    discovered.add(new InetSocketAddress(a.host(), a.port()));
+                    InetSocketAddress address = new InetSocketAddress(a.host(), a.port());
+                    discovered.add(address);
+                    discoveredKeys.put(address, e.currentKeyId());
                 }
             }
         }
@@ -787,6 +794,10 @@ public final class Node implements AutoCloseable {
             }
             if (a.equals(self) || connected.contains(a) || dialing.contains(a)) {
                 continue;
+            }
+            PeerId owner = discoveredKeys.get(a);
+            if (owner != null && !wanted.contains(a) && peersByKey.containsKey(owner)) {
+                continue; // already connected to that identity, through another address
             }
             long[] state = backoff.get(a);
             if (state != null && now < state[0]) {

@@ -188,8 +188,20 @@ public final class Explain {
 
     /** What a ledger that cannot be opened means for the person. */
     public static String ledgerOpenFailure(java.nio.file.Path home, LedgerStorageException e) {
+        return ledgerOpenFailure(home, e, false);
+    }
+
+    /** Same, for the node command when {@code starting} a node. */
+    public static String ledgerOpenFailure(
+            java.nio.file.Path home, LedgerStorageException e, boolean starting) {
         switch (e.error()) {
             case DATADIR_LOCKED:
+                if (starting) {
+                    return "A node is already running with the home "
+                            + home
+                            + " (its ledger is locked: DATADIR_LOCKED). One node per home: use"
+                            + " that node's console, or another home.";
+                }
                 return "The ledger in "
                         + home
                         + " is in use by another p2pchat process (DATADIR_LOCKED): a running node"

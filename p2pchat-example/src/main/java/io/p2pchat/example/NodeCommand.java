@@ -186,7 +186,7 @@ final class NodeCommand implements Callable<Integer> {
         try {
             ledger = Ledger.builder(params).dataDirectory(h.ledger()).name(name).open();
         } catch (LedgerStorageException e) {
-            throw new UserError(Explain.ledgerOpenFailure(home, e), e);
+            throw new UserError(Explain.ledgerOpenFailure(home, e, true), e);
         }
         if (ledger.openReport().truncatedBytes() > 0) {
             out.info(
@@ -578,7 +578,9 @@ final class NodeCommand implements Callable<Integer> {
                                         : "Cannot get the network parameters: "
                                                 + Explain.connectFailure(target, e),
                                 Explain.unwrap(e));
-                out.error(last.getMessage());
+                if (members.size() > 1) {
+                    out.error(last.getMessage());
+                }
             }
         }
         throw last;
