@@ -46,6 +46,9 @@ public final class P2pChat implements Callable<Integer> {
             description = "Show debug logs and stack traces.")
     void verbose(boolean on) {
         verbose = on;
+        if (!on) {
+            return;
+        }
         Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(on ? Level.INFO : Level.ERROR);
         ((Logger) LoggerFactory.getLogger("io.p2pchat")).setLevel(on ? Level.DEBUG : Level.ERROR);

@@ -77,6 +77,7 @@ public final class Registration {
     private long revealTriedAtHeight = -1;
     private long revealSubmittedAtHeight = -1;
     private @Nullable String note;
+    private String lastProgress = "";
 
     /**
      * @param name the name to claim, or null for none
@@ -102,7 +103,12 @@ public final class Registration {
                                 advertisedPort,
                                 ledger.clock().millis() + ADDRESS_VALIDITY_MILLIS);
         this.salts = Objects.requireNonNull(salts, "salts");
-        this.progress = Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(progress, "progress");
+        this.progress =
+                (stage, text, fraction) -> {
+                    lastProgress = text;
+                    progress.update(stage, text, fraction);
+                };
         this.txs = IdentityTransactions.forNetwork(ledger.parameters());
     }
 
@@ -130,8 +136,10 @@ public final class Registration {
                 throw new UserError(
                         "The registration is not confirmed after "
                                 + timeout.toSeconds()
-                                + " s: is any node of the network mining? (this one mines unless"
-                                + " --no-mine)");
+                                + " s ("
+                                + lastProgress
+                                + "): is this node connected to the network, and is any node"
+                                + " mining? (this one mines unless --no-mine)");
             }
             long now = System.nanoTime();
             if (now - lastRateAt > 1_000_000_000L) {
