@@ -209,6 +209,17 @@ final class NodeCommand implements Callable<Integer> {
         if (listen != null) {
             h.set("listen", listen);
         }
+        if (!join.isEmpty()) {
+            h.set("join", String.join(",", join));
+        } else if (!genesis) {
+            // A restart reconnects through the members it joined through last time.
+            String stored = h.load().getProperty("join", "");
+            for (String j : stored.split(",")) {
+                if (!j.isBlank()) {
+                    members.add(HostPort.parse("join", j).socketAddress());
+                }
+            }
+        }
         Thread hook = new Thread(chatNode::close, "p2pchat-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {

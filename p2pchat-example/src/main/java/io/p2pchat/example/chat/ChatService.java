@@ -488,7 +488,9 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                     continue;
                 }
                 try {
-                    conversation(PeerId.fromHex(hex));
+                    PeerId peer = PeerId.fromHex(hex);
+                    conversation(peer);
+                    wanted.add(peer); // reconnect to the people we talk with
                 } catch (IOException e) {
                     listener.onProblem("cannot read the history " + f + ": " + e.getMessage());
                 }
