@@ -96,7 +96,9 @@ public record Home(Path dir) {
             throw new UserError(
                     "No identity in "
                             + dir
-                            + ". Create one with: p2pchat init --home "
+                            + ". Create one with: "
+                            + P2pChat.command()
+                            + " init --home "
                             + dir
                             + " --name NAME");
         }

@@ -89,9 +89,11 @@ final class InitCommand implements Callable<Integer> {
         out.println("  peer id:     " + identity.peerId().toHex());
         out.println("  fingerprint: " + identity.peerId().fingerprint());
         out.println("Next, start a new network:");
-        out.println("  p2pchat node --home " + home + " --listen 127.0.0.1:7000 --genesis");
+        String cmd = P2pChat.command();
+        out.println("  " + cmd + " node --home " + home + " --listen 127.0.0.1:7000 --genesis");
         out.println("or join one through any member's address:");
-        out.println("  p2pchat node --home " + home + " --listen 127.0.0.1:7001 --join HOST:PORT");
+        out.println(
+                "  " + cmd + " node --home " + home + " --listen 127.0.0.1:7001 --join HOST:PORT");
         return 0;
     }
 }

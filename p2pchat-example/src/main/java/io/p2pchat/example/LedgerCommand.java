@@ -83,7 +83,9 @@ final class LedgerCommand implements Callable<Integer> {
                 throw new UserError(
                         "No ledger in "
                                 + home
-                                + ": run a node there first (p2pchat node --home "
+                                + ": run a node there first ("
+                                + P2pChat.command()
+                                + " node --home "
                                 + home
                                 + " --genesis, or --join HOST:PORT).");
             }

@@ -328,7 +328,7 @@ final class NodeCommand implements Callable<Integer> {
                 "ready",
                 "ready: "
                         + me.displayName().map(n -> "'" + n + "'").orElse("you")
-                        + " can chat; others reach you at "
+                        + " can chat. Others reach you, and join the network, at "
                         + adv
                         + ". Type /help for the commands.",
                 "name",
@@ -369,9 +369,6 @@ final class NodeCommand implements Callable<Integer> {
         public void update(String stage, String text, double fraction) {
             if (out.mode() == Output.Mode.TERMINAL) {
                 out.progress(text, fraction, "stage", stage);
-                if (stage.equals("confirmed")) {
-                    out.info(text);
-                }
                 return;
             }
             // Scripts get one line per stage change or block, not a line per mining tick.
@@ -466,7 +463,9 @@ final class NodeCommand implements Callable<Integer> {
                     throw new UserError(
                             "No identity in "
                                     + h.dir()
-                                    + ". Create one with: p2pchat init --home "
+                                    + ". Create one with: "
+                                    + P2pChat.command()
+                                    + " init --home "
                                     + h.dir()
                                     + " --name NAME",
                             e);
@@ -540,7 +539,7 @@ final class NodeCommand implements Callable<Integer> {
                             + "' (id "
                             + p.networkIdHex()
                             + (difficulty.equals("trivial") ? ", trivial difficulty" : "")
-                            + "). Others join it with --join and this node's address.",
+                            + ").",
                     "network",
                     p.name(),
                     "network_id",
@@ -551,7 +550,11 @@ final class NodeCommand implements Callable<Integer> {
             throw new UserError(
                     h.dir()
                             + " has no network yet. Start one with --genesis, or join one with"
-                            + " --join HOST:PORT (any member's address).");
+                            + " --join HOST:PORT (any member's address): "
+                            + P2pChat.command()
+                            + " node --home "
+                            + h.dir()
+                            + " --listen HOST:PORT --join HOST:PORT");
         }
         UserError last = null;
         for (InetSocketAddress m : members) {

@@ -66,6 +66,11 @@ public final class P2pChat implements Callable<Integer> {
         this.err = err;
     }
 
+    /** How the person started this program, for hints ("./p2pchat" from the launcher). */
+    public static String command() {
+        return System.getProperty("p2pchat.command", "p2pchat");
+    }
+
     /** Standard input of this run. */
     InputStream in() {
         return in;

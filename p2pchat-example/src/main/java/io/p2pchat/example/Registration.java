@@ -172,7 +172,9 @@ public final class Registration {
                 throw new UserError(
                         "This identity was revoked on the ledger at height "
                                 + rec.revokedAtHeight().getAsLong()
-                                + ": it can no longer be used. Create a new one with p2pchat init"
+                                + ": it can no longer be used. Create a new one with "
+                                + P2pChat.command()
+                                + " init"
                                 + " in another home.");
             }
             long conf = ledger.confirmations(rec.currentKeyRecord().block());

@@ -133,6 +133,9 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
     private final Set<PeerId> dialing = new HashSet<>();
     private final Map<NodePeer, PeerAccess> accessSeen = new HashMap<>();
 
+    /** The connection reported to the listener for each key (one at a time). */
+    private final Map<PeerId, NodePeer> reported = new HashMap<>();
+
     private volatile Node node;
     private volatile ScheduledFuture<?> maintenance;
     private volatile boolean closed;
@@ -293,7 +296,12 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                     PeerAccess access = peer.access();
                     accessSeen.put(peer, access);
                     Optional<Contact> contact = peer.identity().map(Contact::of);
-                    listener.onConnected(peer, contact);
+                    // When both sides dial at once, the node keeps one connection and closes the
+                    // other: the person sees one "connected", not two and a "disconnected".
+                    NodePeer previous = reported.put(peer.keyId(), peer);
+                    if (previous == null) {
+                        listener.onConnected(peer, contact);
+                    }
                     if (access == PeerAccess.FULL && contact.isPresent()) {
                         flush(contact.get().id(), true);
                     }
@@ -306,6 +314,19 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
         submit(
                 () -> {
                     accessSeen.remove(peer);
+                    if (reported.get(peer.keyId()) != peer) {
+                        return; // a duplicate connection that lost
+                    }
+                    Node n = node;
+                    Optional<NodePeer> other =
+                            n == null
+                                    ? Optional.empty()
+                                    : n.peer(peer.keyId()).filter(p -> p != peer);
+                    if (other.isPresent()) {
+                        reported.put(peer.keyId(), other.get());
+                        return;
+                    }
+                    reported.remove(peer.keyId());
                     listener.onDisconnected(peer, peer.identity().map(Contact::of));
                 },
                 "a disconnection");

@@ -72,12 +72,20 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
         String text =
                 full
                         ? "connected to " + who + " (" + where + ", " + s.cipherSuite() + ")"
-                        : "connected to "
-                                + who
-                                + " ("
-                                + where
-                                + ") for ledger sync only: its key is not a confirmed identity on"
-                                + " your ledger yet";
+                        : contact.isPresent()
+                                ? "connected to "
+                                        + who
+                                        + " ("
+                                        + where
+                                        + "): syncing the ledger; chat starts once "
+                                        + who
+                                        + "'s registration is confirmed on your ledger"
+                                : "connected to "
+                                        + where
+                                        + " (key "
+                                        + who
+                                        + "): syncing the ledger; chat starts once this key is a"
+                                        + " confirmed identity on your ledger";
         out.event(
                 "connected",
                 text,

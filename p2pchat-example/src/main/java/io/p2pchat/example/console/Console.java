@@ -363,6 +363,9 @@ public final class Console {
         if (me.isEmpty() || !chatNode.isConfirmed(me.get())) {
             state += " (your own registration is not confirmed yet: peers accept it once it is)";
         }
+        if (out.mode() == Output.Mode.TERMINAL && state.isEmpty()) {
+            return; // the line just typed says it; "delivered" follows
+        }
         out.event(
                 "sent",
                 "<you -> " + c.name() + "> " + text + state,
@@ -534,9 +537,9 @@ public final class Console {
                                 + label(rec)
                                 + ": your outbound key moved to epoch "
                                 + after.sendEpoch()
-                                + " (the old one is erased), and "
+                                + " (the old one is erased), and asked "
                                 + label(rec)
-                                + " was asked to rotate its own";
+                                + " to rotate theirs";
         out.event(
                 "rotated",
                 text,

@@ -930,7 +930,13 @@ public final class Demo {
                         + seconds(System.nanoTime() - started)
                         + (ok ? ", every check passed." : ", SOME CHECKS FAILED."));
         say("");
-        say("Next: chat between two terminals with p2pchat init and p2pchat node (README.md).");
+        String cmd = System.getProperty("p2pchat.command", "p2pchat");
+        say(
+                "Next: chat between two terminals with "
+                        + cmd
+                        + " init and "
+                        + cmd
+                        + " node (README.md, \"Chat between two terminals\").");
     }
 
     // ------------------------------------------------------------------ helpers
