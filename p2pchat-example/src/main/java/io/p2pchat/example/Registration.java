@@ -314,7 +314,10 @@ public final class Registration {
             return true;
         }
         if (reason == RejectReason.NAME_ALREADY_SET) {
-            return true;
+            // Our earlier reveal is still waiting in the pool (the chain has no name yet): wait.
+            revealPending = true;
+            revealSubmittedAtHeight = height;
+            return false;
         }
         throw new UserError("The ledger refused the name: " + reason + " " + r.message());
     }
