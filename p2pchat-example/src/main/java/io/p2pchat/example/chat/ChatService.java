@@ -104,6 +104,9 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
         /** A peer that was sync-only is now a confirmed identity: chat works. */
         default void onConfirmed(NodePeer peer, Contact contact) {}
 
+        /** A connected peer's identity revealed its name on the ledger. */
+        default void onNamed(NodePeer peer, Contact contact) {}
+
         /** A connection closed. */
         default void onDisconnected(NodePeer peer, Optional<Contact> contact) {}
 
@@ -132,6 +135,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
     private final Map<PeerId, Integer> redialFailures = new HashMap<>();
     private final Set<PeerId> dialing = new HashSet<>();
     private final Map<NodePeer, PeerAccess> accessSeen = new HashMap<>();
+    private final Set<NodePeer> unnamed = new HashSet<>();
 
     /** The connection reported to the listener for each key (one at a time). */
     private final Map<PeerId, NodePeer> reported = new HashMap<>();
@@ -296,6 +300,9 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                     PeerAccess access = peer.access();
                     accessSeen.put(peer, access);
                     Optional<Contact> contact = peer.identity().map(Contact::of);
+                    if (peer.identity().flatMap(IdentityRecord::displayName).isEmpty()) {
+                        unnamed.add(peer);
+                    }
                     // When both sides dial at once, the node keeps one connection and closes the
                     // other: the person sees one "connected", not two and a "disconnected".
                     NodePeer previous = reported.put(peer.keyId(), peer);
@@ -314,6 +321,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
         submit(
                 () -> {
                     accessSeen.remove(peer);
+                    unnamed.remove(peer);
                     if (reported.get(peer.keyId()) != peer) {
                         return; // a duplicate connection that lost
                     }
@@ -428,6 +436,13 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                     if (now == PeerAccess.FULL && rec.isPresent()) {
                         listener.onConfirmed(e.getKey(), Contact.of(rec.get()));
                     }
+                }
+            }
+            for (NodePeer p : new ArrayList<>(unnamed)) {
+                Optional<IdentityRecord> rec = p.identity();
+                if (rec.isPresent() && rec.get().displayName().isPresent()) {
+                    unnamed.remove(p);
+                    listener.onNamed(p, Contact.of(rec.get()));
                 }
             }
             for (Map.Entry<PeerId, ChatHistory> e : histories.entrySet()) {

@@ -119,6 +119,17 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
     }
 
     @Override
+    public void onNamed(NodePeer peer, Contact contact) {
+        out.event(
+                "named",
+                peer.keyId().shortId() + " is '" + contact.name() + "' on the ledger",
+                "peer",
+                contact.name(),
+                "identity_id",
+                contact.id().toHex());
+    }
+
+    @Override
     public void onDisconnected(NodePeer peer, Optional<Contact> contact) {
         String who = contact.map(Contact::name).orElse(peer.keyId().shortId());
         out.event(
