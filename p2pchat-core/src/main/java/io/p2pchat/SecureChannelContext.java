@@ -184,6 +184,8 @@ public final class SecureChannelContext {
         private boolean requirePostQuantum;
         private boolean requireAes256;
         private byte[] networkId = new byte[0];
+        private boolean acceptUnboundInitiators;
+        private boolean discoverNetwork;
         private String listenAddress = "";
         private RotationPolicy rotation = RotationPolicy.DEFAULT;
         private int maxFrameLength = 65536;
@@ -250,6 +252,35 @@ public final class SecureChannelContext {
                         "networkId length: " + networkId.length + " (expected: 0 or 32)");
             }
             this.networkId = networkId.clone();
+            return this;
+        }
+
+        /**
+         * With a {@link #networkId} set, also accepts initiators that present an empty network id
+         * (default off): unbound joiners that have not got the network parameters yet. Their
+         * session's {@link SecureSession#peerNetworkId()} is empty, and the application must serve
+         * them nothing but the parameters (a {@link io.p2pchat.node.Node} answers one parameter
+         * request and closes). docs/protocol.md §5.9.
+         */
+        public Builder acceptUnboundInitiators(boolean accept) {
+            this.acceptUnboundInitiators = accept;
+            return this;
+        }
+
+        /**
+         * For an initiator without a {@link #networkId}: accepts whatever network the responder
+         * announces in its hello, and reports it as {@link SecureSession#peerNetworkId()}, so that
+         * network parameters received over the channel can be checked against it (default off).
+         * docs/protocol.md §5.9.
+         *
+         * <h3>Warning</h3>
+         *
+         * The announced id is authenticated by the responder's signature, but the responder is
+         * whoever answered at the address dialed: compare the id with one obtained out of band when
+         * it matters (docs/trust-model.md).
+         */
+        public Builder discoverNetwork(boolean discover) {
+            this.discoverNetwork = discover;
             return this;
         }
 
@@ -365,11 +396,22 @@ public final class SecureChannelContext {
         /**
          * Builds the context.
          *
-         * @throws IllegalStateException if no peer verifier was set, or the policy leaves no suite
+         * @throws IllegalStateException if no peer verifier was set, the policy leaves no suite, or
+         *     the network options contradict each other
          */
         public SecureChannelContext build() {
             if (verifier == null) {
                 throw new IllegalStateException("peerVerifier is required");
+            }
+            if (acceptUnboundInitiators && networkId.length == 0) {
+                throw new IllegalStateException("acceptUnboundInitiators needs a networkId");
+            }
+            if (discoverNetwork && networkId.length != 0) {
+                throw new IllegalStateException("discoverNetwork needs an empty networkId");
+            }
+            if (discoverNetwork && acceptUnboundInitiators) {
+                throw new IllegalStateException(
+                        "discoverNetwork and acceptUnboundInitiators exclude each other");
             }
             List<CipherSuite> allowed = new ArrayList<>();
             for (CipherSuite s : suites) {
@@ -396,7 +438,13 @@ public final class SecureChannelContext {
                             rotation.ratchetIntervalRecords(),
                             rotation.ratchetIntervalBytes(),
                             maxFrameLength,
-                            certificateSource);
+                            certificateSource,
+                            discoverNetwork
+                                    ? HandshakeConfig.NetworkBinding.DISCOVER
+                                    : acceptUnboundInitiators
+                                            ? HandshakeConfig.NetworkBinding
+                                                    .ACCEPT_UNBOUND_INITIATORS
+                                            : HandshakeConfig.NetworkBinding.STRICT);
             return new SecureChannelContext(
                     new ChannelSettings(
                             handshake,

@@ -46,6 +46,15 @@ public interface SecureSession {
     /** The listen address the peer announced, if it was the initiator and listens. */
     Optional<String> peerListenAddress();
 
+    /**
+     * The network id the peer announced in its (transcript-authenticated) hello: on a channel bound
+     * to a network, that network's id; empty when the peer was an unbound initiator accepted by
+     * {@link SecureChannelContext.Builder#acceptUnboundInitiators}; the responder's network,
+     * whatever it is, on a channel opened with {@link SecureChannelContext.Builder#discoverNetwork}
+     * (docs/protocol.md §5.9). A copy.
+     */
+    byte[] peerNetworkId();
+
     /** The negotiated protocol version. */
     int protocolVersion();
 

@@ -34,12 +34,14 @@ import io.p2pchat.ledger.LedgerCertificateSource;
 import io.p2pchat.ledger.LedgerPeerVerifier;
 import io.p2pchat.ledger.LedgerTransaction;
 import io.p2pchat.ledger.NameCommitment;
+import io.p2pchat.ledger.NetworkParameters;
 import io.p2pchat.ledger.PeerAccess;
 import io.p2pchat.ledger.RegisteredAddress;
 import io.p2pchat.ledger.TxResult;
 import io.p2pchat.ledger.sync.LedgerSync;
 import io.p2pchat.ledger.sync.SyncListener;
 import io.p2pchat.ledger.sync.SyncSettings;
+import io.p2pchat.proto.NetworkParametersResponse;
 import io.p2pchat.proto.NodeMessage;
 import io.p2pchat.verify.PeerCredentials;
 import java.io.IOException;
@@ -133,6 +135,7 @@ public final class Node implements AutoCloseable {
     private final int maxOutbound;
     private final int maxInbound;
     private final boolean discovery;
+    private final boolean serveNetworkParameters;
     private final Consumer<SecureChannelContext.Builder> contextCustomizer;
     private final BanList bans;
     private final @Nullable Path anchorsFile;
@@ -141,6 +144,10 @@ public final class Node implements AutoCloseable {
     private final Map<PeerId, PeerImpl> peersByKey = new ConcurrentHashMap<>();
     private final Set<InetSocketAddress> wanted = ConcurrentHashMap.newKeySet();
     private final Set<InetSocketAddress> discovered = ConcurrentHashMap.newKeySet();
+
+    /** The key of the identity that registered each discovered address. */
+    private final Map<InetSocketAddress, PeerId> discoveredKeys = new ConcurrentHashMap<>();
+
     private final Map<InetSocketAddress, long[]> backoff = new ConcurrentHashMap<>();
     private final Set<InetSocketAddress> dialing = ConcurrentHashMap.newKeySet();
 
@@ -172,6 +179,7 @@ public final class Node implements AutoCloseable {
         this.maxOutbound = b.maxOutbound;
         this.maxInbound = b.maxInbound;
         this.discovery = b.discovery;
+        this.serveNetworkParameters = b.serveNetworkParameters;
         this.contextCustomizer = b.contextCustomizer;
         this.bans = new BanList(ledger.clock(), 10_000);
         this.anchorsFile = b.anchorsFile;
@@ -253,6 +261,7 @@ public final class Node implements AutoCloseable {
         contextCustomizer.accept(cb);
         String host = local.getHostString();
         cb.networkId(ledger.parameters().networkId())
+                .acceptUnboundInitiators(serveNetworkParameters)
                 .certificateSource(LedgerCertificateSource.of(ledger, identity.peerId()))
                 .peerVerifier(handshakeVerifier)
                 .listenAddress(
@@ -336,10 +345,41 @@ public final class Node implements AutoCloseable {
         return dial(member);
     }
 
+    /**
+     * Fetches the parameters of the network that {@code member} belongs to, for a node that has not
+     * joined it yet (docs/ledger.md §11.7): opens a secure channel without a network id, checks
+     * that the parameters received hash to the network id the member announced in its
+     * (transcript-authenticated) hello, and closes. Build the ledger from the result, then {@link
+     * #join} the member.
+     *
+     * <h3>Warning</h3>
+     *
+     * The member is whoever answers at the address: the parameters are as trustworthy as that
+     * address, unless {@code expectedNetworkId} (obtained out of band) is given and checked.
+     *
+     * @param identity the key to authenticate with (the joining node's own)
+     * @param member any member's listen address
+     * @param expectedNetworkId the network id to insist on, or null to accept the member's
+     * @param timeout for the whole exchange
+     * @return completes with the parameters, or fails with a {@link
+     *     io.p2pchat.SecureChannelException} ({@code WRONG_NETWORK} when the member's network is
+     *     not the expected one or the parameters do not match its id; {@code MALFORMED}, {@code
+     *     TRUNCATED}, {@code HANDSHAKE_TIMEOUT}, or the handshake's code) or the connection's
+     *     {@link java.io.IOException}
+     */
+    public static CompletableFuture<NetworkParameters> fetchNetworkParameters(
+            LocalIdentity identity,
+            InetSocketAddress member,
+            byte @Nullable [] expectedNetworkId,
+            Duration timeout) {
+        return NetworkParametersClient.fetch(identity, member, expectedNetworkId, timeout);
+    }
+
     /** Stops redialing an address given to {@link #join} (the connection stays open). */
     public void forget(InetSocketAddress member) {
         wanted.remove(member);
         discovered.remove(member);
+        discoveredKeys.remove(member);
     }
 
     /**
@@ -493,6 +533,7 @@ public final class Node implements AutoCloseable {
         private final @Nullable Dial dial;
         private final long createdNanos = System.nanoTime();
         private @Nullable PeerImpl peer;
+        private boolean unbound;
 
         Dispatcher(Role role, @Nullable Dial dial) {
             this.role = role;
@@ -516,6 +557,20 @@ public final class Node implements AutoCloseable {
 
         private void established(ChannelHandlerContext ctx, SecureSession session) {
             PeerId key = session.peerId();
+            if (session.peerNetworkId().length == 0) {
+                // An unbound joiner (docs/ledger.md §11.7): it may ask for the network parameters
+                // and nothing else. It is no member: not registered, not shown to the application.
+                unbound = true;
+                log.debug("{}: unbound joiner {}", ctx.channel(), key.shortId());
+                ctx.executor()
+                        .schedule(
+                                () -> {
+                                    ctx.close();
+                                },
+                                UNBOUND_LIFETIME_MILLIS,
+                                TimeUnit.MILLISECONDS);
+                return;
+            }
             if (dial != null) {
                 dialing.remove(dial.address());
                 backoff.remove(dial.address());
@@ -584,6 +639,24 @@ public final class Node implements AutoCloseable {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof NodeMessage
+                    && ((NodeMessage) msg).getBodyCase()
+                            == NodeMessage.BodyCase.GET_NETWORK_PARAMETERS
+                    && (unbound || peer != null)) {
+                ChannelFuture sent = ctx.writeAndFlush(parametersResponse());
+                if (unbound) {
+                    // One answer per unbound channel, then it is closed.
+                    unbound = false;
+                    sent.addListener(f -> ctx.close());
+                }
+                return;
+            }
+            if (unbound) {
+                io.netty.util.ReferenceCountUtil.release(msg);
+                log.debug("{}: unbound joiner sent something else; closing", ctx.channel());
+                ctx.close();
+                return;
+            }
             PeerImpl p = peer;
             if (!(msg instanceof NodeMessage) || p == null) {
                 io.netty.util.ReferenceCountUtil.release(msg);
@@ -755,6 +828,19 @@ public final class Node implements AutoCloseable {
         }
     }
 
+    /** How long an unbound joiner's channel may stay open (docs/ledger.md §11.7). */
+    static final long UNBOUND_LIFETIME_MILLIS = 10_000;
+
+    private NodeMessage parametersResponse() {
+        return NodeMessage.newBuilder()
+                .setNetworkParameters(
+                        NetworkParametersResponse.newBuilder()
+                                .setEncoding(
+                                        com.google.protobuf.ByteString.copyFrom(
+                                                ledger.parameters().encode())))
+                .build();
+    }
+
     private int inbound() {
         int n = 0;
         for (PeerImpl p : peersByKey.values()) {
@@ -840,7 +926,9 @@ public final class Node implements AutoCloseable {
             }
             for (RegisteredAddress a : e.addresses()) {
                 if (a.isValidAt(now) && discovered.size() < 256) {
-                    discovered.add(new InetSocketAddress(a.host(), a.port()));
+                    InetSocketAddress address = new InetSocketAddress(a.host(), a.port());
+                    discovered.add(address);
+                    discoveredKeys.put(address, e.currentKeyId());
                 }
             }
         }
@@ -870,6 +958,10 @@ public final class Node implements AutoCloseable {
             }
             if (a.equals(self) || connected.contains(a) || dialing.contains(a)) {
                 continue;
+            }
+            PeerId owner = discoveredKeys.get(a);
+            if (owner != null && !wanted.contains(a) && peersByKey.containsKey(owner)) {
+                continue; // already connected to that identity, through another address
             }
             long[] state = backoff.get(a);
             if (state != null && now < state[0]) {
@@ -1031,6 +1123,7 @@ public final class Node implements AutoCloseable {
         private final List<NodeListener> listeners = new ArrayList<>();
         private @Nullable SyncSettings syncSettings;
         private boolean discovery = true;
+        private boolean serveNetworkParameters = true;
         private int maxOutbound = 8;
         private int maxInbound = 64;
         private Duration banDuration = Duration.ofMinutes(10);
@@ -1109,6 +1202,17 @@ public final class Node implements AutoCloseable {
         /** Dial registered addresses of identities seen in new blocks (default on). */
         public Builder discovery(boolean on) {
             this.discovery = on;
+            return this;
+        }
+
+        /**
+         * Answer unbound joiners' requests for the network parameters (default on): the server then
+         * also accepts handshakes from initiators without a network id, serves them one {@code
+         * NetworkParametersResponse} and closes (docs/ledger.md §11.7). The parameters are public
+         * to every member anyway.
+         */
+        public Builder serveNetworkParameters(boolean on) {
+            this.serveNetworkParameters = on;
             return this;
         }
 

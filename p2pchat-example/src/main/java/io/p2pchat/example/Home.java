@@ -11,14 +11,19 @@ import java.util.Properties;
  * The layout of a node's home directory.
  *
  * <pre>
- * HOME/identity.pem     the encrypted identity (IdentityStore)
- * HOME/node.properties  name and settings
- * HOME/ledger/          the local replica of the ledger
- * HOME/history/         encrypted chat history, one file per conversation
- * HOME/known_peers      trust-on-first-use memory for peers reached by address
+ * HOME/identity.pem             the encrypted identity (IdentityStore)
+ * HOME/node.properties          name and settings (listen address, the name commitment's salt)
+ * HOME/ledger/                  the local replica of the ledger
+ * HOME/ledger/network.params    the network's parameters (written at --genesis or first --join)
+ * HOME/history/                 encrypted chat history, one file per conversation
  * </pre>
  */
 public record Home(Path dir) {
+    /** The network parameters of the ledger in this home. */
+    public Path networkParameters() {
+        return ledger().resolve("network.params");
+    }
+
     public Path identity() {
         return dir.resolve("identity.pem");
     }
@@ -33,10 +38,6 @@ public record Home(Path dir) {
 
     public Path history() {
         return dir.resolve("history");
-    }
-
-    public Path knownPeers() {
-        return dir.resolve("known_peers");
     }
 
     /** The name chosen at {@code init}. */
@@ -57,13 +58,36 @@ public record Home(Path dir) {
         return p;
     }
 
-    /** Writes node.properties. */
+    /** Writes node.properties atomically (temporary file, fsync, rename). */
     public void store(Properties p) {
-        try (OutputStream out = Files.newOutputStream(properties())) {
-            p.store(out, "p2pchat node");
+        Path tmp = dir.resolve("node.properties.tmp");
+        try {
+            try (java.nio.channels.FileChannel ch =
+                            java.nio.channels.FileChannel.open(
+                                    tmp,
+                                    java.nio.file.StandardOpenOption.CREATE,
+                                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+                                    java.nio.file.StandardOpenOption.WRITE);
+                    OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+                p.store(out, "p2pchat node");
+                out.flush();
+                ch.force(true);
+            }
+            Files.move(
+                    tmp,
+                    properties(),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UserError("Cannot write " + properties() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Sets one property and stores the file. */
+    public void set(String key, String value) {
+        Properties p = load();
+        p.setProperty(key, value);
+        store(p);
     }
 
     /** Fails with a clear message when no identity was created here. */
@@ -72,7 +96,9 @@ public record Home(Path dir) {
             throw new UserError(
                     "No identity in "
                             + dir
-                            + ". Create one with: p2pchat init --home "
+                            + ". Create one with: "
+                            + P2pChat.command()
+                            + " init --home "
                             + dir
                             + " --name NAME");
         }

@@ -29,7 +29,9 @@ final class InitCommand implements Callable<Integer> {
     @Option(
             names = "--name",
             required = true,
-            description = "Display name to register (letters, digits, '-', '_'; up to 32).")
+            description =
+                    "Name to register on the ledger: 1 to 32 lower-case letters, digits, '.', '_'"
+                        + " or '-', starting with a letter or digit (first come, first served).")
     String name;
 
     @Option(
@@ -46,11 +48,13 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!name.matches("[A-Za-z0-9_-]{1,32}")) {
+        name = name.toLowerCase(java.util.Locale.ROOT);
+        if (!name.matches("[a-z0-9][a-z0-9._-]{0,31}")) {
             throw new UserError(
                     "The name '"
                             + name
-                            + "' is not allowed: use 1 to 32 letters, digits, '-' or '_'.");
+                            + "' is not allowed: use 1 to 32 lower-case letters, digits, '.', '_'"
+                            + " or '-', starting with a letter or digit.");
         }
         if (keyBits != 2048 && keyBits != 3072 && keyBits != 4096) {
             throw new UserError("--key-bits must be 2048, 3072 or 4096.");
@@ -84,7 +88,12 @@ final class InitCommand implements Callable<Integer> {
         out.println("  name:        " + name);
         out.println("  peer id:     " + identity.peerId().toHex());
         out.println("  fingerprint: " + identity.peerId().fingerprint());
-        out.println("Next: p2pchat node --home " + home + " --listen 127.0.0.1:7000 --genesis");
+        out.println("Next, start a new network:");
+        String cmd = P2pChat.command();
+        out.println("  " + cmd + " node --home " + home + " --listen 127.0.0.1:7000 --genesis");
+        out.println("or join one through any member's address:");
+        out.println(
+                "  " + cmd + " node --home " + home + " --listen 127.0.0.1:7001 --join HOST:PORT");
         return 0;
     }
 }

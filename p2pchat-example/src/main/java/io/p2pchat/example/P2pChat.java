@@ -2,7 +2,11 @@ package io.p2pchat.example;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -20,14 +24,21 @@ import picocli.CommandLine.Option;
  * p2pchat ledger show|verify|whois X|proof X --home DIR [--json]
  * </pre>
  *
- * <p>Errors are explained in one line; {@code --verbose} adds stack traces and debug logs.
+ * <p>Errors are explained in one line; {@code --verbose} adds stack traces and debug logs. Logs go
+ * to standard error, so that standard output stays clean for scripts.
  */
 @Command(
         name = "p2pchat",
         mixinStandardHelpOptions = true,
         version = "p2pchat 0.1.0",
         description = "Secure peer-to-peer chat with a certificate authority that nobody runs.",
-        subcommands = {InitCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            DemoCommand.class,
+            InitCommand.class,
+            NodeCommand.class,
+            LedgerCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class P2pChat implements Callable<Integer> {
     @Option(
             names = {"-v", "--verbose"},
@@ -35,40 +46,81 @@ public final class P2pChat implements Callable<Integer> {
             description = "Show debug logs and stack traces.")
     void verbose(boolean on) {
         verbose = on;
+        if (!on) {
+            return;
+        }
         Logger root = (Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(on ? Level.INFO : Level.ERROR);
         ((Logger) LoggerFactory.getLogger("io.p2pchat")).setLevel(on ? Level.DEBUG : Level.ERROR);
     }
 
-    static boolean verbose;
+    static volatile boolean verbose;
+
+    private final InputStream in;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    private P2pChat(InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** How the person started this program, for hints ("./p2pchat" from the launcher). */
+    public static String command() {
+        return System.getProperty("p2pchat.command", "p2pchat");
+    }
+
+    /** Standard input of this run. */
+    InputStream in() {
+        return in;
+    }
+
+    /** Standard output of this run. */
+    PrintStream out() {
+        return out;
+    }
+
+    /** Standard error of this run. */
+    PrintStream err() {
+        return err;
+    }
 
     @Override
     public Integer call() {
-        CommandLine.usage(this, System.out);
+        CommandLine.usage(this, out);
         return 0;
     }
 
-    /** Builds the command line with p2pchat's error handling. */
+    /** Builds the command line on the process's standard streams. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new P2pChat());
+        return commandLine(System.in, System.out, System.err);
+    }
+
+    /** Builds the command line with p2pchat's error handling, on the given streams. */
+    public static CommandLine commandLine(InputStream in, PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(new P2pChat(in, out, err));
+        cl.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
+        cl.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         cl.setExecutionExceptionHandler(
                 (ex, commandLine, parseResult) -> {
-                    PrintWriter err = commandLine.getErr();
-                    if (ex instanceof UserError) {
-                        err.println("error: " + ex.getMessage());
-                        if (verbose && ex.getCause() != null) {
-                            ex.getCause().printStackTrace(err);
+                    PrintWriter e = commandLine.getErr();
+                    Throwable t = Explain.unwrap(ex);
+                    if (t instanceof UserError) {
+                        e.println("error: " + t.getMessage());
+                        if (verbose && t.getCause() != null) {
+                            t.getCause().printStackTrace(e);
                         }
-                        err.flush();
-                        return ((UserError) ex).exitCode();
+                        e.flush();
+                        return ((UserError) t).exitCode();
                     }
-                    err.println("error: " + ex);
+                    e.println("error: " + t);
                     if (verbose) {
-                        ex.printStackTrace(err);
+                        t.printStackTrace(e);
                     } else {
-                        err.println("(run with --verbose for details)");
+                        e.println("(run with --verbose for details)");
                     }
-                    err.flush();
+                    e.flush();
                     return 2;
                 });
         return cl;

@@ -32,6 +32,7 @@ final class SessionImpl implements SecureSession {
     private final RSAPublicKey peerKey;
     private final byte[] peerCertificate;
     private final Optional<String> peerListenAddress;
+    private final byte[] peerNetworkId;
     private final int version;
     private final CipherSuite suite;
     private final String sessionFingerprint;
@@ -51,6 +52,7 @@ final class SessionImpl implements SecureSession {
         this.peerKey = est.peerPublicKey;
         this.peerCertificate = est.peerCertificate.clone();
         this.peerListenAddress = est.peerListenAddress;
+        this.peerNetworkId = est.peerNetworkId.clone();
         this.version = est.version;
         this.suite = est.suite;
         this.exporter = est.exporterSecret;
@@ -89,6 +91,11 @@ final class SessionImpl implements SecureSession {
     @Override
     public Optional<String> peerListenAddress() {
         return peerListenAddress;
+    }
+
+    @Override
+    public byte[] peerNetworkId() {
+        return peerNetworkId.clone();
     }
 
     @Override

@@ -28,6 +28,12 @@ public final class Established {
     public final int peerMaxFrameLength;
     public final byte[] transcriptHash;
 
+    /**
+     * The network id the peer announced in its hello: ours on a bound channel, empty for an unbound
+     * initiator, the responder's for a discovering initiator (docs/protocol.md §5.9).
+     */
+    public final byte[] peerNetworkId;
+
     Established(
             Role role,
             int version,
@@ -43,7 +49,8 @@ public final class Established {
             int ratchetIntervalRecords,
             long ratchetIntervalBytes,
             int peerMaxFrameLength,
-            byte[] transcriptHash) {
+            byte[] transcriptHash,
+            byte[] peerNetworkId) {
         this.role = role;
         this.version = version;
         this.suite = suite;
@@ -59,6 +66,7 @@ public final class Established {
         this.ratchetIntervalBytes = ratchetIntervalBytes;
         this.peerMaxFrameLength = peerMaxFrameLength;
         this.transcriptHash = transcriptHash;
+        this.peerNetworkId = peerNetworkId;
     }
 
     /** Destroys every secret; for handshakes abandoned after completion. */

@@ -18,6 +18,7 @@ import java.util.List;
  * @param ratchetIntervalBytes plaintext bytes per traffic key we accept (and offer)
  * @param maxFrameLength the largest frame we accept after the handshake
  * @param certificateSource our credential for the peer's verifier
+ * @param networkBinding how strictly the peer's network id must match ours (docs/protocol.md §5.9)
  */
 public record HandshakeConfig(
         LocalIdentity identity,
@@ -29,12 +30,57 @@ public record HandshakeConfig(
         int ratchetIntervalRecords,
         long ratchetIntervalBytes,
         int maxFrameLength,
-        CertificateSource certificateSource) {
+        CertificateSource certificateSource,
+        NetworkBinding networkBinding) {
+
+    /**
+     * Which network ids of the peer a handshake accepts besides its own (docs/protocol.md §5.9).
+     */
+    public enum NetworkBinding {
+        /** The peer's network id must equal ours exactly (the default). */
+        STRICT,
+        /**
+         * Responder bound to a network: also accept an initiator that presents an empty network id
+         * (an unbound joiner that only asks for the network parameters).
+         */
+        ACCEPT_UNBOUND_INITIATORS,
+        /**
+         * Unbound initiator: accept the responder's network id, whatever it is, and report it in
+         * the session so that the network parameters can be checked against it.
+         */
+        DISCOVER
+    }
 
     /** Copies the list and the network id. */
     public HandshakeConfig {
         suites = List.copyOf(suites);
         networkId = networkId.clone();
+    }
+
+    /** A configuration with {@link NetworkBinding#STRICT} network binding. */
+    public HandshakeConfig(
+            LocalIdentity identity,
+            List<CipherSuite> suites,
+            boolean requirePostQuantum,
+            boolean requireAes256,
+            byte[] networkId,
+            String listenAddress,
+            int ratchetIntervalRecords,
+            long ratchetIntervalBytes,
+            int maxFrameLength,
+            CertificateSource certificateSource) {
+        this(
+                identity,
+                suites,
+                requirePostQuantum,
+                requireAes256,
+                networkId,
+                listenAddress,
+                ratchetIntervalRecords,
+                ratchetIntervalBytes,
+                maxFrameLength,
+                certificateSource,
+                NetworkBinding.STRICT);
     }
 
     /** The network id (a copy). */

@@ -42,6 +42,7 @@ abstract class HandshakeProtocol {
     long ratchetBytes;
     int peerMaxFrameLength;
     Optional<String> peerListenAddress = Optional.empty();
+    byte[] peerNetworkId = new byte[0];
 
     byte[] handshakeSecret;
     byte[] initiatorHandshakeSecret;
@@ -238,7 +239,8 @@ abstract class HandshakeProtocol {
                 ratchetRecords,
                 ratchetBytes,
                 peerMaxFrameLength,
-                transcriptHash);
+                transcriptHash,
+                peerNetworkId);
     }
 
     /** Wipes every secret of the handshake; safe to call more than once. */
@@ -281,15 +283,31 @@ abstract class HandshakeProtocol {
         peerMaxFrameLength = peerFrame;
     }
 
-    /** Checks that the peer's network id equals ours. */
+    /**
+     * Checks the peer's network id against ours under the configured binding (docs/protocol.md
+     * §5.9) and records it.
+     */
     final void checkNetwork(ByteString peerNetworkId) throws HandshakeException {
         if (!peerNetworkId.isEmpty() && peerNetworkId.size() != HandshakeLimits.NETWORK_ID_LENGTH) {
             throw new HandshakeException(
                     ErrorCode.MALFORMED, "network_id length: " + peerNetworkId.size());
         }
-        if (!Arrays.equals(peerNetworkId.toByteArray(), config.networkId())) {
+        byte[] theirs = peerNetworkId.toByteArray();
+        byte[] ours = config.networkId();
+        boolean accepted =
+                Arrays.equals(theirs, ours)
+                        || switch (config.networkBinding()) {
+                            case STRICT -> false;
+                            // An unbound joiner asking a bound responder for its parameters.
+                            case ACCEPT_UNBOUND_INITIATORS ->
+                                    role == Role.RESPONDER && theirs.length == 0 && ours.length > 0;
+                            // The joiner's side: whatever the responder announces, it reports.
+                            case DISCOVER -> role == Role.INITIATOR && ours.length == 0;
+                        };
+        if (!accepted) {
             throw new HandshakeException(ErrorCode.WRONG_NETWORK, "the peer is on another network");
         }
+        this.peerNetworkId = theirs;
     }
 
     /** 32 fresh random bytes. */

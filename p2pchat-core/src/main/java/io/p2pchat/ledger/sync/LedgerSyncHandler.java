@@ -176,6 +176,11 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         if (session == null) {
             return;
         }
+        if (!java.util.Arrays.equals(session.peerNetworkId(), networkId)) {
+            // An unbound joiner asking for the network parameters (docs/ledger.md §11.7): no
+            // replication with it; its ledger messages are ignored.
+            return;
+        }
         started = true;
         peer = session.peerId();
         sync.register(this);

@@ -42,7 +42,8 @@ public final class EstablishedForTesting {
                         ratchetRecords,
                         1L << 34,
                         65536,
-                        th.clone());
+                        th.clone(),
+                        new byte[0]);
         Established r =
                 new Established(
                         Role.RESPONDER,
@@ -59,7 +60,8 @@ public final class EstablishedForTesting {
                         ratchetRecords,
                         1L << 34,
                         65536,
-                        th);
+                        th,
+                        new byte[0]);
         return new Established[] {i, r};
     }
 

@@ -1,0 +1,223 @@
+package io.p2pchat.example;
+
+import io.netty.channel.ConnectTimeoutException;
+import io.p2pchat.AlertCode;
+import io.p2pchat.ErrorCode;
+import io.p2pchat.ledger.LedgerStorageException;
+import io.p2pchat.record.PeerAlertException;
+import io.p2pchat.verify.PeerVerificationException;
+import java.net.BindException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Turns the failures of the library into sentences a person understands. No stack traces: with
+ * {@code --verbose}, the caller prints those.
+ */
+public final class Explain {
+    private Explain() {}
+
+    /** The innermost meaningful cause, skipping future and completion wrappers. */
+    public static Throwable unwrap(Throwable t) {
+        Throwable c = t;
+        for (int i = 0;
+                i < 8
+                        && (c instanceof ExecutionException || c instanceof CompletionException)
+                        && c.getCause() != null;
+                i++) {
+            c = c.getCause();
+        }
+        return c;
+    }
+
+    /**
+     * Why a connection to {@code target} ("bob at 127.0.0.1:7001") failed, as one sentence without
+     * a final period.
+     */
+    public static String connectFailure(String target, Throwable failure) {
+        Throwable t = unwrap(failure);
+        if (t instanceof ConnectTimeoutException) {
+            return "No answer from "
+                    + target
+                    + " (connection timed out): is the address right, and is a firewall in the"
+                    + " way?";
+        }
+        if (t instanceof ConnectException) {
+            return "Nobody is listening at "
+                    + target
+                    + " (connection refused): is that node running, on that port?";
+        }
+        if (t instanceof NoRouteToHostException) {
+            return "No route to " + target + ": is the address right, and the network up?";
+        }
+        if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
+            return "Unknown host in " + target + ": check the spelling of the address";
+        }
+        String auth = authentication(t);
+        if (auth != null) {
+            return "Connection to " + target + " refused: " + auth;
+        }
+        String message = t.getMessage() == null ? t.toString() : t.getMessage();
+        if (message.contains("closed before the handshake completed")) {
+            return "The peer at "
+                    + target
+                    + " closed the connection during the handshake (it may be full, or have"
+                    + " banned this address)";
+        }
+        if (message.contains("peer banned")) {
+            return "The peer at " + target + " is banned here for misbehaving";
+        }
+        return "Cannot connect to " + target + ": " + message;
+    }
+
+    /**
+     * The reason of a rejected authentication, or null when {@code t} is not one: what our own
+     * verifier found (precise), or what the peer's alert says (coarse: the peer never tells why).
+     */
+    public static String authentication(Throwable failure) {
+        Throwable t = unwrap(failure);
+        ErrorCode code = ErrorCode.of(t);
+        if (code == null) {
+            return null;
+        }
+        String detail = verifierDetail(t);
+        switch (code) {
+            case UNKNOWN_IDENTITY:
+                return "its key is not registered on your ledger" + suffix(detail);
+            case IDENTITY_REVOKED:
+                return "its identity was revoked on the ledger" + suffix(detail);
+            case IDENTITY_KEY_MISMATCH:
+            case KEY_CHANGED:
+            case ID_KEY_MISMATCH:
+                return "KEY CHANGED: the key it presented is not the current key of its"
+                        + " identity on your ledger"
+                        + suffix(detail);
+            case INSUFFICIENT_CONFIRMATIONS:
+                return "its registration is not confirmed yet" + suffix(detail);
+            case NOT_ON_BEST_CHAIN:
+                return "its certificate is from a block that is not on your best chain"
+                        + suffix(detail);
+            case BAD_CERTIFICATE:
+            case BAD_INCLUSION_PROOF:
+                return "it presented a forged or broken ledger certificate" + suffix(detail);
+            case ADDRESS_NOT_BOUND:
+                return "it connects from an address that is not registered for it" + suffix(detail);
+            case WRONG_NETWORK:
+                return "it belongs to another ledger network (another genesis)";
+            case BAD_SIGNATURE:
+            case BAD_FINISHED:
+            case BAD_KEY_SHARE:
+            case BAD_RECORD_MAC:
+                return "its handshake did not verify (" + code + "): tampering, or a broken peer";
+            case REFLECTION_DETECTED:
+                return "that address is this very node";
+            case HANDSHAKE_TIMEOUT:
+                return "the handshake did not finish in time";
+            case BUSY:
+            case RATE_LIMIT:
+                return "the peer is too busy right now; try again";
+            case PEER_ALERT:
+                if (t instanceof PeerAlertException) {
+                    AlertCode alert = ((PeerAlertException) t).alert();
+                    switch (alert) {
+                        case AUTH_FAILED:
+                            return "the peer did not accept your identity (AUTH_FAILED): your key"
+                                    + " may be revoked or unknown on its ledger";
+                        case POLICY:
+                            return "the peer refused by policy: it is on another network, or does"
+                                    + " not serve newcomers";
+                        case RESOURCE_LIMIT:
+                            return "the peer is at a limit (too busy or too many connections)";
+                        case TIMEOUT:
+                            return "the peer timed out";
+                        default:
+                            return "the peer closed the channel with " + alert;
+                    }
+                }
+                return "the peer closed the channel with an error";
+            default:
+                return code + suffix(t.getMessage());
+        }
+    }
+
+    /** The precise message of our own verifier's rejection, if the chain holds one. */
+    private static String verifierDetail(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof PeerVerificationException) {
+                return c.getMessage();
+            }
+        }
+        return null;
+    }
+
+    private static String suffix(String detail) {
+        return detail == null || detail.isBlank() ? "" : " (" + detail + ")";
+    }
+
+    /** Why the server could not listen on {@code hostPort}. */
+    public static String bindFailure(String hostPort, Throwable failure) {
+        Throwable t = unwrap(failure);
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof BindException) {
+                String m = String.valueOf(c.getMessage());
+                if (m.contains("in use")) {
+                    return "Cannot listen on "
+                            + hostPort
+                            + ": the port is already in use (is another node running there?)."
+                            + " Choose another port with --listen HOST:PORT.";
+                }
+                if (m.contains("assign") || m.contains("not available")) {
+                    return "Cannot listen on "
+                            + hostPort
+                            + ": that host is not an address of this machine.";
+                }
+                if (m.contains("ermission")) {
+                    return "Cannot listen on "
+                            + hostPort
+                            + ": permission denied (ports below 1024 need privileges).";
+                }
+                return "Cannot listen on " + hostPort + ": " + m + ".";
+            }
+        }
+        return "Cannot listen on " + hostPort + ": " + t.getMessage() + ".";
+    }
+
+    /** What a ledger that cannot be opened means for the person. */
+    public static String ledgerOpenFailure(java.nio.file.Path home, LedgerStorageException e) {
+        return ledgerOpenFailure(home, e, false);
+    }
+
+    /** Same, for the node command when {@code starting} a node. */
+    public static String ledgerOpenFailure(
+            java.nio.file.Path home, LedgerStorageException e, boolean starting) {
+        switch (e.error()) {
+            case DATADIR_LOCKED:
+                if (starting) {
+                    return "A node is already running with the home "
+                            + home
+                            + " (its ledger is locked: DATADIR_LOCKED). One node per home: use"
+                            + " that node's console, or another home.";
+                }
+                return "The ledger in "
+                        + home
+                        + " is in use by another p2pchat process (DATADIR_LOCKED): a running node"
+                        + " holds it. Stop that node first, or use /ledger in its console.";
+            case WRONG_NETWORK:
+                return "The ledger in " + home + " belongs to another network (WRONG_NETWORK).";
+            case CORRUPT_LEDGER:
+                return "The ledger in "
+                        + home
+                        + " is damaged: "
+                        + e.getMessage()
+                        + ". Move "
+                        + home.resolve("ledger")
+                        + " away to re-sync it from the network.";
+            default:
+                return "Cannot open the ledger in " + home + ": " + e.getMessage();
+        }
+    }
+}

@@ -1,0 +1,358 @@
+package io.p2pchat.example;
+
+import com.google.gson.GsonBuilder;
+import com.google.protobuf.ByteString;
+import io.p2pchat.example.console.Identities;
+import io.p2pchat.identity.PeerId;
+import io.p2pchat.ledger.BlockHeader;
+import io.p2pchat.ledger.ChainTip;
+import io.p2pchat.ledger.IdentityRecord;
+import io.p2pchat.ledger.InvalidBlockException;
+import io.p2pchat.ledger.Ledger;
+import io.p2pchat.ledger.LedgerCertificate;
+import io.p2pchat.ledger.LedgerStorageException;
+import io.p2pchat.ledger.NetworkParameters;
+import io.p2pchat.proto.Block;
+import io.p2pchat.verify.PeerVerificationException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code p2pchat ledger}: inspects and audits the local replica of the ledger. Opening a ledger
+ * takes its lock: while a node runs on the same home, use its console's {@code /ledger} instead.
+ */
+@Command(
+        name = "ledger",
+        description = "Inspect and audit the local ledger: show, verify, whois, proof.",
+        subcommands = {
+            LedgerCommand.Show.class,
+            LedgerCommand.Verify.class,
+            LedgerCommand.Whois.class,
+            LedgerCommand.Proof.class
+        })
+final class LedgerCommand implements Callable<Integer> {
+    @ParentCommand P2pChat parent;
+
+    @Override
+    public Integer call() {
+        throw new UserError(
+                "Which one? p2pchat ledger show|verify|whois NAME-OR-ID|proof NAME-OR-ID --home"
+                        + " DIR");
+    }
+
+    /** Options every subcommand has. */
+    abstract static class Base implements Callable<Integer> {
+        @ParentCommand LedgerCommand ledgerCommand;
+
+        @Option(names = "--home", required = true, description = "Home directory of the node.")
+        Path home;
+
+        @Option(names = "--json", description = "Print one JSON object.")
+        boolean json;
+
+        PrintStream out() {
+            return ledgerCommand.parent.out();
+        }
+
+        void printJson(Map<String, ?> m) {
+            out().println(new GsonBuilder().disableHtmlEscaping().create().toJson(m));
+            out().flush();
+        }
+
+        Ledger open() {
+            Home h = new Home(home);
+            Path file = h.networkParameters();
+            if (!Files.exists(file)) {
+                throw new UserError(
+                        "No ledger in "
+                                + home
+                                + ": run a node there first ("
+                                + P2pChat.command()
+                                + " node --home "
+                                + home
+                                + " --genesis, or --join HOST:PORT).");
+            }
+            NetworkParameters params;
+            try {
+                params = NetworkParameters.decode(Files.readAllBytes(file));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new UserError(file + " cannot be read: " + e.getMessage(), e);
+            }
+            try {
+                return Ledger.builder(params).dataDirectory(h.ledger()).name("audit").open();
+            } catch (LedgerStorageException e) {
+                throw new UserError(Explain.ledgerOpenFailure(home, e), 3, e);
+            }
+        }
+
+        IdentityRecord find(Ledger ledger, String nameOrId) {
+            String s = nameOrId.strip().toLowerCase(Locale.ROOT).replace(" ", "");
+            Optional<IdentityRecord> rec;
+            if (s.matches("[0-9a-f]{64}")) {
+                PeerId id = PeerId.fromHex(s);
+                rec = ledger.identity(id);
+                if (rec.isEmpty()) {
+                    rec = ledger.identityByKey(id);
+                }
+            } else {
+                rec = ledger.identityByName(s);
+            }
+            return rec.orElseThrow(
+                    () ->
+                            new UserError(
+                                    "No identity named or with the id '"
+                                            + nameOrId
+                                            + "' on this ledger (height "
+                                            + ledger.tip().height()
+                                            + ")."));
+        }
+    }
+
+    @Command(name = "show", description = "The ledger's tip, height, network and latest blocks.")
+    static final class Show extends Base {
+        @Override
+        public Integer call() throws Exception {
+            try (Ledger ledger = open()) {
+                NetworkParameters p = ledger.parameters();
+                ChainTip tip = ledger.tip();
+                List<Map<String, Object>> recent = new ArrayList<>();
+                for (long h = tip.height(); h >= Math.max(1, tip.height() - 9); h--) {
+                    BlockHeader header = ledger.headerAt(h).orElseThrow();
+                    Map<String, Object> b = new LinkedHashMap<>();
+                    b.put("height", h);
+                    b.put("hash", header.hash().toHex());
+                    b.put("time", Instant.ofEpochMilli(header.timestampMillis()).toString());
+                    b.put("transactions", transactions(ledger, header));
+                    recent.add(b);
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("height", tip.height());
+                m.put("tip", tip.hash().toHex());
+                m.put("network", p.name());
+                m.put("network_id", p.networkIdHex());
+                m.put("genesis", p.genesis().hash().toHex());
+                m.put("genesis_time", Instant.ofEpochMilli(p.genesisTimeMillis()).toString());
+                m.put("total_work", tip.totalWork().toString());
+                m.put("identities", ledger.identityCount());
+                m.put("confirmations", p.confirmations());
+                m.put("block_interval_ms", p.targetBlockInterval().toMillis());
+                m.put("recent_blocks", recent);
+                if (json) {
+                    printJson(m);
+                    return 0;
+                }
+                PrintStream o = out();
+                o.println("network:     '" + p.name() + "' " + p.networkIdHex());
+                o.println("genesis:     " + m.get("genesis_time"));
+                o.println("height:      " + tip.height());
+                o.println("tip:         " + tip.hash().toHex());
+                o.println("total work:  " + tip.totalWork() + " hashes (expected)");
+                o.println("identities:  " + ledger.identityCount());
+                o.println("blocks (newest first):");
+                for (Map<String, Object> b : recent) {
+                    o.printf(
+                            "  #%-6s %s  %s  %s transaction(s)%n",
+                            b.get("height"),
+                            ((String) b.get("hash")).substring(0, 16),
+                            b.get("time"),
+                            b.get("transactions"));
+                }
+                return 0;
+            }
+        }
+
+        private static int transactions(Ledger ledger, BlockHeader header) throws Exception {
+            Optional<byte[]> block = ledger.block(header.hash()).get(30, TimeUnit.SECONDS);
+            return block.isEmpty() ? -1 : Block.parseFrom(block.get()).getTransactionsCount();
+        }
+    }
+
+    @Command(
+            name = "verify",
+            description =
+                    "Re-validate the whole chain from genesis: every header, proof of work, Merkle"
+                            + " root and signature. Exits non-zero on any fault.")
+    static final class Verify extends Base {
+        @Override
+        public Integer call() throws Exception {
+            long start = System.nanoTime();
+            try (Ledger ledger = open()) {
+                ChainTip tip = ledger.tip();
+                try {
+                    long blocks = ledger.verifyFully().get(10, TimeUnit.MINUTES);
+                    long ms = (System.nanoTime() - start) / 1_000_000;
+                    if (json) {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("ok", true);
+                        m.put("blocks", blocks);
+                        m.put("height", tip.height());
+                        m.put("tip", tip.hash().toHex());
+                        m.put("identities", ledger.identityCount());
+                        m.put("elapsed_ms", ms);
+                        printJson(m);
+                    } else {
+                        out().println(
+                                        "OK: "
+                                                + blocks
+                                                + " blocks re-validated from genesis to "
+                                                + tip.hash().toHex()
+                                                + " (height "
+                                                + tip.height()
+                                                + "): every header, proof of work, Merkle root and"
+                                                + " transaction signature; the identity state ("
+                                                + ledger.identityCount()
+                                                + " identities) equals a rebuild, in "
+                                                + ms
+                                                + " ms");
+                    }
+                    return 0;
+                } catch (ExecutionException e) {
+                    Throwable t = Explain.unwrap(e);
+                    String why =
+                            t instanceof InvalidBlockException
+                                    ? ((InvalidBlockException) t).reason() + ": " + t.getMessage()
+                                    : t.getMessage();
+                    if (json) {
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("ok", false);
+                        m.put("error", why);
+                        printJson(m);
+                    }
+                    throw new UserError("VERIFICATION FAILED: " + why, 3, t);
+                }
+            }
+        }
+    }
+
+    @Command(name = "whois", description = "An identity on the ledger, by name or peer id.")
+    static final class Whois extends Base {
+        @Parameters(paramLabel = "NAME-OR-ID", description = "A display name or a 64-hex peer id.")
+        String target;
+
+        @Override
+        public Integer call() {
+            try (Ledger ledger = open()) {
+                IdentityRecord rec = find(ledger, target);
+                if (json) {
+                    printJson(Identities.toJson(rec, ledger));
+                } else {
+                    out().println(Identities.describe(rec, ledger));
+                }
+                return 0;
+            }
+        }
+    }
+
+    @Command(
+            name = "proof",
+            description =
+                    "The certificate of an identity's current key: the transaction that installed"
+                            + " it, its block, and the Merkle inclusion proof, verified.")
+    static final class Proof extends Base {
+        @Parameters(paramLabel = "NAME-OR-ID", description = "A display name or a 64-hex peer id.")
+        String target;
+
+        @Override
+        public Integer call() throws Exception {
+            try (Ledger ledger = open()) {
+                IdentityRecord rec = find(ledger, target);
+                Optional<LedgerCertificate> cert =
+                        ledger.certificate(rec.currentKeyId()).get(30, TimeUnit.SECONDS);
+                if (cert.isEmpty()) {
+                    throw new UserError(
+                            "No certificate: "
+                                    + (rec.revoked()
+                                            ? "the identity is revoked."
+                                            : "its key's block is not stored here."));
+                }
+                LedgerCertificate c = cert.get();
+                String verdict;
+                boolean ok;
+                try {
+                    PeerId id = c.verifyInclusion(ledger.parameters(), rec.currentKeyId());
+                    ok = id.equals(rec.id());
+                    verdict =
+                            ok
+                                    ? "verified: the transaction hashes up the path to the block's"
+                                            + " Merkle root, is validly signed, and installs this"
+                                            + " key"
+                                    : "the certificate names another identity";
+                } catch (PeerVerificationException e) {
+                    ok = false;
+                    verdict = e.errorCode() + ": " + e.getMessage();
+                }
+                io.p2pchat.proto.LedgerCertificate proto =
+                        io.p2pchat.proto.LedgerCertificate.parseFrom(c.encode());
+                List<String> path = new ArrayList<>();
+                for (ByteString b : proto.getProofList()) {
+                    path.add(HexFormat.of().formatHex(b.toByteArray()));
+                }
+                BlockHeader h = c.blockHeader();
+                long conf = ledger.confirmations(c.blockHash());
+                if (json) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("identity_id", rec.id().toHex());
+                    m.put("name", rec.displayName().orElse(null));
+                    m.put("key_id", rec.currentKeyId().toHex());
+                    m.put("block", c.blockHash().toHex());
+                    m.put("block_height", h.height());
+                    m.put("merkle_root", HexFormat.of().formatHex(h.merkleRoot()));
+                    m.put("tx_index", c.txIndex());
+                    m.put("tx_count", c.txCount());
+                    m.put("proof", path);
+                    m.put("confirmations", conf);
+                    m.put("verified", ok);
+                    m.put("certificate", HexFormat.of().formatHex(c.encode()));
+                    printJson(m);
+                } else {
+                    PrintStream o = out();
+                    o.println(
+                            "certificate of "
+                                    + rec.displayName().map(n -> "'" + n + "' ").orElse("")
+                                    + rec.id().toHex());
+                    o.println("  key:          " + rec.currentKeyId().toHex());
+                    o.println(
+                            "  block:        #"
+                                    + h.height()
+                                    + " "
+                                    + c.blockHash().toHex()
+                                    + " ("
+                                    + conf
+                                    + " confirmations)");
+                    o.println("  merkle root:  " + HexFormat.of().formatHex(h.merkleRoot()));
+                    o.println(
+                            "  transaction:  "
+                                    + (c.txIndex() + 1)
+                                    + " of "
+                                    + c.txCount()
+                                    + " in the block, "
+                                    + c.transaction().length
+                                    + " bytes");
+                    o.println("  proof:        " + path.size() + " hash(es), leaf to root");
+                    for (String p : path) {
+                        o.println("                " + p);
+                    }
+                    o.println("  " + verdict);
+                }
+                return ok ? 0 : 3;
+            }
+        }
+    }
+}

@@ -1,0 +1,633 @@
+package io.p2pchat.example;
+
+import io.p2pchat.example.chat.HistoryKey;
+import io.p2pchat.example.console.ChatEvents;
+import io.p2pchat.example.console.Console;
+import io.p2pchat.example.console.Output;
+import io.p2pchat.identity.IdentityStore;
+import io.p2pchat.identity.IdentityStoreException;
+import io.p2pchat.identity.LocalIdentity;
+import io.p2pchat.ledger.IdentityRecord;
+import io.p2pchat.ledger.Ledger;
+import io.p2pchat.ledger.LedgerStorageException;
+import io.p2pchat.ledger.NetworkParameters;
+import io.p2pchat.node.Node;
+import io.p2pchat.node.NodePeer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code p2pchat node}: runs a node with its console.
+ *
+ * <ol>
+ *   <li>loads the identity (the passphrase also derives the history key);
+ *   <li>finds the network: the one stored in the home, a new one ({@code --genesis}), or the one of
+ *       the member given with {@code --join}, whose parameters it fetches over the secure channel
+ *       (docs/ledger.md §11.7);
+ *   <li>opens the ledger, listens, joins, mines when there is something to confirm;
+ *   <li>registers the identity and its name if needed, with a progress bar;
+ *   <li>runs the console until /quit (or the end of the input, for scripts).
+ * </ol>
+ */
+@Command(
+        name = "node",
+        sortOptions = false,
+        description = {
+            "Run a node: start or join a ledger network, register your identity, and chat.",
+            "",
+            "Examples:",
+            "  p2pchat node --home alice --listen 127.0.0.1:7000 --genesis",
+            "  p2pchat node --home bob --listen 127.0.0.1:7001 --join 127.0.0.1:7000"
+        })
+final class NodeCommand implements Callable<Integer> {
+    @ParentCommand P2pChat parent;
+
+    @Option(names = "--home", required = true, description = "Home directory (from p2pchat init).")
+    Path home;
+
+    @Option(
+            names = "--listen",
+            paramLabel = "HOST:PORT",
+            description =
+                    "Where to accept connections (default: as last time, else 127.0.0.1:7000)."
+                            + " Use 0.0.0.0:PORT to accept other machines.")
+    String listen;
+
+    @Option(
+            names = "--advertise",
+            paramLabel = "HOST:PORT",
+            description =
+                    "The address others reach you at, registered on the ledger (default: the"
+                            + " listen address; this machine's LAN address for 0.0.0.0).")
+    String advertise;
+
+    @Option(
+            names = "--join",
+            paramLabel = "HOST:PORT",
+            description = "Join the network through any member's address (repeatable).")
+    List<String> join = new ArrayList<>();
+
+    @Option(names = "--genesis", description = "Start a new ledger network in this home.")
+    boolean genesis;
+
+    @Option(
+            names = "--network-name",
+            paramLabel = "NAME",
+            defaultValue = "p2pchat",
+            description = "With --genesis: the new network's name (default ${DEFAULT-VALUE}).")
+    String networkName;
+
+    @Option(
+            names = "--difficulty",
+            paramLabel = "normal|trivial",
+            defaultValue = "normal",
+            description =
+                    "With --genesis: proof-of-work cost. 'trivial' makes blocks free (tests and"
+                            + " demos only: anyone can rewrite such a ledger).")
+    String difficulty;
+
+    @Option(
+            names = "--network-id",
+            paramLabel = "HEX",
+            description =
+                    "With --join on a new home: the network id you were given; the member must"
+                            + " be on that network.")
+    String networkId;
+
+    @Option(names = "--json", description = "Print events as JSON lines (for programs).")
+    boolean json;
+
+    @Option(
+            names = "--passphrase-file",
+            paramLabel = "FILE",
+            description =
+                    "Read the passphrase from this file (else $P2PCHAT_PASSPHRASE, else a prompt).")
+    Path passphraseFile;
+
+    @Option(names = "--no-mine", description = "Do not mine (other nodes must).")
+    boolean noMine;
+
+    @Option(
+            names = "--keep-running",
+            description =
+                    "When standard input is not a terminal and ends, keep running until /quit"
+                            + " arrives, or SIGTERM (for background nodes).")
+    boolean keepRunning;
+
+    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(15);
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream stdout = parent.out();
+        Home h = new Home(home);
+        HostPort bind = HostPort.parse("--listen", resolveListen(h));
+        List<InetSocketAddress> members = new ArrayList<>();
+        for (String j : join) {
+            members.add(HostPort.parse("--join", j).socketAddress());
+        }
+        if (genesis && !members.isEmpty()) {
+            throw new UserError(
+                    "--genesis starts a new network and --join joins an existing one: choose one.");
+        }
+        if (!difficulty.equals("normal") && !difficulty.equals("trivial")) {
+            throw new UserError("--difficulty is 'normal' or 'trivial'.");
+        }
+        byte[] expectedId = parseNetworkId();
+        h.requireIdentity();
+        String name = h.name().toLowerCase(Locale.ROOT);
+
+        boolean interactive =
+                !json
+                        && parent.in() == System.in
+                        && System.console() != null
+                        && stdout == System.out;
+        Output out =
+                new Output(
+                        json
+                                ? Output.Mode.JSON
+                                : interactive ? Output.Mode.TERMINAL : Output.Mode.PLAIN,
+                        stdout);
+
+        char[] passphrase = Passphrases.read(passphraseFile, false);
+        LocalIdentity identity;
+        HistoryKey historyKey;
+        try {
+            identity = loadIdentity(h, passphrase);
+            historyKey = HistoryKey.derive(passphrase, h.history());
+        } finally {
+            Arrays.fill(passphrase, '\0');
+        }
+
+        NetworkParameters params = network(h, identity, members, expectedId, out);
+        Ledger ledger;
+        try {
+            ledger = Ledger.builder(params).dataDirectory(h.ledger()).name(name).open();
+        } catch (LedgerStorageException e) {
+            throw new UserError(Explain.ledgerOpenFailure(home, e, true), e);
+        }
+        if (ledger.openReport().truncatedBytes() > 0) {
+            out.info(
+                    "note: the ledger's last block was cut short by a crash and removed ("
+                            + ledger.openReport().truncatedBytes()
+                            + " bytes); it is fetched again from peers");
+        }
+        ChatEvents events = new ChatEvents(out);
+        ChatNode chatNode =
+                ChatNode.start(
+                        identity,
+                        name,
+                        ledger,
+                        bind.host(),
+                        bind.port(),
+                        h.history(),
+                        historyKey,
+                        events,
+                        b -> b.listener(events));
+        if (listen != null) {
+            h.set("listen", listen);
+        }
+        if (!join.isEmpty()) {
+            h.set("join", String.join(",", join));
+        } else if (!genesis) {
+            // A restart reconnects through the members it joined through last time.
+            String stored = h.load().getProperty("join", "");
+            for (String j : stored.split(",")) {
+                if (!j.isBlank()) {
+                    members.add(HostPort.parse("join", j).socketAddress());
+                }
+            }
+        }
+        Thread hook = new Thread(chatNode::close, "p2pchat-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return run(chatNode, h, bind, members, out, events, interactive, identity);
+        } finally {
+            chatNode.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
+        }
+    }
+
+    private int run(
+            ChatNode chatNode,
+            Home h,
+            HostPort bind,
+            List<InetSocketAddress> members,
+            Output out,
+            ChatEvents events,
+            boolean interactive,
+            LocalIdentity identity)
+            throws Exception {
+        Ledger ledger = chatNode.ledger();
+        NetworkParameters params = ledger.parameters();
+        InetSocketAddress local = chatNode.address();
+        String localText = local.getHostString() + ":" + local.getPort();
+        out.event(
+                "started",
+                "p2pchat node '"
+                        + chatNode.name()
+                        + "' (peer id "
+                        + identity.peerId().shortId()
+                        + ") listening on "
+                        + localText
+                        + "\n  network '"
+                        + params.name()
+                        + "' ("
+                        + params.networkIdHex().substring(0, 16)
+                        + "), ledger height "
+                        + ledger.tip().height()
+                        + ", "
+                        + ledger.identityCount()
+                        + " identities",
+                "name",
+                chatNode.name(),
+                "peer_id",
+                identity.peerId().toHex(),
+                "listen",
+                localText,
+                "network",
+                params.name(),
+                "network_id",
+                params.networkIdHex(),
+                "height",
+                ledger.tip().height());
+
+        // Join: the first handshake is waited for, so that the ledger syncs before registering.
+        for (InetSocketAddress m : members) {
+            String target = m.getHostString() + ":" + m.getPort();
+            out.info("joining the network through " + target + " ...");
+            CompletableFuture<NodePeer> f = chatNode.node().join(m);
+            try {
+                f.get(JOIN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                out.error(
+                        Explain.connectFailure(target, e)
+                                + " (this node keeps trying in the background)");
+            }
+        }
+        if (!members.isEmpty()) {
+            awaitSync(ledger);
+        }
+        if (!noMine) {
+            ledger.miner().start();
+        }
+
+        // Register.
+        HostPort adv = advertised(bind, local);
+        Registration reg =
+                new Registration(
+                        chatNode.node(),
+                        chatNode.name(),
+                        adv.host(),
+                        adv.port(),
+                        new Registration.SaltStore() {
+                            @Override
+                            public byte[] load() {
+                                String hex = h.load().getProperty("name.salt");
+                                return hex == null ? null : HexFormat.of().parseHex(hex);
+                            }
+
+                            @Override
+                            public void store(byte[] salt) {
+                                h.set("name.salt", HexFormat.of().formatHex(salt));
+                            }
+                        },
+                        new ProgressPrinter(out));
+        IdentityRecord me = reg.run(Duration.ofDays(365));
+        if (reg.note() != null) {
+            out.info(reg.note());
+        }
+        Console console = new Console(chatNode, out, events);
+        out.event(
+                "ready",
+                "ready: "
+                        + me.displayName().map(n -> "'" + n + "'").orElse("you")
+                        + " can chat. Others reach you, and join the network, at "
+                        + adv
+                        + ". Type /help for the commands.",
+                "name",
+                me.displayName().orElse(null),
+                "identity_id",
+                me.id().toHex(),
+                "address",
+                adv.toString(),
+                "height",
+                ledger.tip().height());
+        if (interactive) {
+            console.runInteractive();
+        } else {
+            boolean eof = console.runScripted(parent.in());
+            if (eof && keepRunning) {
+                out.info("standard input ended; running until SIGTERM (--keep-running)");
+                Thread.currentThread().join();
+            }
+            if (eof) {
+                awaitDelivery(chatNode, out);
+            }
+        }
+        out.event("bye", "bye", "name", chatNode.name());
+        return 0;
+    }
+
+    /** Prints registration progress, once per change of text outside a terminal. */
+    private static final class ProgressPrinter implements Registration.Progress {
+        private final Output out;
+        private String last = "";
+        private String lastStage = "";
+
+        ProgressPrinter(Output out) {
+            this.out = out;
+        }
+
+        @Override
+        public void update(String stage, String text, double fraction) {
+            if (out.mode() == Output.Mode.TERMINAL) {
+                out.progress(text, fraction, "stage", stage);
+                return;
+            }
+            // Scripts get one line per stage change or block, not a line per mining tick.
+            String key = stage + text.replaceAll(", mining [0-9.]+ MH/s", "");
+            if (!key.equals(last)) {
+                last = key;
+                if (out.mode() == Output.Mode.JSON) {
+                    out.progress(text, fraction, "stage", stage);
+                } else if (!stage.equals(lastStage) || !stage.equals("submitted")) {
+                    out.info(text.replaceAll(", mining [0-9.]+ MH/s", ""));
+                }
+                lastStage = stage;
+            }
+        }
+    }
+
+    /** Waits (at most 10 s) for queued messages to be acknowledged before leaving. */
+    private static void awaitDelivery(ChatNode chatNode, Output out) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        boolean told = false;
+        while (System.nanoTime() < deadline) {
+            int pending;
+            try {
+                pending = chatNode.chat().totalPending().get(5, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                return;
+            }
+            if (pending == 0) {
+                return;
+            }
+            if (!told) {
+                out.info(
+                        "waiting up to 10 s for "
+                                + pending
+                                + " message(s) to be delivered before leaving...");
+                told = true;
+            }
+            Thread.sleep(100);
+        }
+        out.info("leaving with undelivered messages: they are sent when this node runs again");
+    }
+
+    /** Waits until the ledger stops moving for a second (at most 15 s) after joining. */
+    private static void awaitSync(Ledger ledger) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        var tip = ledger.tip();
+        long stableSince = System.nanoTime();
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            var now = ledger.tip();
+            if (!now.equals(tip)) {
+                tip = now;
+                stableSince = System.nanoTime();
+            } else if (System.nanoTime() - stableSince > TimeUnit.MILLISECONDS.toNanos(1000)) {
+                return;
+            }
+        }
+    }
+
+    private String resolveListen(Home h) {
+        if (listen != null) {
+            return listen;
+        }
+        String stored = Files.exists(h.properties()) ? h.load().getProperty("listen") : null;
+        return stored != null ? stored : "127.0.0.1:7000";
+    }
+
+    private byte[] parseNetworkId() {
+        if (networkId == null) {
+            return null;
+        }
+        String hex = networkId.strip().toLowerCase(Locale.ROOT);
+        if (!hex.matches("[0-9a-f]{64}")) {
+            throw new UserError(
+                    "--network-id is 64 hex digits (the id shown by the network's nodes).");
+        }
+        return HexFormat.of().parseHex(hex);
+    }
+
+    private static LocalIdentity loadIdentity(Home h, char[] passphrase) {
+        try {
+            return IdentityStore.create().load(h.identity(), passphrase);
+        } catch (IdentityStoreException e) {
+            switch (e.reason()) {
+                case WRONG_PASSPHRASE_OR_TAMPERED:
+                    throw new UserError(
+                            "Wrong passphrase for the identity in "
+                                    + h.dir()
+                                    + " (or the file was altered).",
+                            e);
+                case NOT_FOUND:
+                    throw new UserError(
+                            "No identity in "
+                                    + h.dir()
+                                    + ". Create one with: "
+                                    + P2pChat.command()
+                                    + " init --home "
+                                    + h.dir()
+                                    + " --name NAME",
+                            e);
+                case INSECURE_PERMISSIONS:
+                    throw new UserError(
+                            "The identity file "
+                                    + h.identity()
+                                    + " is readable by others; protect it with: chmod 600 "
+                                    + h.identity(),
+                            e);
+                default:
+                    throw new UserError(
+                            "Cannot load the identity in " + h.dir() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The network parameters: stored, new (--genesis), or fetched from a member (--join). */
+    private NetworkParameters network(
+            Home h,
+            LocalIdentity identity,
+            List<InetSocketAddress> members,
+            byte[] expectedId,
+            Output out)
+            throws IOException, InterruptedException {
+        Path file = h.networkParameters();
+        if (Files.exists(file)) {
+            NetworkParameters p;
+            try {
+                p = NetworkParameters.decode(Files.readAllBytes(file));
+            } catch (IllegalArgumentException e) {
+                throw new UserError(file + " is damaged: " + e.getMessage(), e);
+            }
+            if (genesis) {
+                throw new UserError(
+                        h.dir()
+                                + " already belongs to the network '"
+                                + p.name()
+                                + "' ("
+                                + p.networkIdHex().substring(0, 16)
+                                + "): drop --genesis (or use a new home for a new network).");
+            }
+            if (expectedId != null && !Arrays.equals(expectedId, p.networkId())) {
+                throw new UserError(
+                        h.dir()
+                                + " belongs to the network "
+                                + p.networkIdHex()
+                                + ", not to the --network-id given.");
+            }
+            return p;
+        }
+        if (genesis) {
+            NetworkParameters.Builder b =
+                    NetworkParameters.builder()
+                            .name(networkName)
+                            .genesisTimeMillis(System.currentTimeMillis());
+            if (difficulty.equals("trivial")) {
+                // Free blocks; the 1 ms interval keeps retargeting from raising the cost.
+                b.trivialDifficulty().targetBlockInterval(Duration.ofMillis(1));
+            }
+            NetworkParameters p;
+            try {
+                p = b.build();
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--network-name: " + e.getMessage(), e);
+            }
+            out.event(
+                    "genesis",
+                    "Created a new network '"
+                            + p.name()
+                            + "' (id "
+                            + p.networkIdHex()
+                            + (difficulty.equals("trivial") ? ", trivial difficulty" : "")
+                            + ").",
+                    "network",
+                    p.name(),
+                    "network_id",
+                    p.networkIdHex());
+            return p;
+        }
+        if (members.isEmpty()) {
+            throw new UserError(
+                    h.dir()
+                            + " has no network yet. Start one with --genesis, or join one with"
+                            + " --join HOST:PORT (any member's address): "
+                            + P2pChat.command()
+                            + " node --home "
+                            + h.dir()
+                            + " --listen HOST:PORT --join HOST:PORT");
+        }
+        UserError last = null;
+        for (InetSocketAddress m : members) {
+            String target = m.getHostString() + ":" + m.getPort();
+            out.info("fetching the network parameters from " + target + " ...");
+            try {
+                NetworkParameters p =
+                        Node.fetchNetworkParameters(identity, m, expectedId, JOIN_TIMEOUT)
+                                .get(JOIN_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+                out.event(
+                        "network",
+                        "network '"
+                                + p.name()
+                                + "' (id "
+                                + p.networkIdHex()
+                                + "), created "
+                                + Instant.ofEpochMilli(p.genesisTimeMillis())
+                                + ": parameters verified against the id "
+                                + target
+                                + " signed in its handshake",
+                        "network",
+                        p.name(),
+                        "network_id",
+                        p.networkIdHex());
+                return p;
+            } catch (ExecutionException | TimeoutException e) {
+                String auth = Explain.authentication(e);
+                last =
+                        new UserError(
+                                auth != null && expectedId != null
+                                        ? "The member at "
+                                                + target
+                                                + " is not on the network --network-id names: "
+                                                + Explain.unwrap(e).getMessage()
+                                        : "Cannot get the network parameters: "
+                                                + Explain.connectFailure(target, e),
+                                Explain.unwrap(e));
+                if (members.size() > 1) {
+                    out.error(last.getMessage());
+                }
+            }
+        }
+        throw last;
+    }
+
+    /** The registered address: --advertise, else the listen address (a LAN one for 0.0.0.0). */
+    private HostPort advertised(HostPort bind, InetSocketAddress local) {
+        if (advertise != null) {
+            return HostPort.parse("--advertise", advertise);
+        }
+        String host = bind.host();
+        if (host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            host = lanAddress().orElse("127.0.0.1");
+        }
+        return new HostPort(host, local.getPort());
+    }
+
+    private static Optional<String> lanAddress() {
+        try {
+            for (NetworkInterface ni :
+                    java.util.Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!ni.isUp() || ni.isLoopback()) {
+                    continue;
+                }
+                for (InetAddress a : java.util.Collections.list(ni.getInetAddresses())) {
+                    if (a instanceof Inet4Address && a.isSiteLocalAddress()) {
+                        return Optional.of(a.getHostAddress());
+                    }
+                }
+            }
+        } catch (SocketException e) {
+            // fall through
+        }
+        return Optional.empty();
+    }
+}

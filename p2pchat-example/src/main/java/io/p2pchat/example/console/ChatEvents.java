@@ -1,0 +1,190 @@
+package io.p2pchat.example.console;
+
+import io.p2pchat.SecureSession;
+import io.p2pchat.example.chat.ChatService;
+import io.p2pchat.example.chat.ChatService.Contact;
+import io.p2pchat.identity.PeerId;
+import io.p2pchat.ledger.PeerAccess;
+import io.p2pchat.node.NodeListener;
+import io.p2pchat.node.NodePeer;
+import io.p2pchat.proto.ChatMessage;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Shows what the chat and the node report: messages, deliveries, connections, bans, revocations.
+ * Called on the chat thread and on event loops; it only formats and prints.
+ */
+public final class ChatEvents implements ChatService.Listener, NodeListener {
+    private final Output out;
+    private volatile Consumer<Contact> onIncoming = c -> {};
+
+    /** Events printed to {@code out}. */
+    public ChatEvents(Output out) {
+        this.out = out;
+    }
+
+    /** Called with the sender of each new message (the console makes it the current chat). */
+    public void onIncoming(Consumer<Contact> callback) {
+        this.onIncoming = callback;
+    }
+
+    @Override
+    public void onReceived(Contact from, ChatMessage m) {
+        out.event(
+                "message",
+                "<" + from.name() + "> " + m.getText(),
+                "from",
+                from.name(),
+                "from_id",
+                from.id().toHex(),
+                "text",
+                m.getText(),
+                "message_id",
+                HexFormat.of().formatHex(m.getMessageId().toByteArray()),
+                "sent_at_ms",
+                m.getSentAtMs());
+        onIncoming.accept(from);
+    }
+
+    @Override
+    public void onDelivered(Contact to, ChatMessage m) {
+        out.event(
+                "delivered",
+                "delivered to " + to.name() + ": " + abbreviate(m.getText()),
+                "to",
+                to.name(),
+                "to_id",
+                to.id().toHex(),
+                "message_id",
+                HexFormat.of().formatHex(m.getMessageId().toByteArray()));
+    }
+
+    @Override
+    public void onConnected(NodePeer peer, Optional<Contact> contact) {
+        SecureSession s = peer.session();
+        String who = contact.map(Contact::name).orElse(peer.keyId().shortId());
+        String where = address(peer.remoteAddress());
+        boolean full = peer.access() == PeerAccess.FULL && contact.isPresent();
+        String text =
+                full
+                        ? "connected to " + who + " (" + where + ", " + s.cipherSuite() + ")"
+                        : contact.isPresent()
+                                ? "connected to "
+                                        + who
+                                        + " ("
+                                        + where
+                                        + "): syncing the ledger; chat starts once "
+                                        + who
+                                        + "'s registration is confirmed on your ledger"
+                                : "connected to "
+                                        + where
+                                        + " (key "
+                                        + who
+                                        + "): syncing the ledger; chat starts once this key is a"
+                                        + " confirmed identity on your ledger";
+        out.event(
+                "connected",
+                text,
+                "peer",
+                who,
+                "key_id",
+                peer.keyId().toHex(),
+                "identity_id",
+                contact.map(c -> c.id().toHex()).orElse(null),
+                "access",
+                peer.access().name(),
+                "address",
+                where,
+                "direction",
+                peer.localRole().name().equals("INITIATOR") ? "outbound" : "inbound",
+                "suite",
+                s.cipherSuite().name(),
+                "session_fingerprint",
+                s.sessionFingerprint());
+    }
+
+    @Override
+    public void onConfirmed(NodePeer peer, Contact contact) {
+        out.event(
+                "confirmed",
+                contact.name() + " is now a confirmed identity on your ledger: you can chat",
+                "peer",
+                contact.name(),
+                "identity_id",
+                contact.id().toHex());
+    }
+
+    @Override
+    public void onNamed(NodePeer peer, Contact contact) {
+        out.event(
+                "named",
+                peer.keyId().shortId() + " is '" + contact.name() + "' on the ledger",
+                "peer",
+                contact.name(),
+                "identity_id",
+                contact.id().toHex());
+    }
+
+    @Override
+    public void onDisconnected(NodePeer peer, Optional<Contact> contact) {
+        String who = contact.map(Contact::name).orElse(peer.keyId().shortId());
+        out.event(
+                "disconnected",
+                "disconnected from " + who,
+                "peer",
+                who,
+                "key_id",
+                peer.keyId().toHex());
+    }
+
+    @Override
+    public void onProblem(String text) {
+        out.error(text);
+    }
+
+    @Override
+    public void onPeerBanned(PeerId peer, String host, String reason) {
+        out.event(
+                "banned",
+                "banned peer "
+                        + (peer == null ? "?" : peer.shortId())
+                        + " at "
+                        + host
+                        + " for 10 minutes: "
+                        + reason,
+                "key_id",
+                peer == null ? null : peer.toHex(),
+                "host",
+                host,
+                "reason",
+                reason);
+    }
+
+    @Override
+    public void onSessionRevoked(PeerId keyId) {
+        out.event(
+                "revoked",
+                "closed the session of "
+                        + keyId.shortId()
+                        + ": its key was revoked or rotated away on the ledger",
+                "key_id",
+                keyId.toHex());
+    }
+
+    static String address(Optional<SocketAddress> a) {
+        if (a.isPresent() && a.get() instanceof InetSocketAddress) {
+            InetSocketAddress i = (InetSocketAddress) a.get();
+            return i.getHostString() + ":" + i.getPort();
+        }
+        return "?";
+    }
+
+    static String abbreviate(String text) {
+        String oneLine = text.replace('\n', ' ');
+        return oneLine.length() <= 40 ? oneLine : oneLine.substring(0, 37) + "...";
+    }
+}

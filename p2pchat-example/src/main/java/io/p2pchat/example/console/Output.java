@@ -1,0 +1,154 @@
+package io.p2pchat.example.console;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.io.PrintStream;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import org.jline.reader.LineReader;
+
+/**
+ * Where the node's console writes, in one of three forms: an interactive terminal (lines appear
+ * above the prompt, which JLine redraws, so incoming messages never garble what is being typed),
+ * plain lines for scripts, or JSON lines ({@code --json}).
+ *
+ * <p>Every event has a text for people and fields for machines; the mode picks one. Thread-safe:
+ * events come from the console, the chat thread and the ledger.
+ */
+public final class Output {
+    /** The three forms. */
+    public enum Mode {
+        /** A person at a terminal: timestamps, the prompt redrawn below. */
+        TERMINAL,
+        /** One plain line per event, for scripts reading stdout. */
+        PLAIN,
+        /** One JSON object per line, with an {@code "event"} field. */
+        JSON
+    }
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
+    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+
+    private final Mode mode;
+    private final PrintStream out;
+    private volatile LineReader reader;
+    private boolean progressShown; // guarded by this
+
+    /** An output of {@code mode} on {@code out}. */
+    public Output(Mode mode, PrintStream out) {
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.out = Objects.requireNonNull(out, "out");
+    }
+
+    /** The mode. */
+    public Mode mode() {
+        return mode;
+    }
+
+    /** From now on, terminal lines are printed above {@code reader}'s prompt. */
+    public void attach(LineReader reader) {
+        this.reader = reader;
+    }
+
+    /**
+     * An event.
+     *
+     * @param kind the {@code "event"} field of the JSON form
+     * @param text the line people read
+     * @param fields further JSON fields, in order (null values are left out)
+     */
+    public synchronized void event(String kind, String text, Object... fields) {
+        endProgress();
+        if (mode == Mode.JSON) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("event", kind);
+            for (int i = 0; i + 1 < fields.length; i += 2) {
+                if (fields[i + 1] != null) {
+                    m.put(String.valueOf(fields[i]), fields[i + 1]);
+                }
+            }
+            out.println(GSON.toJson(m));
+            out.flush();
+            return;
+        }
+        line(mode == Mode.TERMINAL ? LocalTime.now().format(TIME) + " " + text : text);
+    }
+
+    /** Prints a JSON object on its own line, whatever the mode (for {@code --json} options). */
+    public synchronized void json(Map<String, ?> object) {
+        endProgress();
+        String s = GSON.toJson(object);
+        if (reader != null) {
+            reader.printAbove(s);
+        } else {
+            out.println(s);
+            out.flush();
+        }
+    }
+
+    /** Lines people read (a table, help), printed as they are; JSON mode prints them too. */
+    public synchronized void text(String text) {
+        endProgress();
+        for (String l : text.split("\n", -1)) {
+            line(l);
+        }
+    }
+
+    /** An informational line. */
+    public void info(String text) {
+        event("info", text, "message", text);
+    }
+
+    /** An error, explained. */
+    public void error(String text) {
+        event("error", "error: " + text, "message", text);
+    }
+
+    /**
+     * A progress bar redrawn in place on a terminal (before the prompt exists), a plain line in
+     * plain mode (the caller prints only changes), a {@code progress} event in JSON mode.
+     */
+    public synchronized void progress(String text, double fraction, Object... fields) {
+        if (mode == Mode.TERMINAL && reader == null) {
+            int width = 24;
+            int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * width);
+            String bar = "#".repeat(filled) + ".".repeat(width - filled);
+            out.print("\r\033[2K[" + bar + "] " + text);
+            out.flush();
+            progressShown = true;
+            return;
+        }
+        if (mode == Mode.JSON) {
+            Object[] all = new Object[fields.length + 4];
+            all[0] = "message";
+            all[1] = text;
+            all[2] = "fraction";
+            all[3] = Math.round(fraction * 100) / 100.0;
+            System.arraycopy(fields, 0, all, 4, fields.length);
+            event("progress", text, all);
+            return;
+        }
+        line(text);
+    }
+
+    private void endProgress() {
+        if (progressShown) {
+            out.println();
+            out.flush();
+            progressShown = false;
+        }
+    }
+
+    private void line(String s) {
+        LineReader r = reader;
+        if (r != null) {
+            r.printAbove(s);
+        } else {
+            out.println(s);
+            out.flush();
+        }
+    }
+}

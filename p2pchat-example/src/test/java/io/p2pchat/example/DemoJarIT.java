@@ -1,0 +1,46 @@
+package io.p2pchat.example;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The runnable jar that {@code ./p2pchat} starts (built by the shade plugin before this runs, in
+ * the integration-test phase): {@code java -jar p2pchat.jar demo} exits 0.
+ */
+class DemoJarIT {
+    @Test
+    void shadedJar_runsTheDemo() throws IOException, InterruptedException {
+        Path jar = Path.of("target/p2pchat.jar");
+        assertThat(jar).exists();
+        Path log = Files.createTempFile("p2pchat-demo", ".log");
+        Process p =
+                new ProcessBuilder(
+                                List.of(
+                                        Path.of(System.getProperty("java.home"), "bin", "java")
+                                                .toString(),
+                                        "-XX:+UnlockDiagnosticVMOptions",
+                                        "-XX:ArrayOperationPartialInlineSize=0",
+                                        "-jar",
+                                        jar.toString(),
+                                        "demo"))
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start();
+        boolean done = p.waitFor(120, TimeUnit.SECONDS);
+        if (!done) {
+            p.destroyForcibly();
+        }
+        String out = Files.readString(log, StandardCharsets.UTF_8);
+        Files.delete(log);
+        assertThat(done).as(out).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("every check passed.");
+    }
+}

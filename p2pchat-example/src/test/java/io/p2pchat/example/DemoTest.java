@@ -1,0 +1,39 @@
+package io.p2pchat.example;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.p2pchat.example.testing.InProcessNode;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The README's first command: {@code p2pchat demo} runs every step and exits 0. */
+class DemoTest {
+    @Test
+    void demo_runsEveryStep_andExitsZero_withinAMinute() throws Exception {
+        long start = System.nanoTime();
+        InProcessNode demo = InProcessNode.run("demo", "demo");
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(demo.awaitExit()).as(demo.transcript()).isZero();
+        String out = demo.stdout();
+        assertThat(out)
+                .contains("-- 1. Identities")
+                .contains("SHA-256 of the parameters matches it: OK")
+                .contains("block #1 mined by alice")
+                .contains("  1. connect")
+                .contains("  2. fetch keys from the ledger")
+                .contains("against block #")
+                .contains("  3. authenticate")
+                .contains("  4. agree keys")
+                .contains("on the wire: DATA record")
+                .contains("(ratchet after 8 records")
+                .contains("(key update")
+                .contains("(rekey: fresh ephemeral exchange")
+                .contains("every check passed.")
+                .doesNotContain("DIFFERENT")
+                .doesNotContain("FAILED");
+        // No log noise: nothing on standard error.
+        assertThat(demo.stderr()).isEmpty();
+        System.out.println("demo took " + took.toMillis() + " ms");
+        assertThat(took).isLessThan(Duration.ofSeconds(60));
+    }
+}

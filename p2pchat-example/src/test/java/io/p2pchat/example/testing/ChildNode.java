@@ -1,0 +1,119 @@
+package io.p2pchat.example.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A node in a child JVM on the test class path: {@code p2pchat node --home HOME ARGS}, with the
+ * passphrase in the environment and the console on its standard input and output.
+ */
+public final class ChildNode extends ConsoleDriver {
+    private final Process process;
+    private final Writer stdin;
+
+    private ChildNode(String name, Process process) {
+        super(name);
+        this.process = process;
+        this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        pump(process.getInputStream(), new LineSink(false), name + "-out");
+        pump(process.getErrorStream(), new LineSink(true), name + "-err");
+    }
+
+    /** The command line that runs p2pchat with {@code args} in a child JVM. */
+    public static List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // The C2 AVX-512 workaround of this build host (docs/ledger.md, "Known JVM issue").
+        cmd.add("-XX:+UnlockDiagnosticVMOptions");
+        cmd.add("-XX:ArrayOperationPartialInlineSize=0");
+        cmd.add("-Xmx256m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.p2pchat.example.P2pChat");
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Starts {@code p2pchat node --home home args...}. */
+    public static ChildNode start(String name, Path home, String... args) throws IOException {
+        List<String> a = new ArrayList<>(List.of("node", "--home", home.toString()));
+        a.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command(a.toArray(new String[0])));
+        pb.environment().put("P2PCHAT_PASSPHRASE", Homes.PASSPHRASE);
+        return new ChildNode(name, pb.start());
+    }
+
+    private static void pump(InputStream in, java.io.OutputStream sink, String threadName) {
+        Thread t =
+                new Thread(
+                        () -> {
+                            byte[] buf = new byte[8192];
+                            try (in) {
+                                int n;
+                                while ((n = in.read(buf)) >= 0) {
+                                    sink.write(buf, 0, n);
+                                }
+                            } catch (IOException e) {
+                                // the process ended
+                            }
+                        },
+                        threadName);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    protected Writer stdin() {
+        return stdin;
+    }
+
+    @Override
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Sends /quit and waits (bounded) for the exit code. */
+    public int quit() throws InterruptedException {
+        send("/quit");
+        return awaitExit();
+    }
+
+    /** Closes standard input (end of the script) and waits for the exit code. */
+    public int endInput() throws InterruptedException, IOException {
+        stdin.close();
+        return awaitExit();
+    }
+
+    /** Waits (bounded) for the process to end. */
+    public int awaitExit() throws InterruptedException {
+        if (!process.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(name + " did not exit\n" + transcript());
+        }
+        return process.exitValue();
+    }
+
+    /** Kills the process (SIGKILL): the peer sees the connection drop mid-session. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(WAIT.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
