@@ -434,6 +434,9 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                     accessSeen.put(e.getKey(), now);
                     Optional<IdentityRecord> rec = e.getKey().identity();
                     if (now == PeerAccess.FULL && rec.isPresent()) {
+                        if (rec.get().displayName().isPresent()) {
+                            unnamed.remove(e.getKey()); // the confirmation already names it
+                        }
                         listener.onConfirmed(e.getKey(), Contact.of(rec.get()));
                     }
                 }
