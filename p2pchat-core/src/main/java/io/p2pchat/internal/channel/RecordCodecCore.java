@@ -708,21 +708,24 @@ public final class RecordCodecCore {
             fail(new RecordException(ErrorCode.KEY_EXHAUSTED, "receive epoch exhausted"));
             return false;
         }
-        KeyRotatedEvent.Kind kind;
         if (after == After.REKEY) {
             reader.install(reader.epoch() + 1, rekeyedSecret);
-            kind = KeyRotatedEvent.Kind.REKEY;
         } else {
             reader.ratchet();
-            kind =
-                    after == After.KEY_UPDATE
-                            ? KeyRotatedEvent.Kind.KEY_UPDATE
-                            : KeyRotatedEvent.Kind.RATCHET;
         }
-        keyChanges++;
-        ctx.fireUserEventTriggered(
-                new KeyRotatedEvent(KeyRotatedEvent.Direction.INBOUND, reader.epoch(), kind));
+        keyChanged(KeyRotatedEvent.Direction.INBOUND, reader.epoch(), after);
         return true;
+    }
+
+    private void keyChanged(KeyRotatedEvent.Direction direction, long epoch, After after) {
+        KeyRotatedEvent.Kind kind =
+                after == After.REKEY
+                        ? KeyRotatedEvent.Kind.REKEY
+                        : after == After.KEY_UPDATE
+                                ? KeyRotatedEvent.Kind.KEY_UPDATE
+                                : KeyRotatedEvent.Kind.RATCHET;
+        keyChanges++;
+        ctx.fireUserEventTriggered(new KeyRotatedEvent(direction, epoch, kind));
     }
 
     /**
@@ -762,21 +765,13 @@ public final class RecordCodecCore {
             fail(new RecordException(ErrorCode.KEY_EXHAUSTED, "send epoch exhausted"));
             return false;
         }
-        KeyRotatedEvent.Kind kind;
         if (after == After.REKEY) {
             writer.install(writer.epoch() + 1, pendingSendSecret);
             pendingSendSecret = null;
-            kind = KeyRotatedEvent.Kind.REKEY;
         } else {
             writer.ratchet();
-            kind =
-                    after == After.KEY_UPDATE
-                            ? KeyRotatedEvent.Kind.KEY_UPDATE
-                            : KeyRotatedEvent.Kind.RATCHET;
         }
-        keyChanges++;
-        ctx.fireUserEventTriggered(
-                new KeyRotatedEvent(KeyRotatedEvent.Direction.OUTBOUND, writer.epoch(), kind));
+        keyChanged(KeyRotatedEvent.Direction.OUTBOUND, writer.epoch(), after);
         return true;
     }
 
