@@ -203,6 +203,11 @@ public final class FileBlockStore implements BlockStore {
             }
             ch.force(true);
         }
+        replace(tmp, target, dir);
+    }
+
+    /** Renames a written and forced temporary file over {@code target}, then forces {@code dir}. */
+    private static void replace(Path tmp, Path target, Path dir) throws IOException {
         try {
             Files.move(
                     tmp,
@@ -691,16 +696,7 @@ public final class FileBlockStore implements BlockStore {
                 }
                 ch.force(true);
             }
-            try {
-                Files.move(
-                        tmp,
-                        target,
-                        StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            fsyncDirectory(dir);
+            replace(tmp, target, dir);
         } catch (IOException e) {
             // A snapshot is only a cache: failing to write one is logged, never fatal.
             try {
