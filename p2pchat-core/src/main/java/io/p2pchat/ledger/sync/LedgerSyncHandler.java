@@ -883,10 +883,8 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
             sendStatus();
         } else {
             Announce.Builder a = Announce.newBuilder();
-            for (BlockHeader h : pendingHeaders) {
-                if (peerKnowsBlocks.add(h.hash())) {
-                    a.addBlockHeaders(ByteString.copyFrom(h.encodedUnsafe()));
-                }
+            for (BlockHeader h : headersToAnnounce(pendingHeaders, peerKnowsBlocks)) {
+                a.addBlockHeaders(ByteString.copyFrom(h.encodedUnsafe()));
             }
             if (a.getBlockHeadersCount() > 0) {
                 send(LedgerMessage.newBuilder().setAnnounce(a));
@@ -911,6 +909,24 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         if (t.getTxIdsCount() > 0) {
             send(LedgerMessage.newBuilder().setAnnounce(t));
         }
+    }
+
+    /**
+     * The headers of an Announce of {@code pending} (consecutive): all of them from the first one
+     * the peer does not know. A header the peer knows in the middle is sent again, since an
+     * Announce must carry consecutive headers; leaving it out made honest peers ban each other for
+     * "headers not consecutive" (robustness.md, defect 17). Marks them all known to the peer.
+     */
+    static List<BlockHeader> headersToAnnounce(
+            List<BlockHeader> pending, BoundedSet<BlockHash> peerKnows) {
+        List<BlockHeader> out = new ArrayList<>(pending.size());
+        for (BlockHeader h : pending) {
+            boolean known = !peerKnows.add(h.hash());
+            if (!known || !out.isEmpty()) {
+                out.add(h);
+            }
+        }
+        return out;
     }
 
     /** Another download finished: continue ours (called from any thread). */
