@@ -301,14 +301,26 @@ public final class LedgerPerf {
                             .build()
                             .start();
             try {
+                var target = la.tip();
+                CompletableFuture<Void> synced = new CompletableFuture<>();
+                lb.addListener(
+                        new io.p2pchat.ledger.LedgerListener() {
+                            @Override
+                            public void onTipChanged(io.p2pchat.ledger.TipChangeEvent e) {
+                                if (lb.tip().equals(target)) {
+                                    synced.complete(null);
+                                }
+                            }
+                        });
                 long t = System.nanoTime();
                 b.join(a.localAddress()).get(30, TimeUnit.SECONDS);
-                long deadline = t + TimeUnit.MINUTES.toNanos(2);
-                while (!lb.tip().equals(la.tip())) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("sync did not finish in 2 minutes");
-                    }
-                    Thread.sleep(2);
+                if (lb.tip().equals(target)) {
+                    synced.complete(null);
+                }
+                try {
+                    synced.get(2, TimeUnit.MINUTES);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new IllegalStateException("sync did not finish in 2 minutes", e);
                 }
                 double s = (System.nanoTime() - t) / 1e9;
                 if (lb.identityCount() != expectedIdentities) {

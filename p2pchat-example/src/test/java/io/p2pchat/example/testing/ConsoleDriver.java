@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,6 +53,28 @@ public abstract class ConsoleDriver implements AutoCloseable {
         }
     }
 
+    /** Notified whenever a line arrives. */
+    private final Object arrived = new Object();
+
+    /**
+     * Waits until there are more than {@code seen} lines, at most {@code millis} (so that a caller
+     * can also notice the node's end); returns at once if there already are.
+     */
+    private void awaitOutput(int seen, long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (arrived) {
+            long left;
+            while (lines.size() <= seen && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(arrived, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(e);
+                }
+            }
+        }
+    }
+
     /** Everything printed so far. */
     public List<String> lines() {
         return new ArrayList<>(lines);
@@ -77,12 +100,7 @@ public abstract class ConsoleDriver implements AutoCloseable {
                 throw new AssertionError(
                         name + " ended while waiting for " + what + "\n" + transcript());
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
+            awaitOutput(i, 100);
         }
         throw new AssertionError(
                 name + ": no " + what + " within " + WAIT.toSeconds() + " s\n" + transcript());
@@ -155,12 +173,7 @@ public abstract class ConsoleDriver implements AutoCloseable {
             if (confirmed) {
                 return;
             }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
+            awaitOutput(mark(), 250); // new output (a block, an event) or 250 ms, then ask again
         }
         throw new AssertionError(
                 name + ": " + this.name + " never saw it confirmed\n" + transcript());
@@ -219,6 +232,9 @@ public abstract class ConsoleDriver implements AutoCloseable {
                     errors.append(l).append('\n');
                 } else {
                     lines.add(l);
+                    synchronized (arrived) {
+                        arrived.notifyAll();
+                    }
                 }
             } else {
                 buf.write(b);
