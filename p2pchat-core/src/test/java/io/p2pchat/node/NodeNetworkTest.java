@@ -216,6 +216,23 @@ class NodeNetworkTest {
         }
     }
 
+    /**
+     * A transaction announced to nobody (or on a connection that then died) reaches a peer that
+     * connects later: a new connection announces the mempool.
+     */
+    @Test
+    void transactionInMempool_reachesAPeerThatConnectsLater() throws Exception {
+        try (TestNetwork net = new TestNetwork(TestNetwork.params("late-mempool"))) {
+            Node a = net.start(0);
+            register(a);
+            assertThat(a.ledger().mempool().get()).hasSize(1);
+            Node b = net.start(1);
+            join(b, a);
+            await().atMost(CONVERGE).until(() -> b.ledger().mempool().get().size() == 1);
+            assertThat(b.ledger().mempool().get()).isEqualTo(a.ledger().mempool().get());
+        }
+    }
+
     @Test
     void nodeRestartedFromDisk_resumesAndCatchesUp(@TempDir Path dir) throws Exception {
         try (TestNetwork net = new TestNetwork(TestNetwork.params("restart"))) {

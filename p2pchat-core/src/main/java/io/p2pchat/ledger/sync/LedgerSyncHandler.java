@@ -185,6 +185,19 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         peer = session.peerId();
         sync.register(this);
         sendStatus();
+        // The transactions waiting in our mempool are announced to a new peer too: one whose
+        // announcement died with an earlier connection is not stranded until the next block.
+        onLedgerThread(
+                sync.service()
+                        .call(
+                                () -> {
+                                    List<TxId> ids = new ArrayList<>();
+                                    for (Tx tx : sync.service().chain().mempool().transactions()) {
+                                        ids.add(tx.id());
+                                    }
+                                    return ids;
+                                }),
+                this::announceTransactions);
         long period = Math.max(10, Math.min(1000, sync.settings().requestTimeout().toMillis() / 4));
         tick =
                 ctx.executor()
