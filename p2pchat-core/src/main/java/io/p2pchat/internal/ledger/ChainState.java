@@ -459,22 +459,9 @@ public final class ChainState {
         IdentityState scratch = new IdentityState();
         for (int i = 1; i <= undoMissingThrough; i++) {
             BlockEntry e = best.get(i);
-            BlockData b = readStored(e);
-            try {
-                List<Tx> txs = validator.decodeTrusted(b, b.leafHashes());
-                StateDelta d = validator.connect(b.header(), txs, scratch, false);
-                e.undo = d.undoAgainst(scratch);
-                scratch.apply(d);
-            } catch (InvalidBlockException ex) {
-                throw new LedgerStorageException(
-                        io.p2pchat.ledger.StorageError.CORRUPT_LEDGER,
-                        "block "
-                                + e.height
-                                + " "
-                                + e.hash.shortHex()
-                                + " under the snapshot does not replay: "
-                                + ex.getMessage());
-            }
+            StateDelta d = replayStored(e, scratch, "under the snapshot");
+            e.undo = d.undoAgainst(scratch);
+            scratch.apply(d);
         }
         undoMissingThrough = 0;
     }
@@ -586,6 +573,30 @@ public final class ChainState {
         }
     }
 
+    /**
+     * The state change of a stored, previously validated block applied on {@code view} (signatures
+     * not checked again); a block that does not replay means a corrupt store.
+     */
+    private StateDelta replayStored(BlockEntry e, StateView view, String where)
+            throws LedgerStorageException {
+        BlockData b = readStored(e);
+        try {
+            List<Tx> txs = validator.decodeTrusted(b, b.leafHashes());
+            return validator.connect(b.header(), txs, view, false);
+        } catch (InvalidBlockException ex) {
+            throw new LedgerStorageException(
+                    io.p2pchat.ledger.StorageError.CORRUPT_LEDGER,
+                    "block "
+                            + e.height
+                            + " "
+                            + e.hash.shortHex()
+                            + " "
+                            + where
+                            + " does not replay: "
+                            + ex.getMessage());
+        }
+    }
+
     /** Moves the state to {@code target} replaying stored, previously validated blocks. */
     private void reorgTrusted(BlockEntry target) throws LedgerStorageException {
         BlockEntry tip = tipEntry();
@@ -600,22 +611,9 @@ public final class ChainState {
         List<BlockEntry> connect = path(fork, target);
         Map<BlockEntry, StateDelta> undos = new HashMap<>();
         for (BlockEntry e : connect) {
-            BlockData b = readStored(e);
-            try {
-                List<Tx> txs = validator.decodeTrusted(b, b.leafHashes());
-                StateDelta d = validator.connect(b.header(), txs, overlay, false);
-                undos.put(e, d.undoAgainst(overlay));
-                d.mergeInto(overlay);
-            } catch (InvalidBlockException ex) {
-                throw new LedgerStorageException(
-                        io.p2pchat.ledger.StorageError.CORRUPT_LEDGER,
-                        "block "
-                                + e.height
-                                + " "
-                                + e.hash.shortHex()
-                                + " on the recorded best chain does not replay: "
-                                + ex.getMessage());
-            }
+            StateDelta d = replayStored(e, overlay, "on the recorded best chain");
+            undos.put(e, d.undoAgainst(overlay));
+            d.mergeInto(overlay);
         }
         commit(overlay, fork, disconnect, connect, undos);
     }
