@@ -1,5 +1,7 @@
 package io.p2pchat.example;
 
+import static io.p2pchat.example.console.TerminalText.escape;
+
 import io.netty.channel.ConnectTimeoutException;
 import io.p2pchat.AlertCode;
 import io.p2pchat.ErrorCode;
@@ -16,7 +18,8 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Turns the failures of the library into sentences a person understands. No stack traces: with
- * {@code --verbose}, the caller prints those.
+ * {@code --verbose}, the caller prints those. What a sentence quotes (a target, the message of an
+ * exception) is rendered with {@link io.p2pchat.example.console.TerminalText#escape}.
  */
 public final class Explain {
     private Explain() {}
@@ -40,38 +43,39 @@ public final class Explain {
      */
     public static String connectFailure(String target, Throwable failure) {
         Throwable t = unwrap(failure);
+        String where = escape(target);
         if (t instanceof ConnectTimeoutException) {
             return "No answer from "
-                    + target
+                    + where
                     + " (connection timed out): is the address right, and is a firewall in the"
                     + " way?";
         }
         if (t instanceof ConnectException) {
             return "Nobody is listening at "
-                    + target
+                    + where
                     + " (connection refused): is that node running, on that port?";
         }
         if (t instanceof NoRouteToHostException) {
-            return "No route to " + target + ": is the address right, and the network up?";
+            return "No route to " + where + ": is the address right, and the network up?";
         }
         if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
-            return "Unknown host in " + target + ": check the spelling of the address";
+            return "Unknown host in " + where + ": check the spelling of the address";
         }
         String auth = authentication(t);
         if (auth != null) {
-            return "Connection to " + target + " refused: " + auth;
+            return "Connection to " + where + " refused: " + auth;
         }
         String message = t.getMessage() == null ? t.toString() : t.getMessage();
         if (message.contains("closed before the handshake completed")) {
             return "The peer at "
-                    + target
+                    + where
                     + " closed the connection during the handshake (it may be full, or have"
                     + " banned this address)";
         }
         if (message.contains("peer banned")) {
-            return "The peer at " + target + " is banned here for misbehaving";
+            return "The peer at " + where + " is banned here for misbehaving";
         }
-        return "Cannot connect to " + target + ": " + message;
+        return "Cannot connect to " + where + ": " + escape(message);
     }
 
     /**
@@ -155,7 +159,7 @@ public final class Explain {
     }
 
     private static String suffix(String detail) {
-        return detail == null || detail.isBlank() ? "" : " (" + detail + ")";
+        return detail == null || detail.isBlank() ? "" : " (" + escape(detail) + ")";
     }
 
     /** Why the server could not listen on {@code hostPort}. */
@@ -180,10 +184,10 @@ public final class Explain {
                             + hostPort
                             + ": permission denied (ports below 1024 need privileges).";
                 }
-                return "Cannot listen on " + hostPort + ": " + m + ".";
+                return "Cannot listen on " + hostPort + ": " + escape(m) + ".";
             }
         }
-        return "Cannot listen on " + hostPort + ": " + t.getMessage() + ".";
+        return "Cannot listen on " + hostPort + ": " + escape(t.getMessage()) + ".";
     }
 
     /** What a ledger that cannot be opened means for the person. */
@@ -212,12 +216,12 @@ public final class Explain {
                 return "The ledger in "
                         + home
                         + " is damaged: "
-                        + e.getMessage()
+                        + escape(e.getMessage())
                         + ". Move "
                         + home.resolve("ledger")
                         + " away to re-sync it from the network.";
             default:
-                return "Cannot open the ledger in " + home + ": " + e.getMessage();
+                return "Cannot open the ledger in " + home + ": " + escape(e.getMessage());
         }
     }
 }

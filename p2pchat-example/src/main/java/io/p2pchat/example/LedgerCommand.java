@@ -1,8 +1,11 @@
 package io.p2pchat.example;
 
+import static io.p2pchat.example.console.TerminalText.escape;
+
 import com.google.gson.GsonBuilder;
 import com.google.protobuf.ByteString;
 import io.p2pchat.example.console.Identities;
+import io.p2pchat.example.console.TerminalText;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.BlockHeader;
 import io.p2pchat.ledger.ChainTip;
@@ -37,6 +40,8 @@ import picocli.CommandLine.ParentCommand;
 /**
  * {@code p2pchat ledger}: inspects and audits the local replica of the ledger. Opening a ledger
  * takes its lock: while a node runs on the same home, use its console's {@code /ledger} instead.
+ * The network's name, display names and addresses came from peers: the text output renders them
+ * with {@link TerminalText#escape}, the JSON output gives them exactly.
  */
 @Command(
         name = "ledger",
@@ -72,7 +77,9 @@ final class LedgerCommand implements Callable<Integer> {
         }
 
         void printJson(Map<String, ?> m) {
-            out().println(new GsonBuilder().disableHtmlEscaping().create().toJson(m));
+            out().println(
+                            TerminalText.escapeJson(
+                                    new GsonBuilder().disableHtmlEscaping().create().toJson(m)));
             out().flush();
         }
 
@@ -159,7 +166,7 @@ final class LedgerCommand implements Callable<Integer> {
                     return 0;
                 }
                 PrintStream o = out();
-                o.println("network:     '" + p.name() + "' " + p.networkIdHex());
+                o.println("network:     '" + escape(p.name()) + "' " + p.networkIdHex());
                 o.println("genesis:     " + m.get("genesis_time"));
                 o.println("height:      " + tip.height());
                 o.println("tip:         " + tip.hash().toHex());
@@ -325,7 +332,7 @@ final class LedgerCommand implements Callable<Integer> {
                     PrintStream o = out();
                     o.println(
                             "certificate of "
-                                    + rec.displayName().map(n -> "'" + n + "' ").orElse("")
+                                    + rec.displayName().map(n -> "'" + escape(n) + "' ").orElse("")
                                     + rec.id().toHex());
                     o.println("  key:          " + rec.currentKeyId().toHex());
                     o.println(
@@ -349,7 +356,7 @@ final class LedgerCommand implements Callable<Integer> {
                     for (String p : path) {
                         o.println("                " + p);
                     }
-                    o.println("  " + verdict);
+                    o.println("  " + escape(verdict));
                 }
                 return ok ? 0 : 3;
             }

@@ -1,5 +1,7 @@
 package io.p2pchat.example;
 
+import static io.p2pchat.example.console.TerminalText.escape;
+
 import io.p2pchat.example.chat.HistoryKey;
 import io.p2pchat.example.console.ChatEvents;
 import io.p2pchat.example.console.Console;
@@ -251,13 +253,13 @@ final class NodeCommand implements Callable<Integer> {
         out.event(
                 "started",
                 "p2pchat node '"
-                        + chatNode.name()
+                        + escape(chatNode.name())
                         + "' (peer id "
                         + identity.peerId().shortId()
                         + ") listening on "
-                        + localText
+                        + escape(localText)
                         + "\n  network '"
-                        + params.name()
+                        + escape(params.name())
                         + "' ("
                         + params.networkIdHex().substring(0, 16)
                         + "), ledger height "
@@ -327,9 +329,9 @@ final class NodeCommand implements Callable<Integer> {
         out.event(
                 "ready",
                 "ready: "
-                        + me.displayName().map(n -> "'" + n + "'").orElse("you")
+                        + me.displayName().map(n -> "'" + escape(n) + "'").orElse("you")
                         + " can chat. Others reach you, and join the network, at "
-                        + adv
+                        + escape(adv.toString())
                         + ". Type /help for the commands.",
                 "name",
                 me.displayName().orElse(null),
@@ -535,7 +537,7 @@ final class NodeCommand implements Callable<Integer> {
             out.event(
                     "genesis",
                     "Created a new network '"
-                            + p.name()
+                            + escape(p.name())
                             + "' (id "
                             + p.networkIdHex()
                             + (difficulty.equals("trivial") ? ", trivial difficulty" : "")
@@ -567,13 +569,13 @@ final class NodeCommand implements Callable<Integer> {
                 out.event(
                         "network",
                         "network '"
-                                + p.name()
+                                + escape(p.name())
                                 + "' (id "
                                 + p.networkIdHex()
                                 + "), created "
                                 + Instant.ofEpochMilli(p.genesisTimeMillis())
                                 + ": parameters verified against the id "
-                                + target
+                                + escape(target)
                                 + " signed in its handshake",
                         "network",
                         p.name(),

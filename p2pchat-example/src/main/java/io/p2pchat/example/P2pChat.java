@@ -2,6 +2,7 @@ package io.p2pchat.example;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import io.p2pchat.example.console.TerminalText;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
@@ -107,14 +108,15 @@ public final class P2pChat implements Callable<Integer> {
                     PrintWriter e = commandLine.getErr();
                     Throwable t = Explain.unwrap(ex);
                     if (t instanceof UserError) {
-                        e.println("error: " + t.getMessage());
+                        // One line: the message may quote a peer's text (a network name).
+                        e.println("error: " + TerminalText.escape(t.getMessage()));
                         if (verbose && t.getCause() != null) {
                             t.getCause().printStackTrace(e);
                         }
                         e.flush();
                         return ((UserError) t).exitCode();
                     }
-                    e.println("error: " + t);
+                    e.println("error: " + TerminalText.escape(t.toString()));
                     if (verbose) {
                         t.printStackTrace(e);
                     } else {

@@ -1,5 +1,7 @@
 package io.p2pchat.example;
 
+import static io.p2pchat.example.console.TerminalText.escape;
+
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.IdentityRecord;
@@ -183,7 +185,7 @@ public final class Registration {
                 progress.update(
                         "confirmed",
                         "Registered"
-                                + rec.displayName().map(n -> " as '" + n + "'").orElse("")
+                                + rec.displayName().map(n -> " as '" + escape(n) + "'").orElse("")
                                 + " in block #"
                                 + rec.registeredAtHeight()
                                 + ", "
@@ -260,7 +262,7 @@ public final class Registration {
             if (!rec.displayName().get().equals(name)) {
                 note =
                         "This identity is registered as '"
-                                + rec.displayName().get()
+                                + escape(rec.displayName().get())
                                 + "' (names never change).";
             }
             return true;

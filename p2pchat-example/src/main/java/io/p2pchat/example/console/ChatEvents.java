@@ -1,5 +1,7 @@
 package io.p2pchat.example.console;
 
+import static io.p2pchat.example.console.TerminalText.escape;
+
 import io.p2pchat.SecureSession;
 import io.p2pchat.example.chat.ChatService;
 import io.p2pchat.example.chat.ChatService.Contact;
@@ -16,7 +18,9 @@ import java.util.function.Consumer;
 
 /**
  * Shows what the chat and the node report: messages, deliveries, connections, bans, revocations.
- * Called on the chat thread and on event loops; it only formats and prints.
+ * Called on the chat thread and on event loops; it only formats and prints. Every string from
+ * outside (texts, names, addresses, reasons) is rendered with {@link TerminalText#escape} in the
+ * lines people read, and given exactly in the JSON fields.
  */
 public final class ChatEvents implements ChatService.Listener, NodeListener {
     private final Output out;
@@ -36,7 +40,7 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
     public void onReceived(Contact from, ChatMessage m) {
         out.event(
                 "message",
-                "<" + from.name() + "> " + m.getText(),
+                "<" + escape(from.name()) + "> " + escape(m.getText()),
                 "from",
                 from.name(),
                 "from_id",
@@ -54,7 +58,7 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
     public void onDelivered(Contact to, ChatMessage m) {
         out.event(
                 "delivered",
-                "delivered to " + to.name() + ": " + abbreviate(m.getText()),
+                "delivered to " + escape(to.name()) + ": " + abbreviate(m.getText()),
                 "to",
                 to.name(),
                 "to_id",
@@ -68,22 +72,30 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
         SecureSession s = peer.session();
         String who = contact.map(Contact::name).orElse(peer.keyId().shortId());
         String where = address(peer.remoteAddress());
+        String whoText = escape(who);
+        String whereText = escape(where);
         boolean full = peer.access() == PeerAccess.FULL && contact.isPresent();
         String text =
                 full
-                        ? "connected to " + who + " (" + where + ", " + s.cipherSuite() + ")"
+                        ? "connected to "
+                                + whoText
+                                + " ("
+                                + whereText
+                                + ", "
+                                + s.cipherSuite()
+                                + ")"
                         : contact.isPresent()
                                 ? "connected to "
-                                        + who
+                                        + whoText
                                         + " ("
-                                        + where
+                                        + whereText
                                         + "): syncing the ledger; chat starts once "
-                                        + who
+                                        + whoText
                                         + "'s registration is confirmed on your ledger"
                                 : "connected to "
-                                        + where
+                                        + whereText
                                         + " (key "
-                                        + who
+                                        + whoText
                                         + "): syncing the ledger; chat starts once this key is a"
                                         + " confirmed identity on your ledger";
         out.event(
@@ -111,7 +123,8 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
     public void onConfirmed(NodePeer peer, Contact contact) {
         out.event(
                 "confirmed",
-                contact.name() + " is now a confirmed identity on your ledger: you can chat",
+                escape(contact.name())
+                        + " is now a confirmed identity on your ledger: you can chat",
                 "peer",
                 contact.name(),
                 "identity_id",
@@ -122,7 +135,7 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
     public void onNamed(NodePeer peer, Contact contact) {
         out.event(
                 "named",
-                peer.keyId().shortId() + " is '" + contact.name() + "' on the ledger",
+                peer.keyId().shortId() + " is '" + escape(contact.name()) + "' on the ledger",
                 "peer",
                 contact.name(),
                 "identity_id",
@@ -134,7 +147,7 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
         String who = contact.map(Contact::name).orElse(peer.keyId().shortId());
         out.event(
                 "disconnected",
-                "disconnected from " + who,
+                "disconnected from " + escape(who),
                 "peer",
                 who,
                 "key_id",
@@ -153,9 +166,9 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
                 "banned peer "
                         + (peer == null ? "?" : peer.shortId())
                         + " at "
-                        + host
+                        + escape(host)
                         + " for 10 minutes: "
-                        + reason,
+                        + escape(reason),
                 "key_id",
                 peer == null ? null : peer.toHex(),
                 "host",
@@ -183,8 +196,12 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
         return "?";
     }
 
+    /** The start of {@code text} on one line, rendered: cut at a character, not inside one. */
     static String abbreviate(String text) {
         String oneLine = text.replace('\n', ' ');
-        return oneLine.length() <= 40 ? oneLine : oneLine.substring(0, 37) + "...";
+        if (oneLine.codePointCount(0, oneLine.length()) > 40) {
+            oneLine = oneLine.substring(0, oneLine.offsetByCodePoints(0, 37)) + "...";
+        }
+        return escape(oneLine);
     }
 }

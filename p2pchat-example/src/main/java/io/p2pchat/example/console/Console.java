@@ -1,5 +1,7 @@
 package io.p2pchat.example.console;
 
+import static io.p2pchat.example.console.TerminalText.escape;
+
 import io.netty.util.concurrent.Future;
 import io.p2pchat.SecureSession;
 import io.p2pchat.SessionStats;
@@ -53,7 +55,9 @@ import org.jline.terminal.TerminalBuilder;
  * </pre>
  *
  * Every command answers through the {@link Output}, so the same commands work for a person, a shell
- * script (plain lines) and a program ({@code --json}).
+ * script (plain lines) and a program ({@code --json}). Names, addresses and message texts are
+ * rendered with {@link TerminalText#escape} in the lines people read (a message text is a peer's,
+ * and even a name from the ledger is escaped), and given exactly in the JSON fields.
  */
 public final class Console {
     static final String HELP =
@@ -155,7 +159,7 @@ public final class Console {
 
     private String prompt() {
         Contact c = current;
-        return chatNode.name() + (c == null ? "" : " -> " + c.name()) + "> ";
+        return escape(chatNode.name()) + (c == null ? "" : " -> " + escape(c.name())) + "> ";
     }
 
     /**
@@ -354,10 +358,11 @@ public final class Console {
         }
         Optional<NodePeer> peer = chatNode.chat().peerOf(c.id());
         String state = "";
+        String shown = escape(c.name());
         if (peer.isEmpty()) {
-            state = " (queued: " + c.name() + " is not connected; it is delivered when connected)";
+            state = " (queued: " + shown + " is not connected; it is delivered when connected)";
         } else if (peer.get().access() != PeerAccess.FULL) {
-            state = " (queued: " + c.name() + "'s registration is not confirmed yet)";
+            state = " (queued: " + shown + "'s registration is not confirmed yet)";
         }
         Optional<IdentityRecord> me = chatNode.ledger().identity(chatNode.identity().peerId());
         if (me.isEmpty() || !chatNode.isConfirmed(me.get())) {
@@ -368,7 +373,7 @@ public final class Console {
         }
         out.event(
                 "sent",
-                "<you -> " + c.name() + "> " + text + state,
+                "<you -> " + shown + "> " + escape(text) + state,
                 "to",
                 c.name(),
                 "to_id",
@@ -403,10 +408,10 @@ public final class Console {
             sb.append(
                     String.format(
                             "%-16s %-9s %-8s %-21s %-36s %d/%d, %d rekeys%n",
-                            name,
+                            escape(name),
                             p.access(),
                             dir,
-                            addr,
+                            escape(addr),
                             s.cipherSuite(),
                             st.sendEpoch(),
                             st.receiveEpoch(),
@@ -441,7 +446,7 @@ public final class Console {
         Optional<NodePeer> peer = chatNode.chat().peerOf(rec.id());
         String session = peer.map(p -> p.session().sessionFingerprint()).orElse(null);
         StringBuilder sb = new StringBuilder();
-        sb.append(label(rec)).append('\n');
+        sb.append(shown(rec)).append('\n');
         sb.append("  identity fingerprint:     ").append(rec.id().fingerprint()).append('\n');
         if (!rec.currentKeyId().equals(rec.id())) {
             sb.append("  current key:              ")
@@ -460,7 +465,7 @@ public final class Console {
                 .append(chatNode.identity().peerId().fingerprint())
                 .append('\n');
         sb.append("Compare them with ")
-                .append(label(rec))
+                .append(shown(rec))
                 .append(
                         " over another channel (in person, by phone): equal numbers mean no one"
                                 + " is in the middle and both histories hold the same messages.");
@@ -526,7 +531,7 @@ public final class Console {
         String text =
                 rekey
                         ? "rekeyed with "
-                                + label(rec)
+                                + shown(rec)
                                 + ": a fresh ephemeral exchange inside the channel; both"
                                 + " directions use new keys (your outbound epoch "
                                 + before.sendEpoch()
@@ -534,11 +539,11 @@ public final class Console {
                                 + after.sendEpoch()
                                 + ")"
                         : "rotated keys with "
-                                + label(rec)
+                                + shown(rec)
                                 + ": your outbound key moved to epoch "
                                 + after.sendEpoch()
                                 + " (the old one is erased), and asked "
-                                + label(rec)
+                                + shown(rec)
                                 + " to rotate theirs";
         out.event(
                 "rotated",
@@ -572,7 +577,7 @@ public final class Console {
         List<Map<String, Object>> rows = new ArrayList<>();
         StringBuilder sb = new StringBuilder();
         sb.append("history with ")
-                .append(label(rec))
+                .append(shown(rec))
                 .append(": ")
                 .append(all.size())
                 .append(" messages")
@@ -589,8 +594,8 @@ public final class Console {
             boolean acked =
                     !sent || await(chatNode.chat().isAcknowledged(rec.id(), m.getMessageId()));
             sb.append(TIME.format(Instant.ofEpochMilli(e.getStoredAtMs())))
-                    .append(sent ? "  <you> " : "  <" + label(rec) + "> ")
-                    .append(m.getText())
+                    .append(sent ? "  <you> " : "  <" + shown(rec) + "> ")
+                    .append(escape(m.getText()))
                     .append(sent && !acked ? "  (not delivered yet)" : "")
                     .append('\n');
             Map<String, Object> row = new LinkedHashMap<>();
@@ -643,7 +648,7 @@ public final class Console {
         ChainTip tip = l.tip();
         out.text(
                 "ledger: network '"
-                        + l.parameters().name()
+                        + escape(l.parameters().name())
                         + "' ("
                         + l.parameters().networkIdHex().substring(0, 16)
                         + "), height "
@@ -709,6 +714,11 @@ public final class Console {
 
     private static String label(IdentityRecord rec) {
         return rec.displayName().orElse(rec.id().shortId());
+    }
+
+    /** {@link #label} for a line people read. */
+    private static String shown(IdentityRecord rec) {
+        return escape(label(rec));
     }
 
     private static <T> T await(CompletableFuture<T> f) throws CommandError, InterruptedException {

@@ -1,5 +1,7 @@
 package io.p2pchat.example.console;
 
+import static io.p2pchat.example.console.TerminalText.escape;
+
 import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.RegisteredAddress;
@@ -9,7 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Renders ledger identities for people ({@code whois}) and for programs ({@code --json}). */
+/**
+ * Renders ledger identities for people ({@code whois}), with the name and addresses escaped by
+ * {@link TerminalText#escape}, and for programs ({@code --json}), exactly.
+ */
 public final class Identities {
     private Identities() {}
 
@@ -19,7 +24,7 @@ public final class Identities {
         long conf = ledger.confirmations(rec.currentKeyRecord().block());
         long now = ledger.clock().millis();
         StringBuilder sb = new StringBuilder();
-        sb.append(rec.displayName().map(n -> "'" + n + "'").orElse("(no name)"))
+        sb.append(rec.displayName().map(n -> "'" + escape(n) + "'").orElse("(no name)"))
                 .append(
                         rec.revoked()
                                 ? "  REVOKED at height " + rec.revokedAtHeight().getAsLong()
@@ -51,7 +56,7 @@ public final class Identities {
         }
         for (RegisteredAddress a : rec.addresses()) {
             sb.append("  address:       ")
-                    .append(a.hostAndPort())
+                    .append(escape(a.hostAndPort()))
                     .append(a.isValidAt(now) ? "" : " (expired)")
                     .append(", until ")
                     .append(Instant.ofEpochMilli(a.expiresAtMillis()))

@@ -17,6 +17,16 @@ import org.jline.reader.LineReader;
  *
  * <p>Every event has a text for people and fields for machines; the mode picks one. Thread-safe:
  * events come from the console, the chat thread and the ledger.
+ *
+ * <h3>Untrusted text</h3>
+ *
+ * Callers render every string that came from outside (a peer's message, a name, an address, an
+ * exception's message) with {@link TerminalText#escape} where they embed it in a line, so that a
+ * newline in it cannot start a line of its own. As a backstop, every line printed in the terminal
+ * and plain forms goes through {@link TerminalText#escape} again (which leaves escaped text as it
+ * is): a line this class prints holds no control or format character, and texts for people separate
+ * their lines with {@code \n} only. In the JSON form the values stay exact, and the printed line is
+ * made terminal-safe by {@link TerminalText#escapeJson}.
  */
 public final class Output {
     /** The three forms. */
@@ -70,17 +80,17 @@ public final class Output {
                     m.put(String.valueOf(fields[i]), fields[i + 1]);
                 }
             }
-            out.println(GSON.toJson(m));
+            out.println(TerminalText.escapeJson(GSON.toJson(m)));
             out.flush();
             return;
         }
-        line(mode == Mode.TERMINAL ? LocalTime.now().format(TIME) + " " + text : text);
+        lines(mode == Mode.TERMINAL ? LocalTime.now().format(TIME) + " " + text : text);
     }
 
     /** Prints a JSON object on its own line, whatever the mode (for {@code --json} options). */
     public synchronized void json(Map<String, ?> object) {
         endProgress();
-        String s = GSON.toJson(object);
+        String s = TerminalText.escapeJson(GSON.toJson(object));
         if (reader != null) {
             reader.printAbove(s);
         } else {
@@ -92,19 +102,17 @@ public final class Output {
     /** Lines people read (a table, help), printed as they are; JSON mode prints them too. */
     public synchronized void text(String text) {
         endProgress();
-        for (String l : text.split("\n", -1)) {
-            line(l);
-        }
+        lines(text);
     }
 
-    /** An informational line. */
+    /** An informational line: one line, whatever {@code text} holds. */
     public void info(String text) {
-        event("info", text, "message", text);
+        event("info", TerminalText.escape(text), "message", text);
     }
 
-    /** An error, explained. */
+    /** An error, explained: one line, whatever {@code text} holds. */
     public void error(String text) {
-        event("error", "error: " + text, "message", text);
+        event("error", "error: " + TerminalText.escape(text), "message", text);
     }
 
     /**
@@ -116,7 +124,8 @@ public final class Output {
             int width = 24;
             int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * width);
             String bar = "#".repeat(filled) + ".".repeat(width - filled);
-            out.print("\r\033[2K[" + bar + "] " + text);
+            // The carriage return and the erase-line sequence are ours; the text is escaped.
+            out.print("\r\033[2K[" + bar + "] " + TerminalText.escape(text));
             out.flush();
             progressShown = true;
             return;
@@ -142,7 +151,14 @@ public final class Output {
         }
     }
 
-    private void line(String s) {
+    private void lines(String text) {
+        for (String l : text.split("\n", -1)) {
+            line(l);
+        }
+    }
+
+    private void line(String raw) {
+        String s = TerminalText.escape(raw);
         LineReader r = reader;
         if (r != null) {
             r.printAbove(s);

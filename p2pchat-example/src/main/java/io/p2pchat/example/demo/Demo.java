@@ -1,5 +1,7 @@
 package io.p2pchat.example.demo;
 
+import static io.p2pchat.example.console.TerminalText.escape;
+
 import com.google.protobuf.ByteString;
 import io.p2pchat.SecureSession;
 import io.p2pchat.example.ChatNode;
@@ -117,7 +119,7 @@ public final class Demo {
 
         @Override
         public void onProblem(String text) {
-            say(INDENT + "! " + name + ": " + text);
+            say(INDENT + "! " + name + ": " + escape(text));
         }
 
         PeerId id() {
@@ -385,13 +387,13 @@ public final class Demo {
             IdentityRecord r = l.identity(p.id()).orElseThrow();
             say(
                     INDENT
-                            + pad("'" + r.displayName().orElse("?") + "'", 8)
+                            + pad("'" + escape(r.displayName().orElse("?")) + "'", 8)
                             + " registered in block #"
                             + r.registeredAtHeight()
                             + ", "
                             + l.confirmations(r.currentKeyRecord().block())
                             + " confirmations, address "
-                            + r.addresses().get(0).hostAndPort());
+                            + escape(r.addresses().get(0).hostAndPort()));
         }
         say(
                 "All three replicas agree: height "
@@ -466,7 +468,7 @@ public final class Demo {
                         + "'s own replica of the ledger: identity "
                         + target.id().shortId()
                         + ", address "
-                        + target.addresses().get(0).hostAndPort()
+                        + escape(target.addresses().get(0).hostAndPort())
                         + ".");
         long t0 = System.nanoTime();
         NodePeer ac = a.node.node().connect(target.id()).get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -492,7 +494,7 @@ public final class Demo {
                         + INDENT
                         + c.name
                         + " received the listen address "
-                        + cs.peerListenAddress().orElse("(none)"));
+                        + escape(cs.peerListenAddress().orElse("(none)")));
         say(
                 INDENT
                         + c.name
@@ -581,7 +583,7 @@ public final class Demo {
                             + (here ? "OK" : "FAILED");
         } catch (PeerVerificationException e) {
             ok = false;
-            proof = "certificate FAILED: " + e.getMessage();
+            proof = "certificate FAILED: " + escape(e.getMessage());
         }
         say(
                 INDENT
@@ -593,7 +595,7 @@ public final class Demo {
                         + ") up in "
                         + verifier.name
                         + "'s own ledger: identity '"
-                        + rec.displayName().orElse("?")
+                        + escape(rec.displayName().orElse("?"))
                         + "', registered in block #"
                         + rec.registeredAtHeight()
                         + " ("
@@ -977,8 +979,9 @@ public final class Demo {
         return "127.0.0.1:" + p.node.address().getPort();
     }
 
-    private synchronized void say(String line) {
-        out.println(line);
+    /** Prints a line; a line break or control character in it is shown escaped (a backstop). */
+    synchronized void say(String line) {
+        out.println(escape(line));
         out.flush();
     }
 

@@ -31,6 +31,7 @@ public abstract class ConsoleDriver implements AutoCloseable {
     protected final String name;
     protected final List<String> lines = new CopyOnWriteArrayList<>();
     protected final StringBuffer errors = new StringBuffer();
+    private final java.io.ByteArrayOutputStream stdoutBytes = new java.io.ByteArrayOutputStream();
 
     protected ConsoleDriver(String name) {
         this.name = name;
@@ -78,6 +79,13 @@ public abstract class ConsoleDriver implements AutoCloseable {
     /** Everything printed so far. */
     public List<String> lines() {
         return new ArrayList<>(lines);
+    }
+
+    /** Every byte printed on standard output so far, exactly as printed. */
+    public byte[] stdoutBytes() {
+        synchronized (stdoutBytes) {
+            return stdoutBytes.toByteArray();
+        }
     }
 
     /** The current end of the output, to wait for lines after it. */
@@ -214,6 +222,11 @@ public abstract class ConsoleDriver implements AutoCloseable {
 
         @Override
         public synchronized void write(int b) {
+            if (!toErrors) {
+                synchronized (stdoutBytes) {
+                    stdoutBytes.write(b);
+                }
+            }
             if (b == '\n') {
                 String l = buf.toString(StandardCharsets.UTF_8);
                 buf.reset();
