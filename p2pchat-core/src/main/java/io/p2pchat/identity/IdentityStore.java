@@ -3,6 +3,7 @@ package io.p2pchat.identity;
 import io.p2pchat.identity.IdentityStoreException.Reason;
 import io.p2pchat.internal.crypto.RsaPss;
 import io.p2pchat.internal.fs.AtomicFiles;
+import io.p2pchat.internal.fs.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -35,7 +36,6 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -256,14 +256,6 @@ public final class IdentityStore {
     private static final int AES_256_KEY_LENGTH = 32;
     private static final byte[] CHECK_MESSAGE =
             "p2pchat identity file pairwise consistency check".getBytes(StandardCharsets.US_ASCII);
-    private static final Set<PosixFilePermission> GROUP_OR_OTHERS =
-            EnumSet.of(
-                    PosixFilePermission.GROUP_READ,
-                    PosixFilePermission.GROUP_WRITE,
-                    PosixFilePermission.GROUP_EXECUTE,
-                    PosixFilePermission.OTHERS_READ,
-                    PosixFilePermission.OTHERS_WRITE,
-                    PosixFilePermission.OTHERS_EXECUTE);
 
     private final int scryptLog2N;
     private final Encryption encryption;
@@ -733,7 +725,7 @@ public final class IdentityStore {
                     Files.getFileAttributeView(file, PosixFileAttributeView.class);
             if (posix != null) {
                 Set<PosixFilePermission> permissions = posix.readAttributes().permissions();
-                if (permissions.stream().anyMatch(GROUP_OR_OTHERS::contains)) {
+                if (permissions.stream().anyMatch(PrivateFiles.GROUP_OR_OTHERS::contains)) {
                     throw new IdentityStoreException(
                             Reason.INSECURE_PERMISSIONS,
                             "permissions "

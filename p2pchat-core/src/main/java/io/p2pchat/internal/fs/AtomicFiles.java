@@ -254,6 +254,14 @@ public final class AtomicFiles {
         }
     }
 
+    /**
+     * Forces {@code dir}'s entries (a rename or deletion in it) to disk, as the last step of a
+     * write does; skipped where a directory cannot be opened (Windows).
+     */
+    public static void syncDirectory(Path dir) throws IOException {
+        fsyncDirectory(dir, isPosix(dir));
+    }
+
     /** Whether the file system of {@code dir} has POSIX permissions. */
     public static boolean isPosix(Path dir) throws IOException {
         return Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class);

@@ -9,6 +9,8 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -28,6 +30,17 @@ public final class PrivateFiles {
     private static final FileAttribute<Set<PosixFilePermission>> FILE =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
     private static final FileAttribute<?>[] NONE = new FileAttribute<?>[0];
+
+    /** Every permission of the group and of others: what a private file grants none of. */
+    public static final Set<PosixFilePermission> GROUP_OR_OTHERS =
+            Collections.unmodifiableSet(
+                    EnumSet.of(
+                            PosixFilePermission.GROUP_READ,
+                            PosixFilePermission.GROUP_WRITE,
+                            PosixFilePermission.GROUP_EXECUTE,
+                            PosixFilePermission.OTHERS_READ,
+                            PosixFilePermission.OTHERS_WRITE,
+                            PosixFilePermission.OTHERS_EXECUTE));
 
     private PrivateFiles() {}
 
