@@ -25,10 +25,11 @@ import java.util.Set;
  * (directories {@code 0755}, history and settings {@code 0644}) let every local user see whom its
  * owner talks to, how often and how much.
  *
- * <p>{@link #tighten} removes every group and others permission from the home and what is in it
- * (symbolic links are neither followed nor changed) and says what it changed; where it cannot (the
- * files belong to someone else), it refuses with the {@code chmod} that fixes it. Nothing happens
- * on file systems without POSIX permissions.
+ * <p>{@link #tighten} removes every group and others permission from the home directory and from
+ * what p2pchat keeps in it (the identity, the settings, the ledger and the history; anything else
+ * in the home is left alone, and symbolic links are neither followed nor changed), and says what it
+ * changed; where it cannot (the files belong to someone else), it refuses with the {@code chmod}
+ * that fixes it. Nothing happens on file systems without POSIX permissions.
  */
 final class HomePermissions {
     private static final int MAX_DEPTH = 8;
@@ -59,38 +60,20 @@ final class HomePermissions {
             if (!Files.isDirectory(home) || !AtomicFiles.isPosix(home)) {
                 return Optional.empty();
             }
-            Files.walkFileTree(
-                    home.toRealPath(),
-                    EnumSet.noneOf(FileVisitOption.class),
-                    MAX_DEPTH,
-                    new SimpleFileVisitor<>() {
-                        @Override
-                        public FileVisitResult preVisitDirectory(
-                                Path dir, BasicFileAttributes attributes) throws IOException {
-                            return visitFile(dir, attributes);
-                        }
-
-                        @Override
-                        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
-                                throws IOException {
-                            if (attributes.isDirectory() || attributes.isRegularFile()) {
-                                Set<PosixFilePermission> mode = permissions(file, attributes);
-                                if (mode.stream()
-                                        .anyMatch(PrivateFiles.GROUP_OR_OTHERS::contains)) {
-                                    open.add(file);
-                                    modes.add(mode);
-                                }
-                            }
-                            return open.size() < MAX_ENTRIES
-                                    ? FileVisitResult.CONTINUE
-                                    : FileVisitResult.TERMINATE;
-                        }
-
-                        @Override
-                        public FileVisitResult visitFileFailed(Path file, IOException e) {
-                            return FileVisitResult.CONTINUE; // reported by whoever reads it
-                        }
-                    });
+            Path root = home.toRealPath();
+            Home layout = new Home(root);
+            // The home itself, and what p2pchat keeps in it; anything else there is left alone.
+            for (Path start :
+                    List.of(
+                            root,
+                            layout.identity(),
+                            layout.properties(),
+                            layout.ledger(),
+                            layout.history())) {
+                if (Files.exists(start, LinkOption.NOFOLLOW_LINKS)) {
+                    walk(start, start.equals(root) ? 0 : MAX_DEPTH, open, modes);
+                }
+            }
             for (int i = 0; i < open.size(); i++) {
                 Set<PosixFilePermission> mode = EnumSet.copyOf(modes.get(i));
                 mode.removeAll(PrivateFiles.GROUP_OR_OTHERS);
@@ -121,6 +104,44 @@ final class HomePermissions {
                         + PosixFilePermissions.toString(modes.get(0))
                         + "): they could see whom you talk to and when; it is now private"
                         + " (directories 0700, files 0600)");
+    }
+
+    /** Collects the directories and regular files under {@code start} open to group or others. */
+    private static void walk(
+            Path start, int depth, List<Path> open, List<Set<PosixFilePermission>> modes)
+            throws IOException {
+        int[] visited = {0};
+        Files.walkFileTree(
+                start,
+                EnumSet.noneOf(FileVisitOption.class),
+                depth,
+                new SimpleFileVisitor<>() {
+                    @Override
+                    public FileVisitResult preVisitDirectory(
+                            Path dir, BasicFileAttributes attributes) throws IOException {
+                        return visitFile(dir, attributes);
+                    }
+
+                    @Override
+                    public FileVisitResult visitFile(Path file, BasicFileAttributes attributes)
+                            throws IOException {
+                        if (attributes.isDirectory() || attributes.isRegularFile()) {
+                            Set<PosixFilePermission> mode = permissions(file, attributes);
+                            if (mode.stream().anyMatch(PrivateFiles.GROUP_OR_OTHERS::contains)) {
+                                open.add(file);
+                                modes.add(mode);
+                            }
+                        }
+                        return ++visited[0] < MAX_ENTRIES
+                                ? FileVisitResult.CONTINUE
+                                : FileVisitResult.TERMINATE;
+                    }
+
+                    @Override
+                    public FileVisitResult visitFileFailed(Path file, IOException e) {
+                        return FileVisitResult.CONTINUE; // reported by whoever reads it
+                    }
+                });
     }
 
     private static Set<PosixFilePermission> permissions(Path file, BasicFileAttributes attributes)

@@ -36,7 +36,10 @@ class HomePermissionsTest {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }
 
-    /** An open home: every group and others bit goes, symbolic links are not followed. */
+    /**
+     * An open home: every group and others bit of the home and of p2pchat's files goes; symbolic
+     * links are not followed, and what else the person keeps in the home is not touched.
+     */
     @Test
     void tighten_openHome_makesItPrivateAndSaysWhatWasOpen() throws Exception {
         Path home = dir.resolve("home");
@@ -46,7 +49,10 @@ class HomePermissionsTest {
         Path outside = dir.resolve("outside.txt");
         Files.writeString(outside, "not p2pchat's");
         Files.setPosixFilePermissions(outside, PosixFilePermissions.fromString("rw-r--r--"));
-        Files.createSymbolicLink(home.resolve("link"), outside);
+        Files.createSymbolicLink(home.resolve("history").resolve("link"), outside);
+        Path notes = home.resolve("notes.txt");
+        Files.writeString(notes, "the person's own file");
+        Files.setPosixFilePermissions(notes, PosixFilePermissions.fromString("rw-r--r--"));
         LegacyHomes.openUp(home.resolve("history"));
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(
@@ -62,6 +68,7 @@ class HomePermissionsTest {
         assertThat(mode(home.resolve("history").resolve("a.log"))).isEqualTo("rw-------");
         assertThat(mode(home.resolve("node.properties"))).isEqualTo("rw-------");
         assertThat(mode(outside)).as("not followed").isEqualTo("rw-r--r--");
+        assertThat(mode(notes)).as("not p2pchat's").isEqualTo("rw-r--r--");
         assertThat(HomePermissions.tighten(home)).as("nothing left to say").isEmpty();
     }
 
