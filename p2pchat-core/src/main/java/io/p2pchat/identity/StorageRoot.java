@@ -28,7 +28,7 @@ import javax.security.auth.Destroyable;
  *       and the label's UTF-8 bytes as info: distinct labels give independent keys. Choose one
  *       label per purpose and version, prefixed with the application's name.
  *   <li>The root survives a key rotation (save the new key with {@link IdentityStore#save(
- *       LocalIdentity, StorageRoot, Path, char[])}) and a passphrase change ({@link
+ *       LocalIdentity, StorageRoot, java.nio.file.Path, char[])}) and a passphrase change ({@link
  *       IdentityStore#changePassphrase}), so data encrypted under derived keys stays readable. It
  *       is lost with the identity file: keep a backup of that file.
  *   <li>{@link #toString()} never shows the bytes; {@code equals} is not overridden. {@link
