@@ -3,6 +3,7 @@ package io.p2pchat.identity;
 import io.p2pchat.identity.IdentityStoreException.Reason;
 import io.p2pchat.internal.crypto.RsaPss;
 import io.p2pchat.internal.fs.AtomicFiles;
+import io.p2pchat.internal.fs.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
@@ -23,6 +24,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
+import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.Provider;
 import java.security.SecureRandom;
@@ -34,17 +36,20 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.ASN1Set;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.DERSet;
 import org.bouncycastle.asn1.cms.GCMParameters;
 import org.bouncycastle.asn1.misc.MiscObjectIdentifiers;
 import org.bouncycastle.asn1.misc.ScryptParams;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.Attribute;
 import org.bouncycastle.asn1.pkcs.EncryptedPrivateKeyInfo;
 import org.bouncycastle.asn1.pkcs.EncryptionScheme;
 import org.bouncycastle.asn1.pkcs.KeyDerivationFunc;
@@ -69,24 +74,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Saves a {@link LocalIdentity} to disk encrypted under a passphrase, and loads it back.
+ * Saves a {@link LocalIdentity} to disk encrypted under a passphrase, and loads it back, with a
+ * {@link StorageRoot}: random bytes kept in the same encrypted blob, from which the application
+ * derives the keys of the data it keeps at rest, so that the passphrase is stretched once.
  *
  * <h3>Usage</h3>
  *
  * <pre>{@code
  * IdentityStore store = IdentityStore.create();
- * LocalIdentity identity;
- * if (store.exists(file)) {
- *     identity = store.load(file, console.readPassword("Passphrase: "));
- * } else {
- *     identity = LocalIdentity.generate();
- *     store.save(identity, file, console.readPassword("New passphrase: "));
+ * if (!store.exists(file)) {
+ *     store.save(LocalIdentity.generate(), file, console.readPassword("New passphrase: "));
  * }
+ * StoredIdentity stored = store.open(file, console.readPassword("Passphrase: "));
+ * LocalIdentity identity = stored.identity();
+ * byte[] cacheKey = stored.storageRoot().deriveKey("myapp cache key v1", 32);
+ * stored.destroy();
  * }</pre>
  *
- * The store never creates an identity by itself: a missing, unreadable or damaged file is an {@link
- * IdentityStoreException} whose {@link IdentityStoreException#reason() reason} says which, and the
- * application decides what to do.
+ * {@link #load} returns the identity alone. {@link #changePassphrase} re-encrypts the file under a
+ * new passphrase; {@link #save(LocalIdentity, StorageRoot, Path, char[])} saves a new key (after a
+ * rotation) with the root of the old one.
+ *
+ * <p>The store never creates an identity by itself: a missing, unreadable or damaged file is an
+ * {@link IdentityStoreException} whose {@link IdentityStoreException#reason() reason} says which,
+ * and the application decides what to do.
  *
  * <h3>File format</h3>
  *
@@ -105,15 +116,30 @@ import org.slf4j.LoggerFactory;
  *     keyDerivationFunc  scrypt (RFC 7914): salt 16 random bytes, N = 2^17, r = 8, p = 1
  *     encryptionScheme   aes256-GCM, 12-byte random nonce, 16-byte tag (default)
  *                        or aes256-CBC-PAD, 16-byte random IV
- *   encryptedData        the PKCS#8 PrivateKeyInfo (RSA, with CRT parameters), encrypted
+ *   encryptedData        the PKCS#8 PrivateKeyInfo, encrypted:
+ *
+ * PrivateKeyInfo (RFC 5208)
+ *   version              0
+ *   privateKeyAlgorithm  rsaEncryption
+ *   privateKey           RSAPrivateKey, with CRT parameters
+ *   attributes [0]       exactly one Attribute:
+ *     type               {@value #STORAGE_ROOT_OID}
+ *     values             one OCTET STRING of 64 bytes: the storage root (32 random bytes),
+ *                        then HKDF-SHA-256(salt none, IKM root, info empty, L 32)
  * </pre>
  *
  * Both blocks come from Bouncy Castle's PKCS#8 builders; nothing here is hand-made cryptography.
- * OpenSSL 3.0 reads neither AES-GCM inside PBES2 nor scrypt above 32 MiB, so {@code openssl pkey
+ * The check after the root is there for AES-CBC, which does not authenticate: a modified block must
+ * not yield another root, nor pass for a file without one. A file with no attributes (written
+ * before storage roots existed, or by OpenSSL) loads, and {@link #open} adds a root to it; any
+ * other attributes are refused.
+ *
+ * <p>OpenSSL 3.0 reads neither AES-GCM inside PBES2 nor scrypt above 32 MiB, so {@code openssl pkey
  * -in identity.pem} (which skips the public block) opens only files written with {@link
- * Encryption#AES_256_CBC} and {@code scryptLog2N(14)}. A key made elsewhere is imported by writing
- * both blocks, for example {@code openssl pkey -pubout} followed by {@code openssl pkcs8 -topk8 -v2
- * aes-256-cbc -scrypt}, and loading the result.
+ * Encryption#AES_256_CBC} and {@code scryptLog2N(14)}; it ignores the attribute, so a key exported
+ * that way leaves the storage root behind. A key made elsewhere is imported by writing both blocks,
+ * for example {@code openssl pkey -pubout} followed by {@code openssl pkcs8 -topk8 -v2 aes-256-cbc
+ * -scrypt}, and opening the result, which gives it a new root.
  *
  * <h3>Security</h3>
  *
@@ -135,9 +161,12 @@ import org.slf4j.LoggerFactory;
  *       the start (never readable by others, whatever the umask), and a file that grants anything
  *       to group or others is refused on load ({@link Reason#INSECURE_PERMISSIONS}), as ssh refuses
  *       such keys. Owner and Windows ACLs are not checked.
- *   <li><b>Passphrases</b> are {@code char[]}; {@link #save} and {@link #load} overwrite the
- *       caller's array with zeros before returning, whether they succeed or fail, and wipe the key
- *       encodings they own. This is best effort: the JCE and Bouncy Castle keep transient copies
+ *   <li><b>Storage root.</b> It is inside the encryption, so it costs a guessing attacker the same
+ *       scrypt as the key; keys derived from it ({@link StorageRoot#deriveKey}) add no cheaper
+ *       target. It is checked on load like the key (see the format above).
+ *   <li><b>Passphrases</b> are {@code char[]}; every method that takes one overwrites the caller's
+ *       array with zeros before returning, whether it succeeds or fails, and wipes the key and root
+ *       encodings it owns. This is best effort: the JCE and Bouncy Castle keep transient copies
  *       that cannot be reached. The passphrase is used as its UTF-8 bytes, unnormalized.
  *   <li><b>Unencrypted keys</b> are never written and never loaded, and no empty passphrase is
  *       accepted.
@@ -156,8 +185,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h3>Threading</h3>
  *
- * Immutable and thread-safe. {@link #save} and {@link #load} block for the key derivation and the
- * disk; call them off any event loop.
+ * Immutable and thread-safe. {@link #save}, {@link #load}, {@link #open} and {@link
+ * #changePassphrase} block for the key derivation and the disk; call them off any event loop. A
+ * rewrite ({@link #open} adding a root, {@link #changePassphrase}) replaces the file only if it
+ * still holds what was read, so that two processes doing it at once do not lose each other's root.
  */
 public final class IdentityStore {
     private static final Logger log = LoggerFactory.getLogger(IdentityStore.class);
@@ -186,6 +217,13 @@ public final class IdentityStore {
     /** The largest identity file load reads. An 8192-bit key takes about 7 KiB. */
     public static final int MAX_FILE_SIZE_BYTES = 64 * 1024;
 
+    /**
+     * The object identifier of the PrivateKeyInfo attribute that holds the {@link StorageRoot}:
+     * {@code 2.25.} and the UUID b336442e-ddc5-47d8-92eb-18ff837e63cc as an integer (ITU-T X.667,
+     * which needs no registration).
+     */
+    public static final String STORAGE_ROOT_OID = "2.25.238213578192844030751555396944502088652";
+
     /** The cipher inside PBES2. */
     public enum Encryption {
         /** AES-256-GCM: authenticated. The default. */
@@ -206,6 +244,9 @@ public final class IdentityStore {
     static final String PUBLIC_KEY_TYPE = "PUBLIC KEY";
     static final String ENCRYPTED_KEY_TYPE = "ENCRYPTED PRIVATE KEY";
 
+    private static final ASN1ObjectIdentifier STORAGE_ROOT =
+            new ASN1ObjectIdentifier(STORAGE_ROOT_OID);
+    private static final int ROOT_VALUE_LENGTH = 2 * StorageRoot.LENGTH_BYTES;
     private static final int MIN_SALT_LENGTH = 8;
     private static final int MAX_SALT_LENGTH = 64;
     private static final int MAX_SCRYPT_PARALLELISM = 16;
@@ -215,14 +256,6 @@ public final class IdentityStore {
     private static final int AES_256_KEY_LENGTH = 32;
     private static final byte[] CHECK_MESSAGE =
             "p2pchat identity file pairwise consistency check".getBytes(StandardCharsets.US_ASCII);
-    private static final Set<PosixFilePermission> GROUP_OR_OTHERS =
-            EnumSet.of(
-                    PosixFilePermission.GROUP_READ,
-                    PosixFilePermission.GROUP_WRITE,
-                    PosixFilePermission.GROUP_EXECUTE,
-                    PosixFilePermission.OTHERS_READ,
-                    PosixFilePermission.OTHERS_WRITE,
-                    PosixFilePermission.OTHERS_EXECUTE);
 
     private final int scryptLog2N;
     private final Encryption encryption;
@@ -253,11 +286,11 @@ public final class IdentityStore {
     }
 
     /**
-     * Encrypts {@code identity} under {@code passphrase} and writes it to a new file.
+     * Encrypts {@code identity} and a new random {@link StorageRoot} under {@code passphrase} and
+     * writes them to a new file.
      *
      * <p>The file is created with mode {@code 0600} on POSIX file systems. An existing file is
-     * never replaced: to change a passphrase, save to a new file, load it back, then move it over
-     * the old one.
+     * never replaced: to change a passphrase, use {@link #changePassphrase}.
      *
      * @param passphrase overwritten with zeros before this method returns, whatever the outcome
      * @throws IllegalArgumentException if {@code passphrase} is empty
@@ -267,13 +300,53 @@ public final class IdentityStore {
      */
     public void save(LocalIdentity identity, Path file, char[] passphrase)
             throws IdentityStoreException {
-        Objects.requireNonNull(identity, "identity");
-        saveKeys((RSAPrivateKey) identity.privateKey(), identity.publicKey(), file, passphrase);
+        StorageRoot root = StorageRoot.generate();
+        try {
+            save(identity, root, file, passphrase);
+        } finally {
+            root.destroy();
+        }
+    }
+
+    /**
+     * Encrypts {@code identity} and the given storage root under {@code passphrase} and writes them
+     * to a new file: after a key rotation, the new key is saved with the old file's root, so that
+     * the data kept at rest stays readable.
+     *
+     * @param root stays usable; the caller still owns it
+     * @param passphrase overwritten with zeros before this method returns, whatever the outcome
+     * @throws IllegalArgumentException if {@code passphrase} is empty
+     * @throws IllegalStateException if {@code root} was destroyed
+     * @throws IdentityStoreException as {@link #save(LocalIdentity, Path, char[])}
+     */
+    public void save(LocalIdentity identity, StorageRoot root, Path file, char[] passphrase)
+            throws IdentityStoreException {
+        Objects.requireNonNull(passphrase, "passphrase");
+        try {
+            Objects.requireNonNull(identity, "identity");
+            Objects.requireNonNull(root, "root");
+            saveKeys(
+                    (RSAPrivateKey) identity.privateKey(),
+                    identity.publicKey(),
+                    root,
+                    file,
+                    passphrase);
+        } finally {
+            Arrays.fill(passphrase, '\0');
+        }
         log.debug("Saved identity {} to {}", identity.peerId().shortId(), file);
     }
 
-    /** Saves a key pair without {@link LocalIdentity}'s size checks; tests write bad files. */
-    void saveKeys(RSAPrivateKey privateKey, RSAPublicKey publicKey, Path file, char[] passphrase)
+    /**
+     * Saves a key pair without {@link LocalIdentity}'s size checks; tests write bad files, and
+     * files without a storage root ({@code root} null) as earlier versions wrote them.
+     */
+    void saveKeys(
+            RSAPrivateKey privateKey,
+            RSAPublicKey publicKey,
+            @Nullable StorageRoot root,
+            Path file,
+            char[] passphrase)
             throws IdentityStoreException {
         Objects.requireNonNull(passphrase, "passphrase");
         try {
@@ -285,7 +358,7 @@ public final class IdentityStore {
                 // Checked before the key derivation so that the common mistake fails fast.
                 throw alreadyExists(file);
             }
-            byte[] content = encode(privateKey, publicKey, passphrase);
+            byte[] content = encode(privateKey, publicKey, root, passphrase, settings());
             try {
                 AtomicFiles.write(file, content, false);
             } catch (FileAlreadyExistsException e) {
@@ -318,17 +391,158 @@ public final class IdentityStore {
         try {
             Objects.requireNonNull(file, "file");
             checkPassphrase(passphrase);
-            StoredFile stored = read(file);
-            checkEncryptionParameters(stored.encrypted, file);
-            RSAPrivateCrtKey privateKey = decrypt(stored.encrypted, passphrase, file);
-            checkKeySize(privateKey.getModulus().bitLength(), file);
-            checkKeyPair(privateKey, stored.publicKey, file);
-            LocalIdentity identity = LocalIdentity.of(new KeyPair(stored.publicKey, privateKey));
-            log.debug("Loaded identity {} from {}", identity.peerId().shortId(), file);
-            return identity;
+            Opened opened = decryptFile(file, passphrase);
+            opened.wipeRoot();
+            log.debug("Loaded identity {} from {}", opened.identity.peerId().shortId(), file);
+            return opened.identity;
         } finally {
             Arrays.fill(passphrase, '\0');
         }
+    }
+
+    /**
+     * Reads, decrypts and checks the identity in {@code file}, with its {@link StorageRoot}.
+     *
+     * <p>A file without a root (written before roots existed, or made with OpenSSL) gets one: a new
+     * random root is generated and the file rewritten atomically under the same passphrase, scrypt
+     * cost and cipher (with a new salt and nonce), before this method returns; {@link
+     * StoredIdentity#rootCreated()} then says so. If another process rewrites the file meanwhile,
+     * its version wins and is read again.
+     *
+     * @param passphrase overwritten with zeros before this method returns, whatever the outcome
+     * @throws IllegalArgumentException if {@code passphrase} is empty
+     * @throws IdentityStoreException as {@link #load}, and {@link Reason#IO_ERROR} if a root is
+     *     needed and the file cannot be rewritten (it is left as it was)
+     */
+    public StoredIdentity open(Path file, char[] passphrase) throws IdentityStoreException {
+        Objects.requireNonNull(passphrase, "passphrase");
+        try {
+            Objects.requireNonNull(file, "file");
+            checkPassphrase(passphrase);
+            for (int attempt = 1; ; attempt++) {
+                Opened opened = decryptFile(file, passphrase);
+                if (opened.root != null) {
+                    log.debug(
+                            "Opened identity {} from {}", opened.identity.peerId().shortId(), file);
+                    return new StoredIdentity(
+                            opened.identity, StorageRoot.wrap(opened.root), false);
+                }
+                StorageRoot root = StorageRoot.generate();
+                boolean replaced = false;
+                try {
+                    replaced =
+                            rewrite(
+                                    file,
+                                    opened,
+                                    root,
+                                    passphrase,
+                                    opened.settings,
+                                    "add a storage root to");
+                } finally {
+                    if (!replaced) {
+                        root.destroy();
+                    }
+                }
+                if (replaced) {
+                    log.info("Added a storage root to the identity file {}", file);
+                    return new StoredIdentity(opened.identity, root, true);
+                }
+                if (attempt == 2) {
+                    throw changedMeanwhile(file, "a storage root was being added");
+                }
+                // Another process rewrote the file since it was read: read its version.
+            }
+        } finally {
+            Arrays.fill(passphrase, '\0');
+        }
+    }
+
+    /**
+     * Re-encrypts the identity file under a new passphrase, atomically: afterwards only {@code
+     * newPassphrase} opens it. The key and the {@link StorageRoot} stay the same (a file without a
+     * root gets one, as {@link #open} does); the file is written with this store's scrypt cost and
+     * cipher.
+     *
+     * @param oldPassphrase overwritten with zeros before this method returns, whatever the outcome
+     * @param newPassphrase overwritten with zeros before this method returns, whatever the outcome
+     * @throws IllegalArgumentException if either passphrase is empty
+     * @throws IdentityStoreException as {@link #load} for {@code oldPassphrase}, and {@link
+     *     Reason#IO_ERROR} if the file cannot be rewritten or changed while this ran; the file then
+     *     still opens with {@code oldPassphrase}
+     */
+    public void changePassphrase(Path file, char[] oldPassphrase, char[] newPassphrase)
+            throws IdentityStoreException {
+        Objects.requireNonNull(oldPassphrase, "oldPassphrase");
+        Objects.requireNonNull(newPassphrase, "newPassphrase");
+        try {
+            Objects.requireNonNull(file, "file");
+            checkPassphrase(oldPassphrase);
+            checkPassphrase(newPassphrase);
+            Opened opened = decryptFile(file, oldPassphrase);
+            StorageRoot root =
+                    opened.root != null ? StorageRoot.wrap(opened.root) : StorageRoot.generate();
+            try {
+                if (!rewrite(file, opened, root, newPassphrase, settings(), "re-encrypt")) {
+                    throw changedMeanwhile(file, "its passphrase was being changed");
+                }
+            } finally {
+                root.destroy();
+            }
+            log.info("Changed the passphrase of the identity file {}", file);
+        } finally {
+            Arrays.fill(oldPassphrase, '\0');
+            Arrays.fill(newPassphrase, '\0');
+        }
+    }
+
+    /**
+     * Writes what {@code opened} holds, with {@code root}, over {@code file} if the file still
+     * holds what was read; false if it changed meanwhile.
+     */
+    private boolean rewrite(
+            Path file,
+            Opened opened,
+            StorageRoot root,
+            char[] passphrase,
+            Settings settings,
+            String what)
+            throws IdentityStoreException {
+        byte[] content = encode(opened.privateKey, opened.publicKey, root, passphrase, settings);
+        try {
+            return AtomicFiles.replaceIfUnchanged(file, opened.content, content);
+        } catch (IOException e) {
+            throw new IdentityStoreException(
+                    Reason.IO_ERROR, "cannot " + what + " " + file + ": " + e, e);
+        }
+    }
+
+    private static IdentityStoreException changedMeanwhile(Path file, String activity) {
+        return new IdentityStoreException(
+                Reason.IO_ERROR,
+                file
+                        + " was changed by another program while "
+                        + activity
+                        + "; nothing was written, try again");
+    }
+
+    /** Reads, decrypts and checks a file; the caller owns the root in the result. */
+    private static Opened decryptFile(Path file, char[] passphrase) throws IdentityStoreException {
+        byte[] content = readBytes(file);
+        StoredFile stored = parse(content, file);
+        Settings settings = checkEncryptionParameters(stored.encrypted, file);
+        PrivateKeyInfo plain = decrypt(stored.encrypted, passphrase, file);
+        RSAPrivateCrtKey privateKey = rsaKey(plain, file);
+        byte[] root = storageRoot(plain, file);
+        try {
+            checkKeySize(privateKey.getModulus().bitLength(), file);
+            checkKeyPair(privateKey, stored.publicKey, file);
+        } catch (IdentityStoreException e) {
+            if (root != null) {
+                Arrays.fill(root, (byte) 0);
+            }
+            throw e;
+        }
+        return new Opened(content, stored.publicKey, privateKey, root, settings);
     }
 
     /**
@@ -346,16 +560,39 @@ public final class IdentityStore {
 
     // --- writing ---
 
-    private byte[] encode(RSAPrivateKey privateKey, RSAPublicKey publicKey, char[] passphrase) {
+    /** This store's settings for writing. */
+    private Settings settings() {
+        return new Settings(1 << scryptLog2N, SCRYPT_BLOCK_SIZE, SCRYPT_PARALLELISM, encryption);
+    }
+
+    private byte[] encode(
+            RSAPrivateKey privateKey,
+            RSAPublicKey publicKey,
+            @Nullable StorageRoot root,
+            char[] passphrase,
+            Settings settings) {
         ScryptConfig kdf =
-                new ScryptConfig.Builder(1 << scryptLog2N, SCRYPT_BLOCK_SIZE, SCRYPT_PARALLELISM)
+                new ScryptConfig.Builder(settings.n, settings.r, settings.p)
                         .withSaltLength(SALT_LENGTH_BYTES)
                         .build();
-        byte[] plaintext = privateKey.getEncoded();
+        byte[] key = privateKey.getEncoded();
+        byte[] rootBytes = root == null ? null : root.attributeValue();
         byte[] encrypted;
         try {
+            PrivateKeyInfo jdk = PrivateKeyInfo.getInstance(key);
+            // PrivateKeyInfo.attributes [0]: the storage root and its check, one OCTET STRING.
+            ASN1Set attributes =
+                    rootBytes == null
+                            ? null
+                            : new DERSet(
+                                    new Attribute(
+                                            STORAGE_ROOT,
+                                            new DERSet(new DEROctetString(rootBytes))));
+            PrivateKeyInfo plaintext =
+                    new PrivateKeyInfo(
+                            jdk.getPrivateKeyAlgorithm(), jdk.parsePrivateKey(), attributes);
             OutputEncryptor encryptor =
-                    new JcePKCSPBEOutputEncryptorBuilder(kdf, encryption.oid)
+                    new JcePKCSPBEOutputEncryptorBuilder(kdf, settings.encryption.oid)
                             .setProvider(Bc.PROVIDER)
                             .setRandom(random)
                             .build(passphrase);
@@ -364,9 +601,13 @@ public final class IdentityStore {
                             .build(encryptor)
                             .getEncoded();
         } catch (OperatorCreationException | IOException e) {
-            throw new IllegalStateException("PBES2 scrypt " + encryption + " unavailable", e);
+            throw new IllegalStateException(
+                    "PBES2 scrypt " + settings.encryption + " unavailable", e);
         } finally {
-            Arrays.fill(plaintext, (byte) 0);
+            Arrays.fill(key, (byte) 0);
+            if (rootBytes != null) {
+                Arrays.fill(rootBytes, (byte) 0);
+            }
         }
         String pem =
                 pem(PUBLIC_KEY_TYPE, publicKey.getEncoded()) + pem(ENCRYPTED_KEY_TYPE, encrypted);
@@ -391,8 +632,56 @@ public final class IdentityStore {
         }
     }
 
+    /** The scrypt cost and cipher a file is written with. */
+    private static final class Settings {
+        final int n;
+        final int r;
+        final int p;
+        final Encryption encryption;
+
+        Settings(int n, int r, int p, Encryption encryption) {
+            this.n = n;
+            this.r = r;
+            this.p = p;
+            this.encryption = encryption;
+        }
+    }
+
+    /** A decrypted and checked file: what it held, and its exact bytes (to replace it safely). */
+    private static final class Opened {
+        final byte[] content;
+        final RSAPublicKey publicKey;
+        final RSAPrivateCrtKey privateKey;
+        final LocalIdentity identity;
+        final byte @Nullable [] root;
+        final Settings settings;
+
+        Opened(
+                byte[] content,
+                RSAPublicKey publicKey,
+                RSAPrivateCrtKey privateKey,
+                byte @Nullable [] root,
+                Settings settings) {
+            this.content = content;
+            this.publicKey = publicKey;
+            this.privateKey = privateKey;
+            this.identity = LocalIdentity.of(new KeyPair(publicKey, privateKey));
+            this.root = root;
+            this.settings = settings;
+        }
+
+        void wipeRoot() {
+            if (root != null) {
+                Arrays.fill(root, (byte) 0);
+            }
+        }
+    }
+
     private static StoredFile read(Path file) throws IdentityStoreException {
-        byte[] bytes = readBytes(file);
+        return parse(readBytes(file), file);
+    }
+
+    private static StoredFile parse(byte[] bytes, Path file) throws IdentityStoreException {
         List<PemObject> blocks = parsePem(bytes, file);
         byte[] spki = null;
         byte[] epki = null;
@@ -436,7 +725,7 @@ public final class IdentityStore {
                     Files.getFileAttributeView(file, PosixFileAttributeView.class);
             if (posix != null) {
                 Set<PosixFilePermission> permissions = posix.readAttributes().permissions();
-                if (permissions.stream().anyMatch(GROUP_OR_OTHERS::contains)) {
+                if (permissions.stream().anyMatch(PrivateFiles.GROUP_OR_OTHERS::contains)) {
                     throw new IdentityStoreException(
                             Reason.INSECURE_PERMISSIONS,
                             "permissions "
@@ -537,7 +826,7 @@ public final class IdentityStore {
      * AES-256-GCM or AES-256-CBC. Runs before the key derivation so that a crafted file cannot ask
      * for gigabytes.
      */
-    private static void checkEncryptionParameters(EncryptedPrivateKeyInfo info, Path file)
+    private static Settings checkEncryptionParameters(EncryptedPrivateKeyInfo info, Path file)
             throws IdentityStoreException {
         ASN1ObjectIdentifier scheme = info.getEncryptionAlgorithm().getAlgorithm();
         if (!PKCSObjectIdentifiers.id_PBES2.equals(scheme)) {
@@ -559,7 +848,13 @@ public final class IdentityStore {
             throw corrupt(file, "malformed PBES2 parameters", e);
         }
         checkScrypt(scrypt, file);
-        checkCipher(pbes2.getEncryptionScheme(), file);
+        Encryption cipher = checkCipher(pbes2.getEncryptionScheme(), file);
+        // Within int range: checkScrypt bounds 128·r·N by 2^30 and p by 16.
+        return new Settings(
+                scrypt.getCostParameter().intValueExact(),
+                scrypt.getBlockSize().intValueExact(),
+                scrypt.getParallelizationParameter().intValueExact(),
+                cipher);
     }
 
     private static void checkScrypt(ScryptParams scrypt, Path file) throws IdentityStoreException {
@@ -611,7 +906,7 @@ public final class IdentityStore {
         }
     }
 
-    private static void checkCipher(EncryptionScheme scheme, Path file)
+    private static Encryption checkCipher(EncryptionScheme scheme, Path file)
             throws IdentityStoreException {
         ASN1ObjectIdentifier cipher = scheme.getAlgorithm();
         try {
@@ -631,6 +926,7 @@ public final class IdentityStore {
                                     + GCM_TAG_LENGTH
                                     + ")");
                 }
+                return Encryption.AES_256_GCM;
             } else if (NISTObjectIdentifiers.id_aes256_CBC.equals(cipher)) {
                 int ivLength =
                         ASN1OctetString.getInstance(scheme.getParameters()).getOctets().length;
@@ -640,6 +936,7 @@ public final class IdentityStore {
                             "AES-CBC IV length " + ivLength + " (expected: " + CBC_IV_LENGTH + ")",
                             null);
                 }
+                return Encryption.AES_256_CBC;
             } else {
                 throw unsupported(
                         file,
@@ -659,23 +956,27 @@ public final class IdentityStore {
     }
 
     /**
-     * Decrypts and decodes the private key. Every failure from here on is reported without its
-     * cause: it concerns the plaintext.
+     * Decrypts the PKCS#8 PrivateKeyInfo. Every failure from here on is reported without its cause:
+     * it concerns the plaintext.
      */
-    private static RSAPrivateCrtKey decrypt(
+    private static PrivateKeyInfo decrypt(
             EncryptedPrivateKeyInfo info, char[] passphrase, Path file)
             throws IdentityStoreException {
         InputDecryptorProvider decryptor =
                 new JcePKCSPBEInputDecryptorProviderBuilder()
                         .setProvider(Bc.PROVIDER)
                         .build(passphrase);
-        PrivateKeyInfo plain;
         try {
-            plain = new PKCS8EncryptedPrivateKeyInfo(info).decryptPrivateKeyInfo(decryptor);
+            return new PKCS8EncryptedPrivateKeyInfo(info).decryptPrivateKeyInfo(decryptor);
         } catch (PKCSException | RuntimeException e) {
             // AES-GCM tag failure, CBC padding failure, or plaintext that is not PKCS#8.
             throw wrongPassphraseOrTampered(file, "decryption failed");
         }
+    }
+
+    /** Decodes the RSA private key, without the attributes (the JDK need not understand them). */
+    private static RSAPrivateCrtKey rsaKey(PrivateKeyInfo plain, Path file)
+            throws IdentityStoreException {
         if (!PKCSObjectIdentifiers.rsaEncryption.equals(
                 plain.getPrivateKeyAlgorithm().getAlgorithm())) {
             throw unsupported(file, "the private key is not an RSA key");
@@ -683,7 +984,9 @@ public final class IdentityStore {
         byte[] der = null;
         PrivateKey key;
         try {
-            der = plain.getEncoded();
+            der =
+                    new PrivateKeyInfo(plain.getPrivateKeyAlgorithm(), plain.parsePrivateKey())
+                            .getEncoded();
             key = rsaKeyFactory().generatePrivate(new PKCS8EncodedKeySpec(der));
         } catch (IOException | GeneralSecurityException | RuntimeException e) {
             throw wrongPassphraseOrTampered(file, "the decrypted key does not decode");
@@ -696,6 +999,55 @@ public final class IdentityStore {
             throw unsupported(file, "the RSA private key has no CRT parameters");
         }
         return (RSAPrivateCrtKey) key;
+    }
+
+    /**
+     * The storage root in the PrivateKeyInfo's attributes, or null if the file has no attributes
+     * (written before storage roots existed, or by another tool). Anything else than exactly our
+     * attribute, well formed and passing its check, is refused as tampering: with AES-CBC the
+     * attributes are not authenticated, and a modified block must not pass for a file without a
+     * root (which {@link #open} would then give a new one) or for another root.
+     */
+    private static byte @Nullable [] storageRoot(PrivateKeyInfo plain, Path file)
+            throws IdentityStoreException {
+        ASN1Set attributes = plain.getAttributes();
+        if (attributes == null) {
+            return null;
+        }
+        byte[] value = null;
+        try {
+            Attribute attribute = Attribute.getInstance(attributes.getObjectAt(0));
+            ASN1Set values = attribute.getAttrValues();
+            if (attributes.size() != 1
+                    || !STORAGE_ROOT.equals(attribute.getAttrType())
+                    || values.size() != 1) {
+                throw new IllegalArgumentException("not one storage root attribute");
+            }
+            value = ASN1OctetString.getInstance(values.getObjectAt(0)).getOctets();
+            if (value.length != ROOT_VALUE_LENGTH) {
+                throw new IllegalArgumentException("length");
+            }
+            byte[] root = Arrays.copyOf(value, StorageRoot.LENGTH_BYTES);
+            byte[] check = StorageRoot.checkValue(root);
+            boolean intact =
+                    MessageDigest.isEqual(
+                            check,
+                            Arrays.copyOfRange(value, StorageRoot.LENGTH_BYTES, value.length));
+            Arrays.fill(check, (byte) 0);
+            if (!intact) {
+                Arrays.fill(root, (byte) 0);
+                throw new IllegalArgumentException("check");
+            }
+            return root;
+        } catch (RuntimeException e) {
+            // No cause: the plaintext's parser messages stay out of the exception.
+            throw wrongPassphraseOrTampered(
+                    file, "the storage root stored with the key is malformed or damaged");
+        } finally {
+            if (value != null) {
+                Arrays.fill(value, (byte) 0);
+            }
+        }
     }
 
     private static void checkKeySize(int bits, Path file) throws IdentityStoreException {

@@ -26,7 +26,8 @@ public final class IdentityStoreException extends IOException {
         NOT_FOUND,
         /**
          * The file or its directory could not be read or written: access denied, not a regular
-         * file, a missing directory, a full disk.
+         * file, a missing directory, a full disk; or, for a rewrite ({@code open} adding a storage
+         * root, {@code changePassphrase}), another program changed the file meanwhile.
          */
         IO_ERROR,
         /**
@@ -46,9 +47,10 @@ public final class IdentityStoreException extends IOException {
          */
         UNSUPPORTED,
         /**
-         * {@code load}: decryption failed, or the decrypted key is inconsistent or does not match
-         * the public key stored beside it. A wrong passphrase and a modified file cannot be told
-         * apart: both make the authentication tag (or the key checks) fail.
+         * {@code load}: decryption failed, the decrypted key is inconsistent or does not match the
+         * public key stored beside it, or the storage root stored with it is malformed or fails its
+         * check. A wrong passphrase and a modified file cannot be told apart: both make the
+         * authentication tag (or the key checks) fail.
          */
         WRONG_PASSPHRASE_OR_TAMPERED,
         /** {@code load}: the key is smaller than the minimum p2pchat accepts (2048 bits). */

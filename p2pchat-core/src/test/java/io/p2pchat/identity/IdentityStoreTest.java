@@ -24,17 +24,30 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.stream.Stream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.ASN1Set;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.DERSet;
 import org.bouncycastle.asn1.misc.MiscObjectIdentifiers;
 import org.bouncycastle.asn1.misc.ScryptParams;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.Attribute;
 import org.bouncycastle.asn1.pkcs.EncryptedPrivateKeyInfo;
 import org.bouncycastle.asn1.pkcs.KeyDerivationFunc;
 import org.bouncycastle.asn1.pkcs.PBES2Parameters;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.crypto.util.ScryptConfig;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfoBuilder;
+import org.bouncycastle.pkcs.jcajce.JcePKCSPBEInputDecryptorProviderBuilder;
 import org.bouncycastle.pkcs.jcajce.JcePKCSPBEOutputEncryptorBuilder;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemReader;
@@ -466,7 +479,11 @@ class IdentityStoreTest {
         KeyPair small = generator.generateKeyPair();
         Path file = dir.resolve("identity.pem");
         FAST.saveKeys(
-                (RSAPrivateKey) small.getPrivate(), (RSAPublicKey) small.getPublic(), file, pass());
+                (RSAPrivateKey) small.getPrivate(),
+                (RSAPublicKey) small.getPublic(),
+                StorageRoot.generate(),
+                file,
+                pass());
 
         assertThatThrownBy(() -> FAST.load(file, pass()))
                 .isInstanceOfSatisfying(
@@ -611,6 +628,417 @@ class IdentityStoreTest {
                                     .doesNotContain("hunter2")
                                     .doesNotContain(PASSPHRASE);
                         });
+    }
+
+    // --- storage root ---
+
+    /** A file as versions before the storage root wrote it: no attribute. */
+    private Path savedWithoutRoot(IdentityStore store) throws IOException {
+        Path file = dir.resolve("identity.pem");
+        store.saveKeys((RSAPrivateKey) alice.privateKey(), alice.publicKey(), null, file, pass());
+        return file;
+    }
+
+    /** The PrivateKeyInfo inside the file, decrypted as any PKCS#8 reader would. */
+    private static PrivateKeyInfo plaintext(Path file) throws Exception {
+        return new PKCS8EncryptedPrivateKeyInfo(encryptedInfo(file))
+                .decryptPrivateKeyInfo(
+                        new JcePKCSPBEInputDecryptorProviderBuilder()
+                                .setProvider(new BouncyCastleProvider())
+                                .build(pass()));
+    }
+
+    private static byte[] key(StoredIdentity stored) {
+        return stored.storageRoot().deriveKey("test label", 32);
+    }
+
+    private static ScryptParams scrypt(Path file) throws IOException {
+        PBES2Parameters pbes2 =
+                PBES2Parameters.getInstance(
+                        encryptedInfo(file).getEncryptionAlgorithm().getParameters());
+        return ScryptParams.getInstance(pbes2.getKeyDerivationFunc().getParameters());
+    }
+
+    private static ASN1ObjectIdentifier cipher(Path file) throws IOException {
+        return PBES2Parameters.getInstance(
+                        encryptedInfo(file).getEncryptionAlgorithm().getParameters())
+                .getEncryptionScheme()
+                .getAlgorithm();
+    }
+
+    /** Writes alice's key encrypted with the given PrivateKeyInfo attributes. */
+    private Path savedWithAttributes(ASN1Set attributes) throws Exception {
+        PrivateKeyInfo jdk = PrivateKeyInfo.getInstance(alice.privateKey().getEncoded());
+        PrivateKeyInfo info =
+                new PrivateKeyInfo(jdk.getPrivateKeyAlgorithm(), jdk.parsePrivateKey(), attributes);
+        byte[] epki =
+                new PKCS8EncryptedPrivateKeyInfoBuilder(info)
+                        .build(
+                                new JcePKCSPBEOutputEncryptorBuilder(
+                                                new ScryptConfig.Builder(1024, 8, 1)
+                                                        .withSaltLength(16)
+                                                        .build(),
+                                                NISTObjectIdentifiers.id_aes256_GCM)
+                                        .setProvider(new BouncyCastleProvider())
+                                        .build(pass()))
+                        .getEncoded();
+        Path file = dir.resolve("identity.pem");
+        writeBlocks(file, alice.subjectPublicKeyInfo(), epki);
+        ownerOnly(file);
+        return file;
+    }
+
+    /** HKDF-SHA-256 (RFC 5869), no salt, 32 bytes, written out with HMAC-SHA-256. */
+    private static byte[] hkdf(byte[] ikm, byte[] info) throws Exception {
+        Mac hmac = Mac.getInstance("HmacSHA256");
+        hmac.init(new SecretKeySpec(new byte[32], "HmacSHA256"));
+        byte[] prk = hmac.doFinal(ikm);
+        hmac.init(new SecretKeySpec(prk, "HmacSHA256"));
+        hmac.update(info);
+        hmac.update((byte) 1);
+        return hmac.doFinal();
+    }
+
+    /** The attribute value this store writes: the root, then HKDF(root, empty info). */
+    private static byte[] rootValue(byte[] root) throws Exception {
+        byte[] value = Arrays.copyOf(root, 64);
+        System.arraycopy(hkdf(root, new byte[0]), 0, value, 32, 32);
+        return value;
+    }
+
+    private static Attribute rootAttribute(byte[]... values) {
+        ASN1Encodable[] octets = new ASN1Encodable[values.length];
+        for (int i = 0; i < values.length; i++) {
+            octets[i] = new DEROctetString(values[i]);
+        }
+        return new Attribute(
+                new ASN1ObjectIdentifier(IdentityStore.STORAGE_ROOT_OID), new DERSet(octets));
+    }
+
+    /**
+     * save puts 32 random bytes in the PKCS#8 PrivateKeyInfo's attributes, under the storage-root
+     * OID (2.25 arc, X.667), inside the encryption: the public block and the PBES2 parameters do
+     * not change.
+     */
+    @Test
+    void save_storesRandomRootAsPrivateKeyInfoAttribute() throws Exception {
+        Path file = saved(FAST);
+
+        PrivateKeyInfo info = plaintext(file);
+        assertThat(info.getAttributes()).isNotNull();
+        assertThat(info.getAttributes().size()).isEqualTo(1);
+        Attribute attribute = Attribute.getInstance(info.getAttributes().getObjectAt(0));
+        assertThat(attribute.getAttrType().getId())
+                .isEqualTo(IdentityStore.STORAGE_ROOT_OID)
+                .startsWith("2.25.");
+        byte[] value =
+                ASN1OctetString.getInstance(attribute.getAttrValues().getObjectAt(0)).getOctets();
+        assertThat(value).hasSize(64);
+        byte[] root = Arrays.copyOf(value, 32);
+        assertThat(root).isNotEqualTo(new byte[32]);
+        assertThat(Arrays.copyOfRange(value, 32, 64)).isEqualTo(hkdf(root, new byte[0]));
+        assertThat(blocks(file).get(0).getContent()).isEqualTo(alice.subjectPublicKeyInfo());
+        StoredIdentity stored = FAST.open(file, pass());
+        assertThat(key(stored))
+                .isEqualTo(StorageRoot.wrap(root.clone()).deriveKey("test label", 32));
+    }
+
+    /** Two saves of the same key get different roots; each open of one file gets the same. */
+    @Test
+    void open_afterSave_returnsIdentityAndTheSameRootEachTime() throws IOException {
+        Path file = saved(FAST);
+        Path other = dir.resolve("other.pem");
+        FAST.save(alice, other, pass());
+        byte[] before = Files.readAllBytes(file);
+
+        StoredIdentity first = FAST.open(file, pass());
+        StoredIdentity second = FAST.open(file, pass());
+
+        assertThat(first.identity().peerId()).isEqualTo(alice.peerId());
+        assertThat(first.rootCreated()).isFalse();
+        assertThat(key(first)).isEqualTo(key(second)).isNotEqualTo(key(FAST.open(other, pass())));
+        assertThat(Files.readAllBytes(file)).as("not rewritten").isEqualTo(before);
+        assertThat(first.toString()).contains(alice.peerId().shortId()).contains("redacted");
+    }
+
+    /**
+     * A file without a root (written by an earlier version) gets one on open: the file is rewritten
+     * once, with the same scrypt cost and cipher, and the same passphrase opens it.
+     */
+    @ParameterizedTest
+    @EnumSource(Encryption.class)
+    void open_fileWithoutRoot_addsRootOnceKeepingCostAndCipher(Encryption encryption)
+            throws Exception {
+        IdentityStore writer =
+                IdentityStore.builder().scryptLog2N(11).encryption(encryption).build();
+        Path file = savedWithoutRoot(writer);
+        ASN1ObjectIdentifier cipherBefore = cipher(file);
+        assertThat(plaintext(file).getAttributes()).isNull();
+        char[] passphrase = pass();
+
+        StoredIdentity upgraded = FAST.open(file, passphrase);
+
+        assertThat(passphrase).containsOnly('\0');
+        assertThat(upgraded.rootCreated()).isTrue();
+        assertThat(upgraded.identity().peerId()).isEqualTo(alice.peerId());
+        assertThat(plaintext(file).getAttributes()).isNotNull();
+        assertThat(scrypt(file).getCostParameter()).isEqualTo(BigInteger.valueOf(1 << 11));
+        assertThat(cipher(file)).isEqualTo(cipherBefore);
+        StoredIdentity again = FAST.open(file, pass());
+        assertThat(again.rootCreated()).isFalse();
+        assertThat(key(again)).isEqualTo(key(upgraded));
+        assertThat(FAST.load(file, pass()).peerId()).isEqualTo(alice.peerId());
+        if (AtomicFiles.isPosix(dir)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                    .isEqualTo("rw-------");
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).containsExactly(file);
+        }
+    }
+
+    /** load reads files with and without a root, and never rewrites them. */
+    @Test
+    void load_fileWithoutRoot_returnsIdentityAndDoesNotRewrite() throws IOException {
+        Path file = savedWithoutRoot(FAST);
+        byte[] before = Files.readAllBytes(file);
+
+        assertThat(FAST.load(file, pass()).peerId()).isEqualTo(alice.peerId());
+        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+    }
+
+    /** A wrong passphrase on a file without a root: refused, and the file is not touched. */
+    @Test
+    void open_fileWithoutRootWrongPassphrase_throwsAndLeavesFile() throws IOException {
+        Path file = savedWithoutRoot(FAST);
+        byte[] before = Files.readAllBytes(file);
+
+        assertThatThrownBy(() -> FAST.open(file, "wrong".toCharArray()))
+                .isInstanceOfSatisfying(
+                        IdentityStoreException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.WRONG_PASSPHRASE_OR_TAMPERED));
+        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+    }
+
+    /**
+     * A storage root attribute built here from the format's description (root, then its HKDF check)
+     * opens with that root.
+     */
+    @Test
+    void open_rootAttributeAsDocumented_returnsThatRoot() throws Exception {
+        byte[] root = new byte[32];
+        Arrays.fill(root, (byte) 5);
+        Path file = savedWithAttributes(new DERSet(rootAttribute(rootValue(root))));
+
+        StoredIdentity stored = FAST.open(file, pass());
+
+        assertThat(stored.rootCreated()).isFalse();
+        assertThat(key(stored))
+                .isEqualTo(StorageRoot.wrap(root.clone()).deriveKey("test label", 32));
+    }
+
+    /**
+     * Attributes that are not exactly one well-formed storage root passing its check are refused as
+     * tampering, never taken for a file without a root (which open would give a new one): with
+     * AES-CBC, a modified block could otherwise change the root or hide it.
+     */
+    @Test
+    void open_malformedOrForeignAttributes_throwsWrongPassphraseOrTampered() throws Exception {
+        byte[] ok = rootValue(new byte[32]);
+        byte[] badCheck = ok.clone();
+        badCheck[40] ^= 1;
+        Attribute foreign =
+                new Attribute(
+                        new ASN1ObjectIdentifier("1.2.3.4"),
+                        new DERSet(new DEROctetString(new byte[3])));
+        List<ASN1Set> bad =
+                List.of(
+                        new DERSet(rootAttribute(new byte[32])),
+                        new DERSet(rootAttribute(Arrays.copyOf(ok, 63))),
+                        new DERSet(rootAttribute(badCheck)),
+                        new DERSet(rootAttribute(ok, rootValue(new byte[32]))),
+                        new DERSet(rootAttribute()),
+                        new DERSet(foreign),
+                        new DERSet(new ASN1Encodable[] {foreign, rootAttribute(ok)}),
+                        new DERSet());
+        for (ASN1Set attributes : bad) {
+            Path file = savedWithAttributes(attributes);
+            byte[] before = Files.readAllBytes(file);
+
+            assertThatThrownBy(() -> FAST.open(file, pass()))
+                    .as("attributes %s", attributes)
+                    .isInstanceOfSatisfying(
+                            IdentityStoreException.class,
+                            e -> {
+                                assertThat(e.reason())
+                                        .isEqualTo(Reason.WRONG_PASSPHRASE_OR_TAMPERED);
+                                assertThat(e.getCause()).isNull();
+                            })
+                    .hasMessageContaining("storage root");
+            assertThat(Files.readAllBytes(file)).isEqualTo(before);
+        }
+    }
+
+    /** Key rotation: the new key saved with the old file's root derives the same keys. */
+    @Test
+    void save_withGivenRoot_newKeyKeepsTheRoot() throws IOException {
+        Path file = saved(FAST);
+        StoredIdentity old = FAST.open(file, pass());
+        Path rotated = dir.resolve("rotated.pem");
+
+        FAST.save(bob, old.storageRoot(), rotated, pass());
+
+        StoredIdentity reopened = FAST.open(rotated, pass());
+        assertThat(reopened.identity().peerId()).isEqualTo(bob.peerId());
+        assertThat(key(reopened)).isEqualTo(key(old));
+        assertThat(old.storageRoot().isDestroyed()).as("the caller still owns it").isFalse();
+    }
+
+    /**
+     * changePassphrase re-encrypts the one file atomically: the old passphrase no longer opens it,
+     * the new one does, with the same key and root; both arrays are wiped.
+     */
+    @Test
+    void changePassphrase_newOpensOldDoesNot_sameKeyAndRoot() throws IOException {
+        Path file = saved(FAST);
+        byte[] rootKey = key(FAST.open(file, pass()));
+        char[] oldPassphrase = pass();
+        char[] newPassphrase = "a new passphrase".toCharArray();
+
+        FAST.changePassphrase(file, oldPassphrase, newPassphrase);
+
+        assertThat(oldPassphrase).containsOnly('\0');
+        assertThat(newPassphrase).containsOnly('\0');
+        assertThat(reasonOfLoad(FAST, file, pass())).isEqualTo(Reason.WRONG_PASSPHRASE_OR_TAMPERED);
+        StoredIdentity reopened = FAST.open(file, "a new passphrase".toCharArray());
+        assertThat(reopened.identity().peerId()).isEqualTo(alice.peerId());
+        assertThat(key(reopened)).isEqualTo(rootKey);
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files).as("no temporary file left").containsExactly(file);
+        }
+        if (AtomicFiles.isPosix(dir)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                    .isEqualTo("rw-------");
+        }
+    }
+
+    /** A wrong old passphrase changes nothing. */
+    @Test
+    void changePassphrase_wrongOldPassphrase_throwsAndLeavesFile() throws IOException {
+        Path file = saved(FAST);
+        byte[] before = Files.readAllBytes(file);
+        char[] newPassphrase = "a new passphrase".toCharArray();
+
+        assertThatThrownBy(() -> FAST.changePassphrase(file, "wrong".toCharArray(), newPassphrase))
+                .isInstanceOfSatisfying(
+                        IdentityStoreException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.WRONG_PASSPHRASE_OR_TAMPERED));
+        assertThat(newPassphrase).containsOnly('\0');
+        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+    }
+
+    /** An empty new passphrase is refused before anything is derived or written. */
+    @Test
+    void changePassphrase_emptyNewPassphrase_throwsIllegalArgument() throws IOException {
+        Path file = saved(FAST);
+        byte[] before = Files.readAllBytes(file);
+
+        assertThatThrownBy(() -> FAST.changePassphrase(file, pass(), new char[0]))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+    }
+
+    /** A file without a root gets one when its passphrase changes. */
+    @Test
+    void changePassphrase_fileWithoutRoot_addsRoot() throws Exception {
+        Path file = savedWithoutRoot(FAST);
+
+        FAST.changePassphrase(file, pass(), "a new passphrase".toCharArray());
+
+        assertThat(FAST.open(file, "a new passphrase".toCharArray()).rootCreated()).isFalse();
+    }
+
+    /**
+     * deriveKey is HKDF-SHA-256 (RFC 5869) with no salt, the root as IKM and the label as info,
+     * checked against an HMAC-SHA-256 computation written out here.
+     */
+    @Test
+    void storageRoot_deriveKey_isHkdfSha256OfRootWithLabelAsInfo() throws Exception {
+        byte[] root = new byte[32];
+        for (int i = 0; i < root.length; i++) {
+            root[i] = (byte) i;
+        }
+        StorageRoot storageRoot = StorageRoot.wrap(root.clone());
+        byte[] t1 = hkdf(root, "p2pchat test label".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(storageRoot.deriveKey("p2pchat test label", 32)).isEqualTo(t1);
+        assertThat(storageRoot.deriveKey("p2pchat test label", 16))
+                .isEqualTo(Arrays.copyOf(t1, 16));
+        assertThat(storageRoot.deriveKey("p2pchat other label", 32)).isNotEqualTo(t1);
+    }
+
+    /** A root prints redacted, refuses bad arguments, and is unusable once destroyed. */
+    @Test
+    void storageRoot_redactedValidatedAndDestroyable() {
+        StorageRoot root = StorageRoot.generate();
+
+        assertThat(root.toString()).isEqualTo("StorageRoot[redacted]");
+        assertThatThrownBy(() -> root.deriveKey("", 32))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("label length: 0");
+        assertThatThrownBy(() -> root.deriveKey("x", 15))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("lengthBytes: 15");
+        root.destroy();
+        assertThat(root.isDestroyed()).isTrue();
+        assertThatThrownBy(() -> root.deriveKey("x", 32)).isInstanceOf(IllegalStateException.class);
+    }
+
+    /**
+     * OpenSSL 3 reads a file with a storage root when it is written with AES-256-CBC and scrypt
+     * 2^14 (as the class documentation says), and a key made with {@code openssl pkcs8 -topk8
+     * -scrypt} opens here and gets a root. Skipped where there is no openssl.
+     */
+    @Test
+    void openssl_readsFileWithRoot_andItsOwnFileOpensWithNewRoot() throws Exception {
+        assumeTrue(OpenSsl.available(), "no openssl on the PATH");
+        IdentityStore compatible =
+                IdentityStore.builder().scryptLog2N(14).encryption(Encryption.AES_256_CBC).build();
+        Path file = saved(compatible);
+        Path passFile = dir.resolve("pass.txt");
+        Files.writeString(passFile, PASSPHRASE);
+
+        String publicPem =
+                OpenSsl.run(
+                        "pkey", "-in", file.toString(), "-passin", "file:" + passFile, "-pubout");
+        assertThat(publicPem.replaceAll("\\s", ""))
+                .isEqualTo(
+                        IdentityStore.pem(
+                                        IdentityStore.PUBLIC_KEY_TYPE, alice.subjectPublicKeyInfo())
+                                .replaceAll("\\s", ""));
+
+        String privatePem =
+                OpenSsl.run("pkey", "-in", file.toString(), "-passin", "file:" + passFile);
+        Path plain = dir.resolve("plain.pem");
+        Files.writeString(plain, privatePem);
+        String encrypted =
+                OpenSsl.run(
+                        "pkcs8",
+                        "-topk8",
+                        "-v2",
+                        "aes-256-cbc",
+                        "-scrypt",
+                        "-in",
+                        plain.toString(),
+                        "-passout",
+                        "file:" + passFile);
+        Path imported = dir.resolve("imported.pem");
+        Files.writeString(imported, publicPem + encrypted);
+        ownerOnly(imported);
+
+        StoredIdentity stored = FAST.open(imported, pass());
+        assertThat(stored.identity().peerId()).isEqualTo(alice.peerId());
+        assertThat(stored.rootCreated()).isTrue();
     }
 
     private static void ownerOnly(Path file) throws IOException {

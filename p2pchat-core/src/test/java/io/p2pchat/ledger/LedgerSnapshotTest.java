@@ -3,8 +3,10 @@ package io.p2pchat.ledger;
 import static io.p2pchat.ledger.BlockValidationTest.submit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p2pchat.identity.LocalIdentity;
+import io.p2pchat.internal.fs.AtomicFiles;
 import io.p2pchat.internal.ledger.BlockData;
 import io.p2pchat.internal.ledger.store.RecordFormat;
 import io.p2pchat.ledger.testing.ChainBuilder;
@@ -16,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -115,6 +118,33 @@ class LedgerSnapshotTest {
         assertThat(r.snapshotHeight()).isEqualTo(4);
         assertThat(r.events()).isEmpty();
         assertThat(r.identities()).isEqualTo(4);
+    }
+
+    /**
+     * A ledger's directory is created 0700 and every file in it (blocks, parameters, snapshot,
+     * lock) 0600, whatever the umask: other local users cannot see whom the node knows.
+     */
+    @Test
+    void dataDirectory_createdOwnerOnly_everyFileOwnerOnly() throws Exception {
+        assumeTrue(AtomicFiles.isPosix(dir));
+        Path nested = dir.resolve("home").resolve("ledger");
+        try (Ledger l = Ledger.builder(PARAMS).clock(clock).dataDirectory(nested).open()) {
+            connect(l, new ChainBuilder(PARAMS).block("p1").build());
+        }
+        assertThat(nested.resolve("state.snap")).exists();
+
+        for (Path d : List.of(dir.resolve("home"), nested)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(d)))
+                    .as(d.toString())
+                    .isEqualTo("rwx------");
+        }
+        try (var files = Files.list(nested)) {
+            for (Path f : files.toList()) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                        .as(f.toString())
+                        .isEqualTo("rw-------");
+            }
+        }
     }
 
     @Test

@@ -1,8 +1,8 @@
 package io.p2pchat.example;
 
+import io.p2pchat.internal.fs.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -11,12 +11,21 @@ import java.util.Properties;
  * The layout of a node's home directory.
  *
  * <pre>
- * HOME/identity.pem             the encrypted identity (IdentityStore)
+ * HOME/identity.pem             the encrypted identity (IdentityStore): the RSA key and the
+ *                               storage root from which the history key is derived
  * HOME/node.properties          name and settings (listen address, the name commitment's salt)
  * HOME/ledger/                  the local replica of the ledger
  * HOME/ledger/network.params    the network's parameters (written at --genesis or first --join)
- * HOME/history/                 encrypted chat history, one file per conversation
+ * HOME/history/PEER-ID.log      encrypted chat history, one file per conversation (ChatHistory)
+ * HOME/history/*.unreadable     an earlier version's history file that could not be decrypted
+ *                               when it was converted, kept as it was (HistoryMigration)
  * </pre>
+ *
+ * <p>The home is private: p2pchat creates it and every directory in it with mode {@code 0700} and
+ * every file with mode {@code 0600}, and {@code node} and {@code ledger} make an existing home so
+ * if it grants anything to group or others ({@link HomePermissions}). An earlier version also kept
+ * {@code HOME/history/salt}, the salt of a history key derived from the passphrase; the first start
+ * of this version converts that history and removes the salt.
  */
 public record Home(Path dir) {
     /** The network parameters of the ledger in this home. */
@@ -58,26 +67,13 @@ public record Home(Path dir) {
         return p;
     }
 
-    /** Writes node.properties atomically (temporary file, fsync, rename). */
+    /**
+     * Writes node.properties atomically (temporary file, fsync, rename, directory fsync), mode
+     * {@code 0600}.
+     */
     public void store(Properties p) {
-        Path tmp = dir.resolve("node.properties.tmp");
         try {
-            try (java.nio.channels.FileChannel ch =
-                            java.nio.channels.FileChannel.open(
-                                    tmp,
-                                    java.nio.file.StandardOpenOption.CREATE,
-                                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
-                                    java.nio.file.StandardOpenOption.WRITE);
-                    OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
-                p.store(out, "p2pchat node");
-                out.flush();
-                ch.force(true);
-            }
-            Files.move(
-                    tmp,
-                    properties(),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(properties(), true, out -> p.store(out, "p2pchat node"));
         } catch (IOException e) {
             throw new UserError("Cannot write " + properties() + ": " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package io.p2pchat.example;
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.IdentityStoreException;
 import io.p2pchat.identity.LocalIdentity;
+import io.p2pchat.internal.fs.PrivateFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -65,10 +66,11 @@ final class InitCommand implements Callable<Integer> {
                     "There is already an identity in " + home + "; it is never overwritten.");
         }
         try {
-            Files.createDirectories(home);
+            PrivateFiles.createDirectories(home);
         } catch (IOException e) {
             throw new UserError("Cannot create " + home + ": " + e.getMessage(), e);
         }
+        HomePermissions.tighten(home).ifPresent(spec.commandLine().getOut()::println);
         char[] passphrase = Passphrases.read(passphraseFile, true);
         PrintWriter out = spec.commandLine().getOut();
         out.println("Generating a " + keyBits + "-bit RSA identity for " + name + "...");

@@ -84,6 +84,7 @@ final class LedgerCommand implements Callable<Integer> {
         }
 
         Ledger open() {
+            HomePermissions.tighten(home).ifPresent(ledgerCommand.parent.err()::println);
             Home h = new Home(home);
             Path file = h.networkParameters();
             if (!Files.exists(file)) {

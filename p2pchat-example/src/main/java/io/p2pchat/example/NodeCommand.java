@@ -3,12 +3,14 @@ package io.p2pchat.example;
 import static io.p2pchat.example.console.TerminalText.escape;
 
 import io.p2pchat.example.chat.HistoryKey;
+import io.p2pchat.example.chat.HistoryMigration;
 import io.p2pchat.example.console.ChatEvents;
 import io.p2pchat.example.console.Console;
 import io.p2pchat.example.console.Output;
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.IdentityStoreException;
 import io.p2pchat.identity.LocalIdentity;
+import io.p2pchat.identity.StoredIdentity;
 import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.LedgerStorageException;
@@ -45,7 +47,8 @@ import picocli.CommandLine.ParentCommand;
  * {@code p2pchat node}: runs a node with its console.
  *
  * <ol>
- *   <li>loads the identity (the passphrase also derives the history key);
+ *   <li>makes the home private if it is not, loads the identity and the key of the chat history
+ *       kept in it (converting an earlier version's history, see {@link HistoryMigration});
  *   <li>finds the network: the one stored in the home, a new one ({@code --genesis}), or the one of
  *       the member given with {@code --join}, whose parameters it fetches over the secure channel
  *       (docs/ledger.md §11.7);
@@ -173,14 +176,25 @@ final class NodeCommand implements Callable<Integer> {
                                 : interactive ? Output.Mode.TERMINAL : Output.Mode.PLAIN,
                         stdout);
 
+        HomePermissions.tighten(h.dir()).ifPresent(out::info);
         char[] passphrase = Passphrases.read(passphraseFile, false);
-        LocalIdentity identity;
-        HistoryKey historyKey;
+        HistoryMigration migration;
+        StoredIdentity unlocked;
         try {
-            identity = loadIdentity(h, passphrase);
-            historyKey = HistoryKey.derive(passphrase, h.history());
+            // Before the identity's load wipes the passphrase: an earlier version's history is
+            // keyed by it.
+            migration = HistoryMigration.prepare(h.history(), passphrase);
+            unlocked = openIdentity(h, passphrase);
         } finally {
             Arrays.fill(passphrase, '\0');
+        }
+        LocalIdentity identity = unlocked.identity();
+        HistoryKey historyKey = HistoryKey.of(unlocked.storageRoot());
+        unlocked.destroy();
+        if (unlocked.rootCreated()) {
+            out.info(
+                    "note: your identity file now also holds the random key of your chat history"
+                            + " (same passphrase)");
         }
 
         NetworkParameters params = network(h, identity, members, expectedId, out);
@@ -196,6 +210,7 @@ final class NodeCommand implements Callable<Integer> {
                             + ledger.openReport().truncatedBytes()
                             + " bytes); it is fetched again from peers");
         }
+        migration.run(historyKey).forEach(out::info); // holds the home: the ledger is open
         ChatEvents events = new ChatEvents(out);
         ChatNode chatNode =
                 ChatNode.start(
@@ -450,9 +465,9 @@ final class NodeCommand implements Callable<Integer> {
         return HexFormat.of().parseHex(hex);
     }
 
-    private static LocalIdentity loadIdentity(Home h, char[] passphrase) {
+    private static StoredIdentity openIdentity(Home h, char[] passphrase) {
         try {
-            return IdentityStore.create().load(h.identity(), passphrase);
+            return IdentityStore.create().open(h.identity(), passphrase);
         } catch (IdentityStoreException e) {
             switch (e.reason()) {
                 case WRONG_PASSPHRASE_OR_TAMPERED:

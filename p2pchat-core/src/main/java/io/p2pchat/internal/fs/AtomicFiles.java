@@ -1,6 +1,7 @@
 package io.p2pchat.internal.fs;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -8,6 +9,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -15,8 +17,10 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,8 +104,42 @@ public final class AtomicFiles {
         write(target, replaceExisting, writer, FaultInjector.NONE);
     }
 
+    /**
+     * Atomically replaces {@code target} with {@code content}, but only if the target still holds
+     * exactly {@code expected}: a read-modify-write of a small file (an identity file whose
+     * passphrase changes) that does not overwrite what another process wrote in the meantime.
+     *
+     * <p>The check runs just before the rename, so it narrows the race with a concurrent writer to
+     * that instant; it does not close it. Both writers must use this method.
+     *
+     * @return true if the target was replaced; false if its content was no longer {@code expected}
+     *     (or it was gone), in which case nothing was written
+     * @throws IOException as {@link #write(Path, byte[], boolean)}
+     */
+    public static boolean replaceIfUnchanged(Path target, byte[] expected, byte[] content)
+            throws IOException {
+        Objects.requireNonNull(expected, "expected");
+        Objects.requireNonNull(content, "content");
+        try {
+            write(target, true, out -> out.write(content), FaultInjector.NONE, expected);
+            return true;
+        } catch (ChangedMeanwhileException e) {
+            return false;
+        }
+    }
+
     static void write(
             Path target, boolean replaceExisting, ContentWriter writer, FaultInjector injected)
+            throws IOException {
+        write(target, replaceExisting, writer, injected, null);
+    }
+
+    private static void write(
+            Path target,
+            boolean replaceExisting,
+            ContentWriter writer,
+            FaultInjector injected,
+            byte @Nullable [] expected)
             throws IOException {
         // Each step is logged at TRACE (crash tests stop the process at a step's log line).
         FaultInjector faults =
@@ -139,6 +177,9 @@ public final class AtomicFiles {
                 channel.force(true);
             }
             faults.beforeStep(Step.PUBLISH);
+            if (expected != null && !holds(file, expected)) {
+                throw new ChangedMeanwhileException();
+            }
             if (replaceExisting) {
                 // rename(2): atomic, replaces the target.
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
@@ -173,6 +214,26 @@ public final class AtomicFiles {
         deleteQuietly(temp);
     }
 
+    /** Whether {@code file} exists and holds exactly {@code expected}. */
+    private static boolean holds(Path file, byte[] expected) throws IOException {
+        byte[] current;
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            current = in.readNBytes(expected.length + 1);
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        return Arrays.equals(current, expected);
+    }
+
+    /** The target changed between the read and the replacement. */
+    private static final class ChangedMeanwhileException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ChangedMeanwhileException() {
+            super("the file changed meanwhile");
+        }
+    }
+
     private static void fsyncDirectory(Path dir, boolean posix) throws IOException {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);
@@ -191,6 +252,14 @@ public final class AtomicFiles {
             // Owner-only file in the target's directory; reported, not fatal.
             log.warn("Could not delete temporary file {}: {}", temp, e.toString());
         }
+    }
+
+    /**
+     * Forces {@code dir}'s entries (a rename or deletion in it) to disk, as the last step of a
+     * write does; skipped where a directory cannot be opened (Windows).
+     */
+    public static void syncDirectory(Path dir) throws IOException {
+        fsyncDirectory(dir, isPosix(dir));
     }
 
     /** Whether the file system of {@code dir} has POSIX permissions. */

@@ -121,6 +121,63 @@ class AtomicFilesTest {
         assertThat(Files.exists(target.getParent())).isFalse();
     }
 
+    /** replaceIfUnchanged replaces a file that still holds what was read. */
+    @Test
+    void replaceIfUnchanged_sameContent_replaces() throws IOException {
+        Path target = dir.resolve("f");
+        Files.write(target, OLD);
+
+        assertThat(AtomicFiles.replaceIfUnchanged(target, OLD, NEW)).isTrue();
+
+        assertThat(Files.readAllBytes(target)).isEqualTo(NEW);
+        assertThat(leftovers()).isEmpty();
+    }
+
+    /**
+     * replaceIfUnchanged leaves a file that another writer changed (or removed) since it was read,
+     * writes nothing and says so.
+     */
+    @Test
+    void replaceIfUnchanged_changedOrMissing_returnsFalseAndWritesNothing() throws IOException {
+        Path target = dir.resolve("f");
+        byte[] other = "someone else's content\n".getBytes(StandardCharsets.UTF_8);
+        Files.write(target, other);
+        byte[] longer = (new String(OLD, StandardCharsets.UTF_8) + "x").getBytes();
+
+        assertThat(AtomicFiles.replaceIfUnchanged(target, OLD, NEW)).isFalse();
+        Files.write(target, longer);
+        assertThat(AtomicFiles.replaceIfUnchanged(target, OLD, NEW)).isFalse();
+        assertThat(Files.readAllBytes(target)).isEqualTo(longer);
+        Files.delete(target);
+        assertThat(AtomicFiles.replaceIfUnchanged(target, OLD, NEW)).isFalse();
+        assertThat(target).doesNotExist();
+        assertThat(leftovers()).isEmpty();
+    }
+
+    /** PrivateFiles creates missing directories 0700 and files 0600, whatever the umask. */
+    @Test
+    void privateFiles_createDirectoriesAndFile_ownerOnly() throws IOException {
+        assumeTrue(AtomicFiles.isPosix(dir));
+        Path nested = dir.resolve("a").resolve("b");
+
+        PrivateFiles.createDirectories(nested);
+        PrivateFiles.open(
+                        nested.resolve("f"),
+                        java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.WRITE)
+                .close();
+        PrivateFiles.createDirectories(nested); // exists: nothing happens
+
+        for (Path p : List.of(dir.resolve("a"), nested)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+                    .isEqualTo("rwx------");
+        }
+        assertThat(
+                        PosixFilePermissions.toString(
+                                Files.getPosixFilePermissions(nested.resolve("f"))))
+                .isEqualTo("rw-------");
+    }
+
     /** Files in the directory other than the target "f". */
     private List<Path> leftovers() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {

@@ -1,28 +1,26 @@
 package io.p2pchat.example.chat;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.SecureRandom;
+import io.p2pchat.identity.StorageRoot;
 import java.util.Arrays;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.generators.SCrypt;
 
 /**
- * The key that encrypts chat history at rest, derived from the identity's passphrase with scrypt (N
- * = 2^15, r = 8, p = 1) and a random salt kept next to the history.
+ * The AES-256 key that encrypts chat history at rest: HKDF-SHA-256 of the {@link StorageRoot} kept
+ * inside the encrypted identity file, with the label {@value #LABEL}.
+ *
+ * <p>The passphrase is stretched once, by the identity file's scrypt (N = 2^17); the history adds
+ * no cheaper target for guessing it, and a passphrase change re-encrypts the identity file alone.
+ * (Earlier versions derived this key from the passphrase with its own scrypt and a salt kept beside
+ * the history; {@link HistoryMigration} converts such a history.)
  *
  * <p>Never printed: {@link #toString()} is redacted.
  */
 public final class HistoryKey {
-    static final int SALT_LENGTH = 16;
-    private static final int SCRYPT_N = 1 << 15;
+    /** The HKDF label (info) of the history key. */
+    public static final String LABEL = "p2pchat history key v2";
+
+    static final int LENGTH_BYTES = 32;
 
     private final byte[] key;
 
@@ -30,44 +28,17 @@ public final class HistoryKey {
         this.key = key;
     }
 
-    /**
-     * Derives the key for the history in {@code dir}, creating the salt on first use. Wipes the
-     * UTF-8 copy of the passphrase it makes; the caller still owns {@code passphrase}.
-     */
-    public static HistoryKey derive(char[] passphrase, Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path saltFile = dir.resolve("salt");
-        byte[] salt;
-        if (Files.exists(saltFile)) {
-            salt = Files.readAllBytes(saltFile);
-            if (salt.length != SALT_LENGTH) {
-                throw new IOException(
-                        "history salt " + saltFile + " is corrupted (" + salt.length + " bytes)");
-            }
-        } else {
-            salt = new byte[SALT_LENGTH];
-            new SecureRandom().nextBytes(salt);
-            Path tmp = dir.resolve("salt.tmp");
-            Files.write(tmp, salt);
-            try {
-                Files.move(tmp, saltFile, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, saltFile, StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
-        byte[] pass = new byte[encoded.remaining()];
-        encoded.get(pass);
-        Arrays.fill(encoded.array(), (byte) 0);
-        try {
-            return new HistoryKey(SCrypt.generate(pass, salt, SCRYPT_N, 8, 1, 32));
-        } finally {
-            Arrays.fill(pass, (byte) 0);
-        }
+    /** Derives the history key from an identity's storage root; the root stays usable. */
+    public static HistoryKey of(StorageRoot root) {
+        return new HistoryKey(root.deriveKey(LABEL, LENGTH_BYTES));
     }
 
-    /** A key for tests. */
+    /** A key of the given bytes (copied): tests, and the keys of earlier versions. */
     static HistoryKey ofBytes(byte[] key) {
+        if (key.length != LENGTH_BYTES) {
+            throw new IllegalArgumentException(
+                    "key length: " + key.length + " (expected: " + LENGTH_BYTES + ")");
+        }
         return new HistoryKey(key.clone());
     }
 

@@ -11,6 +11,7 @@ import io.p2pchat.example.chat.ChatService.Contact;
 import io.p2pchat.example.chat.HistoryKey;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
+import io.p2pchat.identity.StorageRoot;
 import io.p2pchat.ledger.BlockHeader;
 import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.Ledger;
@@ -288,11 +289,10 @@ public final class Demo {
         Path home = dir.resolve(p.name);
         Ledger ledger =
                 Ledger.builder(params).dataDirectory(home.resolve("ledger")).name(p.name).open();
-        char[] passphrase = new char[24];
-        for (int i = 0; i < passphrase.length; i++) {
-            passphrase[i] = (char) ('a' + random.nextInt(26));
-        }
-        HistoryKey key = HistoryKey.derive(passphrase, home.resolve("history"));
+        // The demo's identities live in memory only, and so does the root of their history keys.
+        StorageRoot root = StorageRoot.generate();
+        HistoryKey key = HistoryKey.of(root);
+        root.destroy();
         p.node =
                 ChatNode.start(
                         p.identity,

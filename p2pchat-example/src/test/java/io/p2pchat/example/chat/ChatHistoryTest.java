@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.p2pchat.example.testing.LegacyHomes;
 import io.p2pchat.identity.PeerId;
+import io.p2pchat.identity.StorageRoot;
+import io.p2pchat.internal.fs.AtomicFiles;
 import io.p2pchat.proto.ChatMessage;
 import io.p2pchat.proto.HistoryEntry;
 import java.io.IOException;
@@ -13,7 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -140,20 +145,66 @@ class ChatHistoryTest {
                 .isInstanceOf(IOException.class);
     }
 
+    /** The key comes from the identity's storage root: the same root reads, another does not. */
     @Test
-    void derivedKey_sameForSamePassphrase_differentOtherwise() throws IOException {
-        HistoryKey a = HistoryKey.derive("correct horse".toCharArray(), dir);
-        HistoryKey b = HistoryKey.derive("correct horse".toCharArray(), dir);
-        HistoryKey c = HistoryKey.derive("wrong horse".toCharArray(), dir);
-        try (ChatHistory h = ChatHistory.open(dir.resolve("h"), a, ALICE, BOB)) {
+    void keyOfRoot_sameRootReads_otherRootDoesNot() throws IOException {
+        StorageRoot root = StorageRoot.generate();
+        try (ChatHistory h = ChatHistory.open(dir, HistoryKey.of(root), ALICE, BOB)) {
             h.sent(message("x"), 1);
         }
-        try (ChatHistory h = ChatHistory.open(dir.resolve("h"), b, ALICE, BOB)) {
+        try (ChatHistory h = ChatHistory.open(dir, HistoryKey.of(root), ALICE, BOB)) {
             assertThat(h.messages()).hasSize(1);
         }
-        assertThatThrownBy(() -> ChatHistory.open(dir.resolve("h"), c, ALICE, BOB))
-                .isInstanceOf(IOException.class);
-        assertThat(a.toString()).doesNotContain("horse").contains("redacted");
+        assertThatThrownBy(
+                        () ->
+                                ChatHistory.open(
+                                        dir, HistoryKey.of(StorageRoot.generate()), ALICE, BOB))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("corrupted or altered");
+        assertThat(HistoryKey.of(root).toString()).isEqualTo("HistoryKey[redacted]");
+    }
+
+    /** A new file starts with the format 2 header and is owner-only from its creation. */
+    @Test
+    void newFile_startsWithHeader_ownerOnly() throws IOException {
+        Path sub = dir.resolve("history");
+        try (ChatHistory h = ChatHistory.open(sub, KEY, ALICE, BOB)) {
+            h.sent(message("one"), 1);
+        }
+        Path file = sub.resolve(BOB.toHex() + ".log");
+        byte[] raw = Files.readAllBytes(file);
+        assertThat(java.util.Arrays.copyOf(raw, 12))
+                .isEqualTo(new byte[] {(byte) 0x89, 'P', '2', 'P', 'H', 'I', 'S', 'T', 0, 0, 0, 2});
+        if (AtomicFiles.isPosix(dir)) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                    .isEqualTo("rw-------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sub)))
+                    .isEqualTo("rwx------");
+        }
+    }
+
+    /**
+     * A file of format 1 (an earlier version's, before its conversion) is refused, never read with
+     * the new key nor appended to: its bytes stay as they were.
+     */
+    @Test
+    void formatOneFile_isRefusedAndLeftAsItWas() throws Exception {
+        Path file = dir.resolve(BOB.toHex() + ".log");
+        LegacyHomes.writeHistoryV1(
+                file,
+                filled(7),
+                BOB,
+                List.of(LegacyHomes.entry(HistoryEntry.Direction.SENT, message("old"), 1)));
+        byte[] before = Files.readAllBytes(file);
+        Files.write(dir.resolve(ALICE.toHex() + ".log"), new byte[0]);
+
+        for (PeerId peer : List.of(BOB, ALICE)) {
+            assertThatThrownBy(() -> ChatHistory.open(dir, KEY, ALICE, peer))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("not in the format of this version");
+        }
+        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+        assertThat(Files.size(dir.resolve(ALICE.toHex() + ".log"))).isZero();
     }
 
     private static String text(HistoryEntry e) {

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.LocalIdentity;
+import io.p2pchat.internal.fs.AtomicFiles;
+import io.p2pchat.internal.fs.PrivateFiles;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,12 +46,29 @@ public final class Homes {
      */
     public static Path init(Path dir, String name) throws Exception {
         Path home = dir.resolve(name);
-        Files.createDirectories(home);
-        LocalIdentity id =
-                KEYS.computeIfAbsent(name, n -> LocalIdentity.generate(2048, new SecureRandom()));
-        FAST_STORE.save(id, home.resolve("identity.pem"), PASSPHRASE.toCharArray());
-        Files.writeString(home.resolve("node.properties"), "name=" + name + "\n");
+        PrivateFiles.createDirectories(home);
+        FAST_STORE.save(key(name), home.resolve("identity.pem"), PASSPHRASE.toCharArray());
+        AtomicFiles.write(
+                home.resolve("node.properties"),
+                ("name=" + name + "\n").getBytes(StandardCharsets.UTF_8),
+                false);
         return home;
+    }
+
+    /** The RSA-2048 key of {@code name}, generated once per JVM. */
+    public static LocalIdentity key(String name) {
+        return KEYS.computeIfAbsent(name, n -> LocalIdentity.generate(2048, new SecureRandom()));
+    }
+
+    /** Asserts that every directory in {@code home} (itself included) is 0700, every file 0600. */
+    public static void assertPrivate(Path home) throws Exception {
+        try (var paths = Files.walk(home)) {
+            for (Path p : paths.toList()) {
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p)))
+                        .as(p.toString())
+                        .isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+            }
+        }
     }
 
     /** Runs the real {@code p2pchat init} for {@code name} in {@code dir/name} (RSA-2048). */

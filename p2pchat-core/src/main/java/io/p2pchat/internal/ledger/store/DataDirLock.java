@@ -1,5 +1,6 @@
 package io.p2pchat.internal.ledger.store;
 
+import io.p2pchat.internal.fs.PrivateFiles;
 import io.p2pchat.ledger.LedgerStorageException;
 import io.p2pchat.ledger.StorageError;
 import java.io.IOException;
@@ -27,7 +28,7 @@ final class DataDirLock {
         Path file = dir.resolve("ledger.lock");
         FileChannel ch;
         try {
-            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            ch = PrivateFiles.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw new LedgerStorageException(
                     StorageError.IO_FAILURE, "cannot open " + file + ": " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package io.p2pchat.internal.ledger.store;
 
+import io.p2pchat.internal.fs.PrivateFiles;
 import io.p2pchat.internal.ledger.BlockData;
 import io.p2pchat.ledger.BlockHash;
 import io.p2pchat.ledger.LedgerStorageException;
@@ -107,7 +108,7 @@ public final class FileBlockStore implements BlockStore {
     public static FileBlockStore open(Path dir, NetworkParameters params, boolean repair)
             throws LedgerStorageException {
         try {
-            Files.createDirectories(dir);
+            PrivateFiles.createDirectories(dir);
         } catch (IOException e) {
             throw new LedgerStorageException(StorageError.IO_FAILURE, "cannot create " + dir, e);
         }
@@ -139,7 +140,7 @@ public final class FileBlockStore implements BlockStore {
             // finished at the next start (ATTACKS S-04). The parameters file first, as before, made
             // that crash a CORRUPT_LEDGER "block file missing" at every later start.
             FileChannel ch =
-                    FileChannel.open(
+                    PrivateFiles.open(
                             blocks,
                             StandardOpenOption.CREATE,
                             StandardOpenOption.READ,
@@ -192,7 +193,7 @@ public final class FileBlockStore implements BlockStore {
     static void writeAtomically(Path dir, Path target, byte[] content) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (FileChannel ch =
-                FileChannel.open(
+                PrivateFiles.open(
                         tmp,
                         StandardOpenOption.CREATE,
                         StandardOpenOption.TRUNCATE_EXISTING,
@@ -683,7 +684,7 @@ public final class FileBlockStore implements BlockStore {
         Path tmp = dir.resolve(SNAPSHOT_FILE + ".tmp");
         try {
             try (FileChannel ch =
-                    FileChannel.open(
+                    PrivateFiles.open(
                             tmp,
                             StandardOpenOption.CREATE,
                             StandardOpenOption.TRUNCATE_EXISTING,
