@@ -14,6 +14,7 @@ import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.InProcessNode;
 import io.p2pchat.identity.LocalIdentity;
+import io.p2pchat.identity.StorageRoot;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.NetworkParameters;
 import java.io.ByteArrayOutputStream;
@@ -298,7 +299,7 @@ class UntrustedTextTest {
                             "127.0.0.1",
                             0,
                             history,
-                            HistoryKey.derive(Homes.PASSPHRASE.toCharArray(), history),
+                            HistoryKey.of(StorageRoot.generate()),
                             events,
                             b -> b.listener(events));
             console = new Console(node, out, events);
