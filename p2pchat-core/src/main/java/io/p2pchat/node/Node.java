@@ -305,6 +305,16 @@ public final class Node implements AutoCloseable {
         return sync;
     }
 
+    /**
+     * Completes with the first peer this node has synced from (see {@link LedgerSync#synced()}): we
+     * know the tip it announced and our best chain has at least its work. A node that joins a
+     * network waits for this before mining or registering, so that it builds on the network's chain
+     * and not on its own genesis (docs/ledger.md §11.3, §11.7).
+     */
+    public CompletableFuture<PeerId> synced() {
+        return sync.synced();
+    }
+
     /** The secure channel context of this node's connections (after {@link #start()}). */
     public SecureChannelContext context() {
         SecureChannelContext c = context;
