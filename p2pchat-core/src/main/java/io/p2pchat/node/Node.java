@@ -346,13 +346,40 @@ public final class Node implements AutoCloseable {
 
     /**
      * Joins the network through a member's address: connects (and keeps reconnecting while the node
-     * runs), syncs the ledger from it, and gossips with it.
+     * runs), syncs the ledger from it, and gossips with it. When this node is already connected to
+     * a peer it dialed at that address, no second connection is opened.
      *
      * @return completes with the peer once the handshake succeeds
      */
     public CompletableFuture<NodePeer> join(InetSocketAddress member) {
         wanted.add(member);
-        return dial(member);
+        return connect(member);
+    }
+
+    /**
+     * Connects once to an address, without redialing it later (unlike {@link #join}): for a caller
+     * that paces its own attempts. When this node is already connected to a peer it dialed at that
+     * address, completes with it.
+     *
+     * @return completes with the peer once the handshake succeeds, or fails with the connection's
+     *     or the handshake's error
+     */
+    public CompletableFuture<NodePeer> connect(InetSocketAddress address) {
+        PeerImpl existing = connectedThrough(address);
+        return existing != null ? CompletableFuture.completedFuture(existing) : dial(address);
+    }
+
+    /**
+     * A peer this node dialed at {@code address} and is still connected to. (Not one that merely
+     * says it listens there: any peer may say so.)
+     */
+    private @Nullable PeerImpl connectedThrough(InetSocketAddress address) {
+        for (PeerImpl p : peersByKey.values()) {
+            if (address.equals(p.dialed) && p.channel.isActive()) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /**
