@@ -54,8 +54,10 @@ import org.jspecify.annotations.Nullable;
  * The state of the home is the property {@value #STATE} of node.properties: {@code genesis} (this
  * home started its network), {@code joining} (the ledger was created from fetched parameters and
  * has not synced yet) or {@code joined}. A home written before this property existed starts as
- * {@code joined} did. Ctrl-C (or SIGTERM) while waiting stops the node with one line saying what
- * was written; the shutdown hook calls {@link #cancel}.
+ * {@code joined} does, unless it has join addresses and nothing but the genesis block (an older
+ * version stored the join address before the first sync): that one waits as {@code joining}. Ctrl-C
+ * (or SIGTERM) while waiting stops the node with one line saying what was written; the shutdown
+ * hook calls {@link #cancel}.
  */
 final class Joining {
     /** The property of node.properties that holds the state of the home's network. */
@@ -71,8 +73,11 @@ final class Joining {
     /** How long one fetch of the parameters, or one connection, may take. */
     private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(15);
 
-    /** How long a home that has synced before waits for a member before it starts alone. */
-    private static final Duration RESTART_WAIT = Duration.ofSeconds(15);
+    /**
+     * How long a home that has synced before waits for a member before it starts with its copy, in
+     * first retry delays: 15 s by default.
+     */
+    private static final int RESTART_WAIT_DELAYS = 15;
 
     /** Exit code of a node stopped while it waited for its network. */
     static final int STOPPED = 130;
@@ -109,6 +114,9 @@ final class Joining {
 
     /** This run created the ledger directory (it is removed if the node cannot join). */
     private boolean createdLedger;
+
+    /** The home has a network but no {@value #STATE} (it was written by an older version). */
+    private boolean legacy;
 
     /** The state of the home's network once {@link #open} found or made it. */
     private String state = JOINED;
@@ -190,6 +198,11 @@ final class Joining {
      */
     boolean awaitNetwork(ChatNode node) throws InterruptedException {
         try {
+            if (legacy && !members.isEmpty() && node.ledger().tip().height() == 0) {
+                // An older version stored the join address before it had synced: a ledger of
+                // nothing but the genesis block may never have synced.
+                state = JOINING;
+            }
             if (state.equals(JOINING)) {
                 firstSync(node.node());
             } else if (!members.isEmpty()) {
@@ -282,6 +295,7 @@ final class Joining {
                             + ", not to the --network-id given.");
         }
         Properties props = home.load();
+        legacy = props.getProperty(STATE) == null;
         state = props.getProperty(STATE, JOINED);
         if (members.isEmpty() && !state.equals(GENESIS)) {
             // A restart reconnects through the members it joined through last time.
@@ -431,7 +445,6 @@ final class Joining {
                     failures.add(new Failure(target, Explain.connectFailure(target, e)));
                     continue;
                 }
-                out.info("connected to " + target + "; syncing the ledger ...");
                 // While the member stays connected, its chain is being downloaded.
                 while (!synced.isDone() && node.peer(peer.keyId()).isPresent()) {
                     awaitQuietly(synced, Duration.ofSeconds(1));
@@ -451,7 +464,9 @@ final class Joining {
         }
         Properties p = home.load();
         p.setProperty(STATE, JOINED);
-        p.setProperty(JOIN, String.join(",", options.join()));
+        if (!options.join().isEmpty()) {
+            p.setProperty(JOIN, String.join(",", options.join()));
+        }
         home.store(p);
         state = JOINED;
         reportSynced(node);
@@ -465,7 +480,7 @@ final class Joining {
             out.info("joining the network through " + text(m) + " ...");
             dials.add(node.join(m)); // redialed in the background with backoff
         }
-        awaitQuietly(synced, RESTART_WAIT);
+        awaitQuietly(synced, options.retryMin().multipliedBy(RESTART_WAIT_DELAYS));
         if (cancelled.isDone()) {
             throw new Cancelled();
         }

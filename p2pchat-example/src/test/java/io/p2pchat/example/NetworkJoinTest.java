@@ -7,8 +7,11 @@ import io.p2pchat.example.testing.ChildNode;
 import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.InProcessNode;
+import io.p2pchat.ledger.Ledger;
+import io.p2pchat.ledger.NetworkParameters;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -156,6 +159,65 @@ class NetworkJoinTest {
         assertThat(p).containsEntry("join", seedAddr).containsEntry("network.state", "joined");
         assertThat(home.resolve("ledger").resolve("network.params")).exists();
         assertThat(bob.quit()).isZero();
+        assertThat(alice.quit()).isZero();
+
+        // A home that has synced once restarts with nobody to answer: it waits a little, says it
+        // keeps trying in the background, and starts with its copy.
+        InProcessNode again = start("bob-again", home, "--retry-delays", "200,1000");
+        again.awaitLine("joining the network through " + seedAddr);
+        again.awaitLine("keeps trying in the background");
+        again.awaitLine("ready: 'bob' can chat");
+        assertThat(again.quit()).isZero();
+
+        // A home whose first join never finished (killed while waiting) keeps waiting: without
+        // --join it says what to do; it never starts alone.
+        Properties unfinished = properties(home);
+        unfinished.setProperty("network.state", "joining");
+        unfinished.remove("join");
+        new Home(home).store(unfinished);
+        InProcessNode unjoined = start("bob-unjoined", home, "--retry-delays", "200,1000");
+        assertThat(unjoined.awaitExit()).isEqualTo(1);
+        assertThat(unjoined.stderr())
+                .contains("has not finished joining its network")
+                .contains("--join HOST:PORT");
+        assertThat(unjoined.stdout()).doesNotContain("ready:");
+    }
+
+    /**
+     * The issue's second try: a home that an older version left with the network's parameters, a
+     * ledger of nothing but genesis and the join address (written before any sync). With its seed
+     * down, it waits and says so instead of mining alone; when the seed is back, it joins.
+     */
+    @Test
+    void homeLeftBeforeItsFirstSync_doesNotStartAlone_andJoinsWhenTheSeedIsBack() throws Exception {
+        int seedPort = freePort();
+        String seedAddr = "127.0.0.1:" + seedPort;
+        InProcessNode alice = seed(seedPort);
+        assertThat(alice.quit()).isZero();
+        Path aliceHome = dir.resolve("alice");
+        Path home = Homes.init(dir, "carol");
+        NetworkParameters params =
+                NetworkParameters.decode(
+                        Files.readAllBytes(aliceHome.resolve("ledger").resolve("network.params")));
+        Ledger.builder(params).dataDirectory(home.resolve("ledger")).open().close();
+        Properties p = properties(home);
+        p.setProperty("join", seedAddr);
+        new Home(home).store(p);
+
+        InProcessNode carol =
+                start("carol", home, "--listen", "127.0.0.1:0", "--retry-delays", "200,1000");
+        carol.awaitLine("waiting for the network: Nobody is listening at " + seedAddr);
+        int m = carol.mark();
+        carol.awaitLine(m, "waiting for the network: Nobody is listening at " + seedAddr);
+        assertThat(carol.stdout()).doesNotContain("ready:").doesNotContainIgnoringCase("regist");
+
+        InProcessNode back = start("alice-back", aliceHome, "--listen", seedAddr);
+        back.awaitLine("ready:");
+        carol.awaitLine("synced with the network");
+        carol.awaitLine("ready: 'carol' can chat");
+        back.awaitConfirmed("carol");
+        assertThat(properties(home)).containsEntry("network.state", "joined");
+        assertThat(carol.quit()).isZero();
     }
 
     /** The --json form: one retry event per attempt, with the address and the next try. */
