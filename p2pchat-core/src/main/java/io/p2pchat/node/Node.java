@@ -305,6 +305,16 @@ public final class Node implements AutoCloseable {
         return sync;
     }
 
+    /**
+     * Completes with the first peer this node has synced from (see {@link LedgerSync#synced()}): we
+     * know the tip it announced and our best chain has at least its work. A node that joins a
+     * network waits for this before mining or registering, so that it builds on the network's chain
+     * and not on its own genesis (docs/ledger.md §11.3, §11.7).
+     */
+    public CompletableFuture<PeerId> synced() {
+        return sync.synced();
+    }
+
     /** The secure channel context of this node's connections (after {@link #start()}). */
     public SecureChannelContext context() {
         SecureChannelContext c = context;
@@ -336,13 +346,40 @@ public final class Node implements AutoCloseable {
 
     /**
      * Joins the network through a member's address: connects (and keeps reconnecting while the node
-     * runs), syncs the ledger from it, and gossips with it.
+     * runs), syncs the ledger from it, and gossips with it. When this node is already connected to
+     * a peer it dialed at that address, no second connection is opened.
      *
      * @return completes with the peer once the handshake succeeds
      */
     public CompletableFuture<NodePeer> join(InetSocketAddress member) {
         wanted.add(member);
-        return dial(member);
+        return connect(member);
+    }
+
+    /**
+     * Connects once to an address, without redialing it later (unlike {@link #join}): for a caller
+     * that paces its own attempts. When this node is already connected to a peer it dialed at that
+     * address, completes with it.
+     *
+     * @return completes with the peer once the handshake succeeds, or fails with the connection's
+     *     or the handshake's error
+     */
+    public CompletableFuture<NodePeer> connect(InetSocketAddress address) {
+        PeerImpl existing = connectedThrough(address);
+        return existing != null ? CompletableFuture.completedFuture(existing) : dial(address);
+    }
+
+    /**
+     * A peer this node dialed at {@code address} and is still connected to. (Not one that merely
+     * says it listens there: any peer may say so.)
+     */
+    private @Nullable PeerImpl connectedThrough(InetSocketAddress address) {
+        for (PeerImpl p : peersByKey.values()) {
+            if (address.equals(p.dialed) && p.channel.isActive()) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /**

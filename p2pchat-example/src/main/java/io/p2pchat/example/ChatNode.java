@@ -32,6 +32,8 @@ public final class ChatNode implements AutoCloseable {
     private final Ledger ledger;
     private final Node node;
     private final ChatService chat;
+    private final java.util.concurrent.atomic.AtomicBoolean closed =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     private ChatNode(LocalIdentity identity, String name, Ledger ledger, Node node, ChatService c) {
         this.identity = identity;
@@ -162,9 +164,12 @@ public final class ChatNode implements AutoCloseable {
         return record.displayName().orElse(record.id().shortId());
     }
 
-    /** Stops the chat, the node and the ledger. */
+    /** Stops the chat, the node and the ledger (once: later calls do nothing). */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         chat.close();
         node.close();
         ledger.close();

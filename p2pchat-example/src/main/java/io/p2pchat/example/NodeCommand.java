@@ -13,11 +13,7 @@ import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.StoredIdentity;
 import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.Ledger;
-import io.p2pchat.ledger.LedgerStorageException;
 import io.p2pchat.ledger.NetworkParameters;
-import io.p2pchat.node.Node;
-import io.p2pchat.node.NodePeer;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -27,7 +23,6 @@ import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -35,10 +30,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -142,18 +137,20 @@ final class NodeCommand implements Callable<Integer> {
                             + " arrives, or SIGTERM (for background nodes).")
     boolean keepRunning;
 
-    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(15);
+    @Option(
+            names = "--retry-delays",
+            hidden = true,
+            paramLabel = "MIN_MS,MAX_MS",
+            defaultValue = "1000,60000",
+            description = "Backoff of the attempts to reach the network (tests).")
+    String retryDelays;
 
     @Override
     public Integer call() throws Exception {
         PrintStream stdout = parent.out();
         Home h = new Home(home);
         HostPort bind = HostPort.parse("--listen", resolveListen(h));
-        List<InetSocketAddress> members = new ArrayList<>();
-        for (String j : join) {
-            members.add(HostPort.parse("--join", j).socketAddress());
-        }
-        if (genesis && !members.isEmpty()) {
+        if (genesis && !join.isEmpty()) {
             throw new UserError(
                     "--genesis starts a new network and --join joins an existing one: choose one.");
         }
@@ -197,65 +194,89 @@ final class NodeCommand implements Callable<Integer> {
                             + " (same passphrase)");
         }
 
-        NetworkParameters params = network(h, identity, members, expectedId, out);
-        Ledger ledger;
-        try {
-            ledger = Ledger.builder(params).dataDirectory(h.ledger()).name(name).open();
-        } catch (LedgerStorageException e) {
-            throw new UserError(Explain.ledgerOpenFailure(home, e, true), e);
-        }
-        if (ledger.openReport().truncatedBytes() > 0) {
-            out.info(
-                    "note: the ledger's last block was cut short by a crash and removed ("
-                            + ledger.openReport().truncatedBytes()
-                            + " bytes); it is fetched again from peers");
-        }
-        migration.run(historyKey).forEach(out::info); // holds the home: the ledger is open
+        Joining joining = new Joining(h, out, identity, joiningOptions(expectedId));
         ChatEvents events = new ChatEvents(out);
-        ChatNode chatNode =
-                ChatNode.start(
-                        identity,
-                        name,
-                        ledger,
-                        bind.host(),
-                        bind.port(),
-                        h.history(),
-                        historyKey,
-                        events,
-                        b -> b.listener(events));
-        if (listen != null) {
-            h.set("listen", listen);
-        }
-        if (!join.isEmpty()) {
-            h.set("join", String.join(",", join));
-        } else if (!genesis) {
-            // A restart reconnects through the members it joined through last time.
-            String stored = h.load().getProperty("join", "");
-            for (String j : stored.split(",")) {
-                if (!j.isBlank()) {
-                    members.add(HostPort.parse("join", j).socketAddress());
-                }
-            }
-        }
-        Thread hook = new Thread(chatNode::close, "p2pchat-shutdown");
+        // While the node finds or joins its network, Ctrl-C stops it with one line saying what
+        // was written (and removes what this run created); later, it closes the node.
+        AtomicReference<ChatNode> running = new AtomicReference<>();
+        Thread hook =
+                new Thread(
+                        () -> {
+                            joining.cancel();
+                            ChatNode c = running.get();
+                            if (c != null) {
+                                c.close();
+                            }
+                        },
+                        "p2pchat-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            return run(chatNode, h, bind, members, out, events, interactive, identity);
-        } finally {
-            chatNode.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // shutting down already
+            ChatNode chatNode =
+                    joining.open(
+                            bind,
+                            name,
+                            ledger -> {
+                                // The open ledger holds the home's lock: no other node
+                                // converts the same history at once.
+                                migration.run(historyKey).forEach(out::info);
+                                return ChatNode.start(
+                                        identity,
+                                        name,
+                                        ledger,
+                                        bind.host(),
+                                        bind.port(),
+                                        h.history(),
+                                        historyKey,
+                                        events,
+                                        b -> b.listener(events));
+                            });
+            if (chatNode == null) {
+                return Joining.STOPPED;
             }
+            running.set(chatNode);
+            if (listen != null) {
+                h.set("listen", listen);
+            }
+            return run(chatNode, h, bind, joining, out, events, interactive, identity);
+        } finally {
+            ChatNode c = running.get();
+            if (c != null) {
+                c.close();
+            }
+            removeHook(hook);
         }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // shutting down already
+        }
+    }
+
+    private Joining.Options joiningOptions(byte[] expectedId) {
+        String[] d = retryDelays.split(",");
+        if (d.length != 2
+                || !d[0].strip().matches("[0-9]{1,7}")
+                || !d[1].strip().matches("[0-9]{1,7}")) {
+            throw new UserError("--retry-delays is MIN_MS,MAX_MS.");
+        }
+        return new Joining.Options(
+                genesis,
+                networkName,
+                difficulty.equals("trivial"),
+                expectedId,
+                List.copyOf(join),
+                Duration.ofMillis(Long.parseLong(d[0].strip())),
+                Duration.ofMillis(Long.parseLong(d[1].strip())));
     }
 
     private int run(
             ChatNode chatNode,
             Home h,
             HostPort bind,
-            List<InetSocketAddress> members,
+            Joining joining,
             Output out,
             ChatEvents events,
             boolean interactive,
@@ -295,21 +316,10 @@ final class NodeCommand implements Callable<Integer> {
                 "height",
                 ledger.tip().height());
 
-        // Join: the first handshake is waited for, so that the ledger syncs before registering.
-        for (InetSocketAddress m : members) {
-            String target = m.getHostString() + ":" + m.getPort();
-            out.info("joining the network through " + target + " ...");
-            CompletableFuture<NodePeer> f = chatNode.node().join(m);
-            try {
-                f.get(JOIN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                out.error(
-                        Explain.connectFailure(target, e)
-                                + " (this node keeps trying in the background)");
-            }
-        }
-        if (!members.isEmpty()) {
-            awaitSync(ledger);
+        // Join: a node that never synced with its network waits for that before it mines or
+        // registers (only --genesis starts a chain alone).
+        if (!joining.awaitNetwork(chatNode)) {
+            return Joining.STOPPED;
         }
         if (!noMine) {
             ledger.miner().start();
@@ -428,23 +438,6 @@ final class NodeCommand implements Callable<Integer> {
         out.info("leaving with undelivered messages: they are sent when this node runs again");
     }
 
-    /** Waits until the ledger stops moving for a second (at most 15 s) after joining. */
-    private static void awaitSync(Ledger ledger) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        var tip = ledger.tip();
-        long stableSince = System.nanoTime();
-        while (System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            var now = ledger.tip();
-            if (!now.equals(tip)) {
-                tip = now;
-                stableSince = System.nanoTime();
-            } else if (System.nanoTime() - stableSince > TimeUnit.MILLISECONDS.toNanos(1000)) {
-                return;
-            }
-        }
-    }
-
     private String resolveListen(Home h) {
         if (listen != null) {
             return listen;
@@ -498,123 +491,6 @@ final class NodeCommand implements Callable<Integer> {
                             "Cannot load the identity in " + h.dir() + ": " + e.getMessage(), e);
             }
         }
-    }
-
-    /** The network parameters: stored, new (--genesis), or fetched from a member (--join). */
-    private NetworkParameters network(
-            Home h,
-            LocalIdentity identity,
-            List<InetSocketAddress> members,
-            byte[] expectedId,
-            Output out)
-            throws IOException, InterruptedException {
-        Path file = h.networkParameters();
-        if (Files.exists(file)) {
-            NetworkParameters p;
-            try {
-                p = NetworkParameters.decode(Files.readAllBytes(file));
-            } catch (IllegalArgumentException e) {
-                throw new UserError(file + " is damaged: " + e.getMessage(), e);
-            }
-            if (genesis) {
-                throw new UserError(
-                        h.dir()
-                                + " already belongs to the network '"
-                                + p.name()
-                                + "' ("
-                                + p.networkIdHex().substring(0, 16)
-                                + "): drop --genesis (or use a new home for a new network).");
-            }
-            if (expectedId != null && !Arrays.equals(expectedId, p.networkId())) {
-                throw new UserError(
-                        h.dir()
-                                + " belongs to the network "
-                                + p.networkIdHex()
-                                + ", not to the --network-id given.");
-            }
-            return p;
-        }
-        if (genesis) {
-            NetworkParameters.Builder b =
-                    NetworkParameters.builder()
-                            .name(networkName)
-                            .genesisTimeMillis(System.currentTimeMillis());
-            if (difficulty.equals("trivial")) {
-                // Free blocks; the 1 ms interval keeps retargeting from raising the cost.
-                b.trivialDifficulty().targetBlockInterval(Duration.ofMillis(1));
-            }
-            NetworkParameters p;
-            try {
-                p = b.build();
-            } catch (IllegalArgumentException e) {
-                throw new UserError("--network-name: " + e.getMessage(), e);
-            }
-            out.event(
-                    "genesis",
-                    "Created a new network '"
-                            + escape(p.name())
-                            + "' (id "
-                            + p.networkIdHex()
-                            + (difficulty.equals("trivial") ? ", trivial difficulty" : "")
-                            + ").",
-                    "network",
-                    p.name(),
-                    "network_id",
-                    p.networkIdHex());
-            return p;
-        }
-        if (members.isEmpty()) {
-            throw new UserError(
-                    h.dir()
-                            + " has no network yet. Start one with --genesis, or join one with"
-                            + " --join HOST:PORT (any member's address): "
-                            + P2pChat.command()
-                            + " node --home "
-                            + h.dir()
-                            + " --listen HOST:PORT --join HOST:PORT");
-        }
-        UserError last = null;
-        for (InetSocketAddress m : members) {
-            String target = m.getHostString() + ":" + m.getPort();
-            out.info("fetching the network parameters from " + target + " ...");
-            try {
-                NetworkParameters p =
-                        Node.fetchNetworkParameters(identity, m, expectedId, JOIN_TIMEOUT)
-                                .get(JOIN_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
-                out.event(
-                        "network",
-                        "network '"
-                                + escape(p.name())
-                                + "' (id "
-                                + p.networkIdHex()
-                                + "), created "
-                                + Instant.ofEpochMilli(p.genesisTimeMillis())
-                                + ": parameters verified against the id "
-                                + escape(target)
-                                + " signed in its handshake",
-                        "network",
-                        p.name(),
-                        "network_id",
-                        p.networkIdHex());
-                return p;
-            } catch (ExecutionException | TimeoutException e) {
-                String auth = Explain.authentication(e);
-                last =
-                        new UserError(
-                                auth != null && expectedId != null
-                                        ? "The member at "
-                                                + target
-                                                + " is not on the network --network-id names: "
-                                                + Explain.unwrap(e).getMessage()
-                                        : "Cannot get the network parameters: "
-                                                + Explain.connectFailure(target, e),
-                                Explain.unwrap(e));
-                if (members.size() > 1) {
-                    out.error(last.getMessage());
-                }
-            }
-        }
-        throw last;
     }
 
     /** The registered address: --advertise, else the listen address (a LAN one for 0.0.0.0). */

@@ -2,6 +2,7 @@ package io.p2pchat.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pchat.example.testing.ChildNode;
 import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.InProcessNode;
@@ -133,29 +134,29 @@ class PersonFacingErrorsTest {
         }
     }
 
+    /** A joiner waits for its network (issue 10.4), saying why and when it tries again. */
     @Test
     void unreachablePeer_whenJoining_saysNobodyListens() throws Exception {
         Path home = Homes.init(dir, "bob");
         int closed = freePort();
-        InProcessNode n =
-                run(
+        ChildNode n =
+                ChildNode.start(
                         "bob",
-                        "node",
-                        "--home",
-                        home.toString(),
-                        "--passphrase-file",
-                        Homes.passphraseFile(dir).toString(),
+                        home,
                         "--listen",
                         "127.0.0.1:0",
                         "--join",
-                        "127.0.0.1:" + closed);
-        assertThat(n.awaitExit()).isEqualTo(1);
-        assertThat(n.stderr())
-                .contains(
-                        "Nobody is listening at 127.0.0.1:"
-                                + closed
-                                + " (connection refused): is that node running, on that port?");
-        assertNoStackTrace(n);
+                        "127.0.0.1:" + closed,
+                        "--retry-delays",
+                        "200,1000");
+        consoles.add(n);
+        closeLater.add(n);
+        n.awaitLine(
+                "waiting for the network: Nobody is listening at 127.0.0.1:"
+                        + closed
+                        + " (connection refused): is that node running, on that port? Next try at");
+        assertThat(n.terminate()).isNotZero();
+        assertThat(n.transcript()).doesNotContain("\tat ").doesNotContain("Exception");
     }
 
     @Test

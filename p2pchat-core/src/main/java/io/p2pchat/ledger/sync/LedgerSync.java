@@ -3,6 +3,7 @@ package io.p2pchat.ledger.sync;
 import io.netty.channel.ChannelPipeline;
 import io.p2pchat.codec.DelimitedProtobufDecoder;
 import io.p2pchat.codec.DelimitedProtobufEncoder;
+import io.p2pchat.identity.PeerId;
 import io.p2pchat.internal.ledger.BlockEntry;
 import io.p2pchat.internal.ledger.ChainState;
 import io.p2pchat.internal.ledger.LedgerService;
@@ -10,6 +11,7 @@ import io.p2pchat.internal.ledger.Tx;
 import io.p2pchat.internal.ledger.sync.BoundedSet;
 import io.p2pchat.ledger.BlockHash;
 import io.p2pchat.ledger.BlockHeader;
+import io.p2pchat.ledger.ChainTip;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.TxId;
 import io.p2pchat.proto.NodeMessage;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CopyOnWriteArraySet;
@@ -58,6 +61,9 @@ public final class LedgerSync {
 
     /** Block hashes being downloaded, and by which handler: each block from one peer at a time. */
     private final Map<BlockHash, LedgerSyncHandler> inFlight = new ConcurrentHashMap<>();
+
+    /** Completes with the first peer this node caught up with (see {@link #synced()}). */
+    private final CompletableFuture<PeerId> synced = new CompletableFuture<>();
 
     /** Transaction ids recently seen (accepted, rejected or requested), to fetch each once. */
     private final BoundedSet.Synchronized<TxId> seenTxs = BoundedSet.synchronizedSet(50_000);
@@ -119,6 +125,18 @@ public final class LedgerSync {
     /** Adds a listener. */
     public void addListener(SyncListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /**
+     * Completes with the first peer this node has synced from: a peer of this network whose tip, as
+     * announced in its first {@code Status} on a connection, has no more work than our best chain
+     * has since reached (we downloaded and connected what it had, or were already as far). Until
+     * then, a node that joins a network knows nothing of that network's chain: it should not mine
+     * or submit transactions built on its own view (docs/ledger.md §11.3). Each call returns a new
+     * future that the caller may cancel without effect on others.
+     */
+    public CompletableFuture<PeerId> synced() {
+        return synced.copy();
     }
 
     /** A new handler for one channel. */
@@ -197,6 +215,18 @@ public final class LedgerSync {
 
     void forgetSeen(TxId id) {
         seenTxs.remove(id);
+    }
+
+    /** A handler's peer has been caught up with (once per connection). */
+    void caughtUp(PeerId peer, ChainTip ours) {
+        synced.complete(peer);
+        for (SyncListener l : listeners) {
+            try {
+                l.onCaughtUp(peer, ours);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(LedgerSync.class).warn("sync listener failed", e);
+            }
+        }
     }
 
     /** Asks every handler whose peer has more work to continue downloading. */

@@ -125,6 +125,11 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
     private @Nullable ScheduledFuture<?> tick;
     private @Nullable BlockHash peerBest;
     private @Nullable BlockHash reportedConflict;
+
+    /** The work of the tip the peer announced in its first Status; null before it. */
+    private @Nullable BigInteger catchUpTo;
+
+    private boolean caughtUp;
     private long headersRequestedAt = -1;
     private long lastStatusSent;
     private int unconnectedHeaders;
@@ -333,17 +338,24 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         }
         BigInteger work = new BigInteger(1, s.getTotalWork().toByteArray());
         peerKnowsBlocks.add(tip);
+        if (catchUpTo == null) {
+            catchUpTo = work;
+        }
         ChainTip ours = sync.ledger().tip();
         ChainState chain = sync.service().chain();
-        if (work.compareTo(ours.totalWork()) > 0) {
-            if (!chain.hasBlock(tip)) {
-                if (chain.knowsHeader(tip)) {
-                    peerBest = better(peerBest, tip);
-                    requestBlocks();
-                } else {
-                    requestHeaders(chain.locator());
-                }
+        int cmp = work.compareTo(ours.totalWork());
+        // A tip of equal work is fetched too (stored on a side branch): the next block on either
+        // branch then settles the choice for both sides (docs/ledger.md §11.3).
+        if (cmp >= 0 && !chain.hasBlock(tip)) {
+            if (chain.knowsHeader(tip)) {
+                peerBest = better(peerBest, tip);
+                requestBlocks();
+            } else {
+                requestHeaders(chain.locator());
             }
+        }
+        checkCaughtUp();
+        if (cmp > 0) {
             return;
         }
         if (!tip.equals(ours.hash())
@@ -498,7 +510,10 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                                 () -> {
                                     ChainState chain = sync.service().chain();
                                     BigInteger w = chain.chainWork(target);
-                                    if (w == null || w.compareTo(chain.tip().totalWork()) <= 0) {
+                                    // Equal work is fetched too (docs/ledger.md §11.3).
+                                    if (w == null
+                                            || w.compareTo(chain.tip().totalWork()) < 0
+                                            || chain.hasBlock(target)) {
                                         return null;
                                     }
                                     return chain.missingBlocks(target, room, exclude);
@@ -652,6 +667,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                     if (orphan) {
                         requestHeaders(sync.service().chain().locator());
                     }
+                    checkCaughtUp();
                     requestBlocks();
                     sync.wakeDownloads();
                 });
@@ -1023,7 +1039,29 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         if (now - lastStatusSent > sync.settings().statusInterval().toNanos()) {
             sendStatus();
         }
+        checkCaughtUp();
         requestBlocks();
+    }
+
+    /**
+     * Once our best chain has at least the work of the tip the peer announced in its first Status
+     * (we caught up with it, or were ahead), tells {@link LedgerSync}: once per connection.
+     */
+    private void checkCaughtUp() {
+        BigInteger target = catchUpTo;
+        if (caughtUp || closed || target == null) {
+            return;
+        }
+        ChainTip ours = sync.ledger().tip();
+        if (ours.totalWork().compareTo(target) >= 0) {
+            caughtUp = true;
+            log.debug(
+                    "{}: caught up with peer {} at height {}",
+                    ctx.channel(),
+                    peer.shortId(),
+                    ours.height());
+            sync.caughtUp(peer, ours);
+        }
     }
 
     private void stalling(String what) {

@@ -30,4 +30,11 @@ public interface SyncListener {
      * which a node weighs when it must evict a connection (ATTACKS L-14).
      */
     default void onBlocksConnected(PeerId peer, int count) {}
+
+    /**
+     * Our best chain has reached the work of the tip {@code peer} announced in its first {@code
+     * Status} on this connection: we caught up with it, or were already as far. Once per
+     * connection; {@link LedgerSync#synced()} completes at the first.
+     */
+    default void onCaughtUp(PeerId peer, ChainTip ours) {}
 }

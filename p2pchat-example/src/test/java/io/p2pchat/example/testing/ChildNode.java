@@ -17,13 +17,14 @@ import java.util.concurrent.TimeUnit;
 public final class ChildNode extends ConsoleDriver {
     private final Process process;
     private final Writer stdin;
+    private final List<Thread> pumps = new ArrayList<>();
 
     private ChildNode(String name, Process process) {
         super(name);
         this.process = process;
         this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-        pump(process.getInputStream(), new LineSink(false), name + "-out");
-        pump(process.getErrorStream(), new LineSink(true), name + "-err");
+        pumps.add(pump(process.getInputStream(), new LineSink(false), name + "-out"));
+        pumps.add(pump(process.getErrorStream(), new LineSink(true), name + "-err"));
     }
 
     /** The command line that runs p2pchat with {@code args} in a child JVM. */
@@ -50,7 +51,7 @@ public final class ChildNode extends ConsoleDriver {
         return new ChildNode(name, pb.start());
     }
 
-    private static void pump(InputStream in, java.io.OutputStream sink, String threadName) {
+    private static Thread pump(InputStream in, java.io.OutputStream sink, String threadName) {
         Thread t =
                 new Thread(
                         () -> {
@@ -67,6 +68,7 @@ public final class ChildNode extends ConsoleDriver {
                         threadName);
         t.setDaemon(true);
         t.start();
+        return t;
     }
 
     @Override
@@ -97,7 +99,19 @@ public final class ChildNode extends ConsoleDriver {
             process.destroyForcibly();
             throw new AssertionError(name + " did not exit\n" + transcript());
         }
+        // Everything the process printed is read before its exit is reported.
+        for (Thread t : pumps) {
+            t.join(TimeUnit.SECONDS.toMillis(10));
+        }
         return process.exitValue();
+    }
+
+    /** Sends SIGTERM (what Ctrl-C does, near enough) and waits (bounded) for the exit code. */
+    public int terminate() throws InterruptedException {
+        // Through the handle: Process.destroy() would also close our end of its output pipes,
+        // losing what the node prints while it shuts down.
+        process.toHandle().destroy();
+        return awaitExit();
     }
 
     /** Kills the process (SIGKILL): the peer sees the connection drop mid-session. */
