@@ -11,6 +11,7 @@ import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.LedgerStorageException;
 import io.p2pchat.ledger.NetworkParameters;
+import io.p2pchat.ledger.OpenReport;
 import io.p2pchat.node.Node;
 import io.p2pchat.node.NodePeer;
 import java.io.IOException;
@@ -193,6 +194,10 @@ final class NodeCommand implements Callable<Integer> {
                     "note: the ledger's last block was cut short by a crash and removed ("
                             + ledger.openReport().truncatedBytes()
                             + " bytes); it is fetched again from peers");
+        }
+        for (OpenReport.RejectedBlock r : ledger.openReport().rejectedBlocks()) {
+            // A block written into the store by hand, or one ahead of a clock set back.
+            out.info("note: the ledger holds a block it does not use: " + r.describe());
         }
         ChatEvents events = new ChatEvents(out);
         ChatNode chatNode =
