@@ -252,7 +252,8 @@ public final class Ledger implements AutoCloseable {
      * operation): every rule of {@code docs/ledger.md} §6 a block from the network must pass, its
      * header's included (the same {@link BlockValidator} methods), every signature verified again;
      * checks the result equals the live state; and fails if the open left out a stored block for
-     * breaking a header rule ({@link OpenReport#rejectedBlocks()}).
+     * breaking a header rule ({@link OpenReport#rejectedBlocks()}, those that are {@linkplain
+     * OpenReport.RejectedBlock#fault() faults}).
      *
      * @return completes with the number of blocks checked, or fails with the first {@link
      *     InvalidBlockException} or a mismatch
@@ -280,9 +281,10 @@ public final class Ledger implements AutoCloseable {
                         throw new IllegalStateException(
                                 "identity state differs from a rebuild of the best chain");
                     }
-                    if (!report.rejectedBlocks().isEmpty()) {
-                        OpenReport.RejectedBlock r = report.rejectedBlocks().get(0);
-                        throw new InvalidBlockException(r.reason(), r.sentence());
+                    for (OpenReport.RejectedBlock r : report.rejectedBlocks()) {
+                        if (r.fault()) {
+                            throw new InvalidBlockException(r.reason(), r.sentence());
+                        }
                     }
                     return (long) hashes.size();
                 });

@@ -51,8 +51,15 @@ public record OpenReport(
      * @param height the height its header claims
      * @param reason the rule it breaks, as the network path would reject it
      * @param detail the network path's explanation ({@link InvalidBlockException#detail()})
+     * @param moreWorkThanTip whether the chain up to it has more work than the best chain the open
+     *     chose: but for the rule, it would be the tip
      */
-    public record RejectedBlock(BlockHash hash, long height, RejectReason reason, String detail) {
+    public record RejectedBlock(
+            BlockHash hash,
+            long height,
+            RejectReason reason,
+            String detail,
+            boolean moreWorkThanTip) {
         /** Checks for nulls. */
         public RejectedBlock {
             Objects.requireNonNull(hash, "hash");
@@ -63,6 +70,17 @@ public record OpenReport(
         /** Whether it may become valid later ({@code TIME_TOO_NEW}). */
         public boolean notYetValid() {
             return reason.temporary();
+        }
+
+        /**
+         * Whether an audit ({@link Ledger#verifyFully()}) counts it as a fault: a block breaking a
+         * permanent rule always (a node never stores one), one not valid yet when the best chain
+         * stops short of it. A block not valid yet on a branch with no more work than the best
+         * chain changes nothing: a node whose clock ran ahead while it stored it keeps such a block
+         * after its clock is corrected.
+         */
+        public boolean fault() {
+            return !notYetValid() || moreWorkThanTip;
         }
 
         /**

@@ -158,6 +158,8 @@ class StoredHeaderRulesTest {
                 assertThat(rejected.hash()).isEqualTo(forged.hash());
                 assertThat(rejected.height()).isEqualTo(BLOCKS + 1);
                 assertThat(rejected.reason()).isEqualTo(forgery.reason);
+                assertThat(rejected.moreWorkThanTip()).isTrue();
+                assertThat(rejected.fault()).isTrue();
                 // In the network path's words: "REASON: explanation".
                 assertThat(network.message()).isEqualTo(forgery.reason + ": " + rejected.detail());
                 assertThat(rejected.describe())
@@ -198,6 +200,28 @@ class StoredHeaderRulesTest {
             assertThat(l.openReport().rejectedBlocks()).isEmpty();
             assertThat(l.tip().hash()).isEqualTo(ahead.hash());
             assertThat(l.verifyFully().get()).isEqualTo(BLOCKS + 1);
+        }
+    }
+
+    @Test
+    void blockAheadOfTheClock_onALighterBranch_isReported_butNoFault() throws Exception {
+        // As a node keeps the block it mined while its clock ran more than 2 h ahead, on a branch
+        // the network outworked, once its clock is corrected (ATTACKS N-07, then N-09).
+        BlockData ahead =
+                chain.block("ahead")
+                        .on("b" + (BLOCKS - 1))
+                        .timestamp(clock.millis() + 3 * HOUR)
+                        .build();
+        Path dir = StoreFiles.copy(real, tmp.resolve("lighter"));
+        StoreFiles.appendBlock(dir, ahead);
+        try (Ledger l = open(dir)) {
+            assertThat(l.tip().hash()).isEqualTo(chain.get("b" + BLOCKS).hash());
+            OpenReport.RejectedBlock r = l.openReport().rejectedBlocks().get(0);
+            assertThat(r.hash()).isEqualTo(ahead.hash());
+            assertThat(r.reason()).isEqualTo(RejectReason.TIME_TOO_NEW);
+            assertThat(r.moreWorkThanTip()).isFalse();
+            assertThat(r.fault()).isFalse();
+            assertThat(l.verifyFully().get()).isEqualTo(BLOCKS);
         }
     }
 

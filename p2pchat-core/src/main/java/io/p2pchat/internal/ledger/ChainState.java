@@ -205,7 +205,7 @@ public final class ChainState {
         final Map<BlockHash, BlockHash> unlinked = new HashMap<>();
 
         /** Stored blocks left out for breaking a header rule (those in {@link #rejected}). */
-        final Set<BlockHash> left = new HashSet<>();
+        final Map<BlockHash, BlockHeader> left = new HashMap<>();
 
         final List<OpenReport.RejectedBlock> rejected = new ArrayList<>();
 
@@ -288,7 +288,7 @@ public final class ChainState {
                                 verifyStored(header, merkleRoot);
                                 BlockEntry known = index.get(header.hash());
                                 if ((known != null && known.hasData())
-                                        || scan.left.contains(header.hash())) {
+                                        || scan.left.containsKey(header.hash())) {
                                     return; // a duplicate record: harmless
                                 }
                                 Pending p =
@@ -383,7 +383,23 @@ public final class ChainState {
         activateBestChain();
         pendingChanges.clear();
         return new LoadSummary(
-                result, unattached, snapshotHeight, replayedTransactions, events, scan.rejected);
+                result, unattached, snapshotHeight, replayedTransactions, events, weighed(scan));
+    }
+
+    /** The rejected blocks, each with whether its chain has more work than the chosen tip. */
+    private List<OpenReport.RejectedBlock> weighed(Scan scan) {
+        BigInteger tipWork = tipEntry().chainWork;
+        List<OpenReport.RejectedBlock> out = new ArrayList<>(scan.rejected.size());
+        for (OpenReport.RejectedBlock r : scan.rejected) {
+            BlockHeader h = scan.left.get(r.hash());
+            BlockEntry parent = index.get(h.previous());
+            boolean heavier =
+                    parent != null && parent.chainWork.add(h.work()).compareTo(tipWork) > 0;
+            out.add(
+                    new OpenReport.RejectedBlock(
+                            r.hash(), r.height(), r.reason(), r.detail(), heavier));
+        }
+        return out;
     }
 
     /**
@@ -400,7 +416,7 @@ public final class ChainState {
             if (parent == null || steps > scan.unlinked.size()) {
                 break;
             }
-            throughLeftOut |= scan.left.contains(t);
+            throughLeftOut |= scan.left.containsKey(t);
             t = parent;
         }
         if (!index.containsKey(t) || (!t.equals(tip) && !throughLeftOut)) {
@@ -613,12 +629,13 @@ public final class ChainState {
             try {
                 validator.checkHeaderContextual(h, this::header);
             } catch (InvalidBlockException ex) {
+                // Whether it outweighs the chosen tip is known once the open has chosen one.
                 OpenReport.RejectedBlock r =
                         new OpenReport.RejectedBlock(
-                                h.hash(), h.height(), ex.reason(), ex.detail());
+                                h.hash(), h.height(), ex.reason(), ex.detail(), false);
                 log.warn("startup: {}", r.describe());
                 scan.rejected.add(r);
-                scan.left.add(h.hash());
+                scan.left.put(h.hash(), h);
                 scan.unlinked.put(h.hash(), h.previous());
                 if (ex.reason().cacheable()) {
                     cacheInvalid(h.hash(), ex.reason());
