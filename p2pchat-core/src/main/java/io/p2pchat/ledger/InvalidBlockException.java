@@ -14,11 +14,21 @@ public final class InvalidBlockException extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final RejectReason reason;
+    private final String detail;
 
-    /** Creates a rejection with its reason and explanation. */
+    /**
+     * Creates a rejection with its reason and explanation; the message is {@code REASON:
+     * explanation}.
+     */
     public InvalidBlockException(RejectReason reason, String message) {
         super(Objects.requireNonNull(reason, "reason").name() + ": " + message);
         this.reason = reason;
+        this.detail = message;
+    }
+
+    /** The explanation alone, without the reason's name in front. */
+    public String detail() {
+        return detail;
     }
 
     /** The rule that was broken. */

@@ -59,9 +59,10 @@ import org.slf4j.LoggerFactory;
  * <h3>Failure</h3>
  *
  * Opening fails with a {@link LedgerStorageException} for a locked, corrupt or foreign data
- * directory; a torn tail is repaired and reported ({@link #openReport()}). An I/O failure later
- * stops block acceptance (blocks are rejected with {@code IO_FAILURE}) and is logged; close and
- * reopen the ledger to recover.
+ * directory; a torn tail is repaired and reported ({@link #openReport()}), and so is a stored block
+ * that breaks a header rule, which is left out. Opened {@linkplain Builder#readOnly read-only}, a
+ * ledger only reports. An I/O failure later stops block acceptance (blocks are rejected with {@code
+ * IO_FAILURE}) and is logged; close and reopen the ledger to recover.
  */
 public final class Ledger implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Ledger.class);
@@ -247,8 +248,12 @@ public final class Ledger implements AutoCloseable {
     }
 
     /**
-     * Re-validates the whole best chain from genesis, every signature included, on a fresh state
-     * (the {@code ledger verify} operation), and checks the result equals the live state.
+     * Re-validates the whole best chain from genesis on a fresh state (the {@code ledger verify}
+     * operation): every rule of {@code docs/ledger.md} §6 a block from the network must pass, its
+     * header's included (the same {@link BlockValidator} methods), every signature verified again;
+     * checks the result equals the live state; and fails if the open left out a stored block for
+     * breaking a header rule ({@link OpenReport#rejectedBlocks()}, those that are {@linkplain
+     * OpenReport.RejectedBlock#fault() faults}).
      *
      * @return completes with the number of blocks checked, or fails with the first {@link
      *     InvalidBlockException} or a mismatch
@@ -264,12 +269,7 @@ public final class Ledger implements AutoCloseable {
                     List<BlockHash> hashes = chain.bestHashes(1);
                     for (BlockHash h : hashes) {
                         BlockData b = chain.readBlock(h);
-                        BlockHeader parent = chain.header(b.header().previous());
-                        fresh.checkHeaderContextFree(b.header());
-                        if (b.header().height() != parent.height() + 1) {
-                            throw new InvalidBlockException(
-                                    RejectReason.BAD_HEIGHT, "block " + h.shortHex());
-                        }
+                        fresh.checkHeader(b.header(), chain::header);
                         List<Tx> txs = fresh.checkBody(b);
                         StateDelta d = fresh.connect(b.header(), txs, rebuilt, true);
                         rebuilt.apply(d);
@@ -280,6 +280,11 @@ public final class Ledger implements AutoCloseable {
                             || !live.get(2).equals(rebuilt.nameIndex())) {
                         throw new IllegalStateException(
                                 "identity state differs from a rebuild of the best chain");
+                    }
+                    for (OpenReport.RejectedBlock r : report.rejectedBlocks()) {
+                        if (r.fault()) {
+                            throw new InvalidBlockException(r.reason(), r.sentence());
+                        }
                     }
                     return (long) hashes.size();
                 });
@@ -335,6 +340,7 @@ public final class Ledger implements AutoCloseable {
         private @Nullable Path dataDirectory;
         private Clock clock = Clock.systemUTC();
         private boolean repair;
+        private boolean readOnly;
         private String name = "ledger";
         private ChainState.Limits limits = ChainState.Limits.DEFAULT;
 
@@ -367,6 +373,20 @@ public final class Ledger implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Open the data directory read-only, for an audit (default off): nothing in it is created,
+         * written, truncated or repaired, and no state snapshot is written; what a normal open
+         * would repair (a torn tail) is reported in the {@link OpenReport} instead and left for the
+         * next normal open. A shared lock is taken: a ledger open for writing on the directory
+         * refuses it ({@code DATADIR_LOCKED}), and read-only opens in other processes share it. The
+         * ledger reads and verifies as usual, but every block submitted (or mined) is rejected with
+         * {@code IO_FAILURE}. Needs a {@link #dataDirectory}; not with {@link #repairCorruption}.
+         */
+        public Builder readOnly(boolean readOnly) {
+            this.readOnly = readOnly;
+            return this;
+        }
+
         /** A name for threads and logs (default "ledger"). */
         public Builder name(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -381,17 +401,24 @@ public final class Ledger implements AutoCloseable {
 
         /**
          * Opens the ledger: locks and loads the data directory (verifying every stored block's hash
-         * link, proof of work and Merkle root), or starts an in-memory one.
+         * link, Merkle root and header rules: a block breaking one is left out and reported in
+         * {@link OpenReport#rejectedBlocks()}), or starts an in-memory one.
          *
          * @throws LedgerStorageException {@code DATADIR_LOCKED}, {@code CORRUPT_LEDGER}, {@code
          *     WRONG_NETWORK} or {@code IO_FAILURE}
          */
         public Ledger open() throws LedgerStorageException {
             long start = System.nanoTime();
+            if (readOnly && (dataDirectory == null || repair)) {
+                throw new IllegalStateException(
+                        "readOnly needs a dataDirectory and excludes repairCorruption");
+            }
             BlockStore store =
                     dataDirectory == null
                             ? new MemoryBlockStore()
-                            : FileBlockStore.open(dataDirectory, params, repair);
+                            : readOnly
+                                    ? FileBlockStore.openReadOnly(dataDirectory, params)
+                                    : FileBlockStore.open(dataDirectory, params, repair);
             ChainState chain = new ChainState(params, clock, store, limits);
             ChainState.LoadSummary summary;
             try {
@@ -417,7 +444,9 @@ public final class Ledger implements AutoCloseable {
                             summary.snapshotHeight(),
                             tip.height(),
                             Duration.ofNanos(System.nanoTime() - start),
-                            events);
+                            events,
+                            summary.rejected(),
+                            readOnly);
             log.info(
                     "ledger {} opened: {} blocks, tip {} at height {}, {} identities ({}) in {} ms",
                     name,

@@ -1025,6 +1025,28 @@ class BlockValidationTest {
                 .containsExactly("10.0.0.2");
     }
 
+    /** ledger.md §4.2: an operation without fields is still encoded, as a field of length 0. */
+    @Test
+    void emptyOperation_isStillEncoded() throws Exception {
+        TxFactory f = new TxFactory(PARAMS);
+        LedgerTransaction revoke = f.revoke(alice, alice.peerId(), 2);
+        byte[] body = TxEnvelope.parseFrom(revoke.bytes()).getBody().toByteArray();
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        expected.write(new byte[] {0x0A, 0x20});
+        expected.write(PARAMS.networkId());
+        expected.write(new byte[] {0x12, 0x20});
+        expected.write(alice.peerId().toBytes());
+        expected.write(new byte[] {0x18, 0x02, 0x3A, 0x00});
+        assertThat(body).hasSize(72).isEqualTo(expected.toByteArray());
+        // Without the empty operation the body has no operation at all.
+        byte[] none = Arrays.copyOf(body, body.length - 2);
+        Setup s = withAlice();
+        BlockResult r =
+                submit(s.ledger, s.chain.block("x").on("a1").tx(s.txs.sign(none, alice)).build());
+        assertThat(r.reason()).isEqualTo(RejectReason.MALFORMED_RECORD);
+        assertThat(r.message()).contains("no operation");
+    }
+
     /** Decodes a transaction to check the helper's output is canonical. */
     @Test
     void identityTransactions_areCanonical() throws Exception {

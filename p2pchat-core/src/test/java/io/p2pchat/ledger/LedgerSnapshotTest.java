@@ -321,18 +321,48 @@ class LedgerSnapshotTest {
                         payload + length,
                         RecordFormat.crc(RecordFormat.BLOCK, file, payload, length));
         Files.write(blocks, file);
+        String deferred;
         try (Ledger l = open()) {
             assertThat(l.openReport().snapshotHeight()).isEqualTo(4);
-            assertThatThrownBy(() -> l.block(m1.hash()).get())
-                    .isInstanceOf(ExecutionException.class)
-                    .cause()
+            ExecutionException e =
+                    org.junit.jupiter.api.Assertions.assertThrows(
+                            ExecutionException.class, () -> l.block(m1.hash()).get());
+            assertThat(e.getCause())
                     .isInstanceOf(LedgerStorageException.class)
                     .hasMessageContaining("Merkle root mismatch");
+            deferred = e.getCause().getMessage();
         }
         Files.delete(snapshot());
+        // Both reports name the block the same way: its record number and offset, height, hash.
         assertThatThrownBy(this::open)
                 .isInstanceOf(LedgerStorageException.class)
-                .hasMessageContaining("Merkle root mismatch");
+                .hasMessage(deferred)
+                .hasMessage(
+                        "CORRUPT_LEDGER: block 1 (offset 44): Merkle root mismatch (height 1, hash "
+                                + m1.hash().shortHex()
+                                + ")");
+    }
+
+    @Test
+    void editedSnapshot_withItsChecksum_isUsed_andFailsVerify() throws Exception {
+        // The snapshot is trusted storage (§9.4): an edit with a recomputed checksum is loaded as
+        // it is; the audit rebuilds the state from genesis and catches it.
+        byte[] file = Files.readAllBytes(snapshot());
+        int payload = (int) ByteBuffer.wrap(file).getLong(44);
+        // The last byte of the first identity's sequence number: height, block hash, identity
+        // count, then identity id and flags.
+        file[52 + 8 + 32 + 4 + 32 + 1 + 7] ^= 1;
+        CRC32C crc = new CRC32C();
+        crc.update(file, 0, 52 + payload);
+        ByteBuffer.wrap(file).putInt(52 + payload, (int) crc.getValue());
+        Files.write(snapshot(), file);
+        try (Ledger l = open()) {
+            assertThat(l.openReport().snapshotHeight()).isEqualTo(4);
+            assertThat(l.service().chain().stateSnapshot()).isNotEqualTo(expected);
+            assertThatThrownBy(() -> l.verifyFully().get())
+                    .isInstanceOf(ExecutionException.class)
+                    .hasMessageContaining("identity state differs from a rebuild");
+        }
     }
 
     @Test

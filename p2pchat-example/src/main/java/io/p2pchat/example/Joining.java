@@ -10,6 +10,7 @@ import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.LedgerStorageException;
 import io.p2pchat.ledger.NetworkParameters;
+import io.p2pchat.ledger.OpenReport;
 import io.p2pchat.node.Node;
 import io.p2pchat.node.NodePeer;
 import io.p2pchat.record.PeerAlertException;
@@ -182,6 +183,10 @@ final class Joining {
                         "note: the ledger's last block was cut short by a crash and removed ("
                                 + ledger.openReport().truncatedBytes()
                                 + " bytes); it is fetched again from peers");
+            }
+            for (OpenReport.RejectedBlock r : ledger.openReport().rejectedBlocks()) {
+                // A block written into the store by hand, or one ahead of a clock set back.
+                out.info("note: the ledger holds a block it does not use: " + r.describe());
             }
             return starter.start(ledger);
         } catch (RuntimeException e) {

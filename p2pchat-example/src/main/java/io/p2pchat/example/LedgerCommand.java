@@ -10,7 +10,6 @@ import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.BlockHeader;
 import io.p2pchat.ledger.ChainTip;
 import io.p2pchat.ledger.IdentityRecord;
-import io.p2pchat.ledger.InvalidBlockException;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.LedgerCertificate;
 import io.p2pchat.ledger.LedgerStorageException;
@@ -38,8 +37,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code p2pchat ledger}: inspects and audits the local replica of the ledger. Opening a ledger
- * takes its lock: while a node runs on the same home, use its console's {@code /ledger} instead.
+ * {@code p2pchat ledger}: inspects and audits the local replica of the ledger. Every subcommand
+ * opens it read-only ({@link Ledger.Builder#readOnly}) and changes nothing in the home: what a node
+ * start would repair is only reported, as a note on standard error. The read-only open still takes
+ * a (shared) lock: while a node runs on the same home, use its console's {@code /ledger} instead.
  * The network's name, display names and addresses came from peers: the text output renders them
  * with {@link TerminalText#escape}, the JSON output gives them exactly.
  */
@@ -103,11 +104,25 @@ final class LedgerCommand implements Callable<Integer> {
             } catch (IOException | IllegalArgumentException e) {
                 throw new UserError(file + " cannot be read: " + e.getMessage(), e);
             }
+            Ledger ledger;
             try {
-                return Ledger.builder(params).dataDirectory(h.ledger()).name("audit").open();
+                ledger =
+                        Ledger.builder(params)
+                                .dataDirectory(h.ledger())
+                                .name("audit")
+                                .readOnly(true)
+                                .open();
             } catch (LedgerStorageException e) {
                 throw new UserError(Explain.ledgerOpenFailure(home, e), 3, e);
             }
+            // What the open found (a torn tail left in place, a stored block left out), on
+            // standard error so that standard output stays one JSON object with --json.
+            PrintStream err = ledgerCommand.parent.err();
+            for (String event : ledger.openReport().events()) {
+                err.println("note: " + event);
+            }
+            err.flush();
+            return ledger;
         }
 
         IdentityRecord find(Ledger ledger, String nameOrId) {
@@ -232,11 +247,9 @@ final class LedgerCommand implements Callable<Integer> {
                     }
                     return 0;
                 } catch (ExecutionException e) {
+                    // An InvalidBlockException's message starts with its reason: "REASON: ...".
                     Throwable t = Explain.unwrap(e);
-                    String why =
-                            t instanceof InvalidBlockException
-                                    ? ((InvalidBlockException) t).reason() + ": " + t.getMessage()
-                                    : t.getMessage();
+                    String why = t.getMessage();
                     if (json) {
                         Map<String, Object> m = new LinkedHashMap<>();
                         m.put("ok", false);

@@ -193,7 +193,6 @@ final class NodeCommand implements Callable<Integer> {
                     "note: your identity file now also holds the random key of your chat history"
                             + " (same passphrase)");
         }
-
         Joining joining = new Joining(h, out, identity, joiningOptions(expectedId));
         ChatEvents events = new ChatEvents(out);
         // While the node finds or joins its network, Ctrl-C stops it with one line saying what

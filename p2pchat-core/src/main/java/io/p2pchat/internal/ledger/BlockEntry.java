@@ -28,6 +28,12 @@ public final class BlockEntry {
     /** Store position of the data, -1 when only the header is known. */
     long position = -1;
 
+    /**
+     * Number of its record in the block log, counting block records from 1, as reports name it
+     * ({@code BlockStore.recordName}); 0 when stored after the open.
+     */
+    long record;
+
     /** Data is stored for this block and all its ancestors. */
     boolean dataChain;
 

@@ -19,6 +19,11 @@ import java.util.Set;
  * ("Validation rules") lists them. It keeps no state besides the injected clock and the signature
  * cache; the caller supplies the chain context and the identity state.
  *
+ * <p>It is the one list of rules: a block from the network ({@code ChainState.acceptHeader}), a
+ * block read from the store at open ({@code ChainState.load}) and the audit ({@code
+ * Ledger.verifyFully}) go through the same header methods, {@link #checkHeaderContextFree} and
+ * {@link #checkHeaderContextual}.
+ *
  * <p>Thread-safe.
  */
 public final class BlockValidator {
@@ -44,10 +49,21 @@ public final class BlockValidator {
     }
 
     /**
-     * The header rules that need no chain: network id ({@code WRONG_NETWORK}), target within (0,
-     * maxTarget] ({@code BAD_DIFFICULTY}), hash at most the target ({@code HIGH_HASH}).
+     * The header rules that need no chain (§6.1 H2-H5): version ({@code BAD_VERSION}), network id
+     * ({@code WRONG_NETWORK}), target within (0, maxTarget] ({@code BAD_DIFFICULTY}), hash at most
+     * the target ({@code HIGH_HASH}).
      */
     public void checkHeaderContextFree(BlockHeader h) throws InvalidBlockException {
+        if (h.version() != BlockHeader.VERSION) {
+            // A header from the network was decoded, which checks this already; a stored one was
+            // not (RecordFormat wraps it as it is).
+            throw new InvalidBlockException(
+                    RejectReason.BAD_VERSION,
+                    "block "
+                            + h.hash().shortHex()
+                            + ": header version "
+                            + Integer.toUnsignedString(h.version()));
+        }
         if (!h.isOnNetwork(params.networkId())) {
             throw new InvalidBlockException(
                     RejectReason.WRONG_NETWORK,

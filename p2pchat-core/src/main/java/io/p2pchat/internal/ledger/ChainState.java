@@ -10,6 +10,7 @@ import io.p2pchat.ledger.ChainTip;
 import io.p2pchat.ledger.InvalidBlockException;
 import io.p2pchat.ledger.LedgerStorageException;
 import io.p2pchat.ledger.NetworkParameters;
+import io.p2pchat.ledger.OpenReport;
 import io.p2pchat.ledger.RejectReason;
 import io.p2pchat.ledger.TxId;
 import io.p2pchat.ledger.TxResult;
@@ -176,22 +177,62 @@ public final class ChainState {
      * @param unattached stored blocks without a stored parent, ignored
      * @param snapshotHeight the height of the state snapshot the state started from, 0 for none
      * @param replayedTransactions transactions decoded and replayed from the log into the state
-     * @param events notes on the snapshot (why one was ignored)
+     * @param events notes on the snapshot (why one was ignored) and on rejected stored blocks
+     * @param rejected stored blocks that break a header rule (§6.2), left out of the tree
      */
     public record LoadSummary(
             BlockStore.LoadResult store,
             int unattached,
             long snapshotHeight,
             long replayedTransactions,
-            List<String> events) {}
+            List<String> events,
+            List<OpenReport.RejectedBlock> rejected) {}
+
+    /** A stored block read by {@link #load} and not linked yet. */
+    private record Pending(
+            long position,
+            long record,
+            BlockHeader header,
+            @Nullable BlockData block,
+            boolean bodyUnchecked) {}
+
+    /** What {@link #load} keeps while it scans the log. */
+    private static final class Scan {
+        /** Stored blocks whose parent is not linked (yet), by the parent's hash. */
+        final Map<BlockHash, List<Pending>> waiting = new HashMap<>();
+
+        /** Stored blocks not in the tree (waiting or left out): hash to parent hash. */
+        final Map<BlockHash, BlockHash> unlinked = new HashMap<>();
+
+        /** Stored blocks left out for breaking a header rule (those in {@link #rejected}). */
+        final Map<BlockHash, BlockHeader> left = new HashMap<>();
+
+        final List<OpenReport.RejectedBlock> rejected = new ArrayList<>();
+
+        /** Block records seen, counting from 1 as the store's reports do. */
+        long records;
+
+        BlockHash lastTip;
+
+        Scan(BlockHash genesis) {
+            lastTip = genesis;
+        }
+    }
 
     /**
-     * Loads the store: verifies every stored block (checksum, hash link, proof of work, Merkle
-     * root), replays the recorded best chain without re-verifying signatures, then fully validates
-     * any heavier stored branch that was never recorded as validated. With a state snapshot that
-     * matches the recorded chain, the state is loaded from it and only the blocks above it are
-     * replayed; the Merkle roots of the blocks it covers are checked on first read instead ({@code
-     * docs/ledger.md} §9.4).
+     * Loads the store: verifies every stored block (checksum, hash link, Merkle root, and every
+     * header rule of §6.1-6.2 through the same {@link BlockValidator} methods as a block from the
+     * network), replays the recorded best chain without re-verifying signatures, then fully
+     * validates any heavier stored branch that was never recorded as validated. With a state
+     * snapshot that matches the recorded chain, the state is loaded from it and only the blocks
+     * above it are replayed; the Merkle roots of the blocks it covers are checked on first read
+     * instead ({@code docs/ledger.md} §9.4).
+     *
+     * <p>A stored block that breaks a rule needing its parent (§6.2) is left out of the tree with
+     * every block built on it, as the network path leaves it out: remembered as invalid, unless the
+     * rule is {@code TIME_TOO_NEW}, which a later open (or the block sent again) may pass. If the
+     * last tip record names such a block, the chain falls back to its parent and then to the
+     * most-work valid branch. Each is reported in {@link LoadSummary#rejected}.
      */
     public LoadSummary load() throws LedgerStorageException {
         // A snapshot is read, checked and decoded on another thread while the log is verified;
@@ -201,8 +242,7 @@ public final class ChainState {
                 snapshotLoad == null ? null : store.readSnapshotHead(StateSnapshot.HEAD_LENGTH);
         snapshotHead = head == null ? null : StateSnapshot.head(head);
         replayedTransactions = 0;
-        Map<BlockHash, List<Object[]>> waiting = new HashMap<>();
-        BlockHash[] lastTip = {params.genesis().hash()};
+        Scan scan = new Scan(params.genesis().hash());
         List<BlockHash> invalids = new ArrayList<>();
         List<Integer> invalidCodes = new ArrayList<>();
         BlockStore.LoadResult result =
@@ -244,40 +284,38 @@ public final class ChainState {
                                     byte @Nullable [] merkleRoot,
                                     @Nullable BlockData block)
                                     throws BlockStore.CorruptRecordException {
+                                long record = ++scan.records;
                                 verifyStored(header, merkleRoot);
                                 BlockEntry known = index.get(header.hash());
-                                if (known != null && known.hasData()) {
+                                if ((known != null && known.hasData())
+                                        || scan.left.containsKey(header.hash())) {
                                     return; // a duplicate record: harmless
                                 }
+                                Pending p =
+                                        new Pending(
+                                                position,
+                                                record,
+                                                header,
+                                                block,
+                                                merkleRoot == null);
                                 BlockEntry parent = index.get(header.previous());
                                 if (parent == null) {
-                                    // Stored before its parent (out-of-order download); attach
-                                    // later.
-                                    waiting.computeIfAbsent(
+                                    // Stored before its parent (out-of-order download), or its
+                                    // parent was left out; attach later, if ever.
+                                    scan.waiting
+                                            .computeIfAbsent(
                                                     header.previous(), k -> new ArrayList<>())
-                                            .add(
-                                                    new Object[] {
-                                                        position, header, block, merkleRoot == null
-                                                    });
+                                            .add(p);
+                                    scan.unlinked.put(header.hash(), header.previous());
                                     return;
                                 }
-                                attachLoaded(
-                                        parent,
-                                        position,
-                                        header,
-                                        block,
-                                        merkleRoot == null,
-                                        waiting);
+                                attachLoaded(parent, p, scan);
                             }
 
                             @Override
                             public void tip(BlockHash tip)
                                     throws BlockStore.CorruptRecordException {
-                                if (!index.containsKey(tip)) {
-                                    throw new BlockStore.CorruptRecordException(
-                                            "tip record names unknown block " + tip.shortHex());
-                                }
-                                lastTip[0] = tip;
+                                scan.lastTip = linkedTip(tip, scan);
                             }
 
                             @Override
@@ -286,24 +324,6 @@ public final class ChainState {
                                 invalidCodes.add(reasonCode);
                             }
                         });
-        List<String> events = new ArrayList<>();
-        long snapshotHeight = 0;
-        if (snapshotLoad != null) {
-            SnapshotResult sr = snapshotLoad.join();
-            snapshotHeight = resolveSnapshot(sr, index.get(lastTip[0]), events);
-            snapshotLoad = null;
-            snapshotHead = null;
-        }
-        int unattached = 0;
-        for (List<Object[]> l : waiting.values()) {
-            unattached += l.size();
-        }
-        if (unattached > 0) {
-            log.info(
-                    "{} stored blocks have no stored parent and are ignored (they will be fetched"
-                            + " again)",
-                    unattached);
-        }
         for (int i = 0; i < invalids.size(); i++) {
             BlockEntry e = index.get(invalids.get(i));
             RejectReason reason = reasonOf(invalidCodes.get(i));
@@ -311,8 +331,36 @@ public final class ChainState {
                 markInvalid(e, reason);
             }
         }
+        // A recorded tip that a header rule left out (a block written into the log by hand and
+        // vouched for by a tip record) stood for its nearest linked ancestor (linkedTip); one
+        // marked invalid by a record stands for its valid prefix. The most-work valid branch is
+        // then chosen below.
+        BlockEntry target = index.get(scan.lastTip);
+        while (target.invalid != null) {
+            target = target.parent;
+        }
+        List<String> events = new ArrayList<>();
+        long snapshotHeight = 0;
+        if (snapshotLoad != null) {
+            SnapshotResult sr = snapshotLoad.join();
+            snapshotHeight = resolveSnapshot(sr, target, events);
+            snapshotLoad = null;
+            snapshotHead = null;
+        }
+        int unattached = 0;
+        for (List<Pending> l : scan.waiting.values()) {
+            unattached += l.size();
+        }
+        if (unattached > 0) {
+            log.info(
+                    "{} stored blocks have no usable stored parent and are ignored (they will be"
+                            + " fetched again if valid)",
+                    unattached);
+        }
+        for (OpenReport.RejectedBlock r : scan.rejected) {
+            events.add("REJECTED_STORED_BLOCK: " + r.describe());
+        }
         // Move the replayed chain to the recorded tip (usually it already is there).
-        BlockEntry target = index.get(lastTip[0]);
         BlockEntry tip = best.get(best.size() - 1);
         if (target != tip) {
             log.info("startup: moving the replayed chain to the recorded tip {}", target);
@@ -334,7 +382,48 @@ public final class ChainState {
         }
         activateBestChain();
         pendingChanges.clear();
-        return new LoadSummary(result, unattached, snapshotHeight, replayedTransactions, events);
+        return new LoadSummary(
+                result, unattached, snapshotHeight, replayedTransactions, events, weighed(scan));
+    }
+
+    /** The rejected blocks, each with whether its chain has more work than the chosen tip. */
+    private List<OpenReport.RejectedBlock> weighed(Scan scan) {
+        BigInteger tipWork = tipEntry().chainWork;
+        List<OpenReport.RejectedBlock> out = new ArrayList<>(scan.rejected.size());
+        for (OpenReport.RejectedBlock r : scan.rejected) {
+            BlockHeader h = scan.left.get(r.hash());
+            BlockEntry parent = index.get(h.previous());
+            boolean heavier =
+                    parent != null && parent.chainWork.add(h.work()).compareTo(tipWork) > 0;
+            out.add(
+                    new OpenReport.RejectedBlock(
+                            r.hash(), r.height(), r.reason(), r.detail(), heavier));
+        }
+        return out;
+    }
+
+    /**
+     * The linked block a tip record stands for: {@code tip} itself, or, when {@code tip} is a block
+     * left out for a header rule (or one built on it), its nearest linked ancestor.
+     *
+     * @throws BlockStore.CorruptRecordException if the record names no stored block
+     */
+    private BlockHash linkedTip(BlockHash tip, Scan scan) throws BlockStore.CorruptRecordException {
+        BlockHash t = tip;
+        boolean throughLeftOut = false;
+        for (int steps = 0; !index.containsKey(t); steps++) {
+            BlockHash parent = scan.unlinked.get(t);
+            if (parent == null || steps > scan.unlinked.size()) {
+                break;
+            }
+            throughLeftOut |= scan.left.containsKey(t);
+            t = parent;
+        }
+        if (!index.containsKey(t) || (!t.equals(tip) && !throughLeftOut)) {
+            throw new BlockStore.CorruptRecordException(
+                    "tip record names unknown block " + tip.shortHex());
+        }
+        return t;
     }
 
     private CompletableFuture<SnapshotResult> startSnapshotLoad() {
@@ -495,60 +584,77 @@ public final class ChainState {
         return RejectReason.MALFORMED_BLOCK;
     }
 
-    /** Checks a stored header, and its Merkle root unless {@code merkleRoot} is null. */
+    /**
+     * Checks a stored header by the rules that need no chain (§6.1, as {@link
+     * BlockValidator#checkHeaderContextFree} for a block from the network), and its Merkle root
+     * unless {@code merkleRoot} is null. A failure means the record is no block of this network at
+     * all: corruption.
+     */
     private void verifyStored(BlockHeader h, byte @Nullable [] merkleRoot)
             throws BlockStore.CorruptRecordException {
-        if (h.version() != BlockHeader.VERSION) {
-            throw new BlockStore.CorruptRecordException("bad header version");
-        }
-        if (!h.isOnNetwork(params.networkId())) {
-            throw new BlockStore.CorruptRecordException("network id mismatch");
-        }
-        if (h.target().signum() <= 0
-                || h.target().compareTo(params.maxTarget()) > 0
-                || !h.meetsTarget()) {
-            throw new BlockStore.CorruptRecordException(
-                    "proof of work does not verify (height " + h.height() + ")");
+        try {
+            validator.checkHeaderContextFree(h);
+        } catch (InvalidBlockException ex) {
+            throw new BlockStore.CorruptRecordException(ex.getMessage()); // "REASON: ..."
         }
         if (merkleRoot != null && !MessageDigest.isEqual(merkleRoot, h.merkleRoot())) {
-            throw new BlockStore.CorruptRecordException(
-                    "Merkle root mismatch (height " + h.height() + ")");
+            throw new BlockStore.CorruptRecordException(merkleMismatch(h));
         }
     }
 
     /**
-     * Links a verified stored block (and the stored blocks waiting for it) into the block tree;
-     * replays it into the state if it extends the chain and {@code block}, its data, is given.
+     * What a Merkle root mismatch of a stored block says, after its record's name ({@link
+     * BlockStore#recordName}): the same at open and on a deferred check ({@link #readStored}).
      */
-    private void attachLoaded(
-            BlockEntry parent,
-            long position,
-            BlockHeader header,
-            @Nullable BlockData block,
-            boolean bodyUnchecked,
-            Map<BlockHash, List<Object[]>> waiting)
-            throws BlockStore.CorruptRecordException {
-        ArrayDeque<Object[]> queue = new ArrayDeque<>();
-        queue.add(new Object[] {parent, position, header, block, bodyUnchecked});
+    private static String merkleMismatch(BlockHeader h) {
+        return "Merkle root mismatch (height " + h.height() + ", hash " + h.hash().shortHex() + ")";
+    }
+
+    /**
+     * Links a stored block (and the stored blocks waiting for it) into the block tree after the
+     * header rules that need its parent (§6.2, {@link BlockValidator#checkHeaderContextual}), and
+     * replays it into the state if it extends the chain and its data is given. A block breaking one
+     * of them is treated as the network path treats it ({@link #acceptHeader}): left out of the
+     * tree, remembered as invalid unless the rule is temporary ({@code TIME_TOO_NEW}), and
+     * reported; the blocks built on it stay unlinked.
+     */
+    private void attachLoaded(BlockEntry parent, Pending first, Scan scan) {
+        ArrayDeque<Map.Entry<BlockEntry, Pending>> queue = new ArrayDeque<>();
+        queue.add(Map.entry(parent, first));
         while (!queue.isEmpty()) {
-            Object[] item = queue.poll();
-            BlockEntry p = (BlockEntry) item[0];
-            BlockHeader h = (BlockHeader) item[2];
-            BlockData b = (BlockData) item[3];
-            if (h.height() != p.height + 1) {
-                throw new BlockStore.CorruptRecordException(
-                        "height " + h.height() + " does not follow its parent's " + p.height);
+            Map.Entry<BlockEntry, Pending> item = queue.poll();
+            BlockEntry p = item.getKey();
+            Pending s = item.getValue();
+            BlockHeader h = s.header();
+            try {
+                validator.checkHeaderContextual(h, this::header);
+            } catch (InvalidBlockException ex) {
+                // Whether it outweighs the chosen tip is known once the open has chosen one.
+                OpenReport.RejectedBlock r =
+                        new OpenReport.RejectedBlock(
+                                h.hash(), h.height(), ex.reason(), ex.detail(), false);
+                log.warn("startup: {}", r.describe());
+                scan.rejected.add(r);
+                scan.left.put(h.hash(), h);
+                scan.unlinked.put(h.hash(), h.previous());
+                if (ex.reason().cacheable()) {
+                    cacheInvalid(h.hash(), ex.reason());
+                }
+                continue;
             }
+            scan.unlinked.remove(h.hash());
             BlockEntry e = index.get(h.hash());
             if (e == null) {
                 e = new BlockEntry(h, p, sequence++);
                 index.put(e.hash, e);
             }
-            e.position = (Long) item[1];
+            e.position = s.position();
+            e.record = s.record();
             e.dataChain = p.dataChain;
-            e.bodyUnchecked = (Boolean) item[4];
+            e.bodyUnchecked = s.bodyUnchecked();
             // Optimistic replay: a block extending the replayed chain is applied at once.
             BlockEntry tip = best.get(best.size() - 1);
+            BlockData b = s.block();
             if (snapshotLoad != null || b == null) {
                 // Linked only: the chain and its state are built once the snapshot is resolved
                 // (resolveSnapshot).
@@ -564,10 +670,10 @@ public final class ChainState {
                     log.debug("stored block {} does not replay: {}", e, ex.getMessage());
                 }
             }
-            List<Object[]> kids = waiting.remove(e.hash);
+            List<Pending> kids = scan.waiting.remove(e.hash);
             if (kids != null) {
-                for (Object[] k : kids) {
-                    queue.add(new Object[] {e, k[0], k[1], k[2], k[3]});
+                for (Pending k : kids) {
+                    queue.add(Map.entry(e, k));
                 }
             }
         }
@@ -814,10 +920,13 @@ public final class ChainState {
         }
     }
 
-    /** Reads a stored block. Ledger thread only. */
+    /**
+     * Reads a stored block, unless it is known invalid: an invalid block is never served or used.
+     * Ledger thread only.
+     */
     public @Nullable BlockData readBlock(BlockHash hash) throws LedgerStorageException {
         BlockEntry e = index.get(hash);
-        if (e == null || !e.hasData()) {
+        if (e == null || !e.hasData() || e.invalid != null) {
             return null;
         }
         if (e.height == 0) {
@@ -836,13 +945,9 @@ public final class ChainState {
             if (!MessageDigest.isEqual(Merkle.root(b.leafHashes()), e.header.merkleRoot())) {
                 throw new LedgerStorageException(
                         io.p2pchat.ledger.StorageError.CORRUPT_LEDGER,
-                        "block "
-                                + e.hash.shortHex()
-                                + " (offset "
-                                + e.position
-                                + "): Merkle root mismatch (height "
-                                + e.height
-                                + ")");
+                        BlockStore.recordName(e.record, e.position)
+                                + ": "
+                                + merkleMismatch(e.header));
             }
             e.bodyUnchecked = false;
         }

@@ -101,7 +101,20 @@ public interface BlockStore extends Closeable {
     /** Bytes stored. */
     long size();
 
-    /** Whether this store keeps a state snapshot at all. */
+    /** Whether this store was opened read-only: it changes nothing on disk. */
+    default boolean readOnly() {
+        return false;
+    }
+
+    /**
+     * How reports name a stored block record: {@code block N (offset O)}, N counting the block
+     * records of the log from 1, as the open and a later read both do.
+     */
+    static String recordName(long number, long offset) {
+        return "block " + number + " (offset " + offset + ")";
+    }
+
+    /** Whether this store keeps (writes) a state snapshot at all. */
     default boolean keepsSnapshots() {
         return false;
     }

@@ -46,6 +46,15 @@ import org.slf4j.LoggerFactory;
  * by intact data is corruption ({@code CORRUPT_LEDGER}), never silently skipped; in repair mode the
  * log is cut at the damaged record instead, and the node re-syncs what followed from its peers.
  *
+ * <h3>Read-only</h3>
+ *
+ * {@link #openReadOnly} opens an existing store for an audit without changing a byte of the data
+ * directory: a shared lock on the existing lock file (a running node's exclusive lock refuses it,
+ * and it refuses a node starting meanwhile; audits in other processes share it), no file created, a
+ * torn tail reported and left in place (not read), appended blocks refused, tip and invalid-block
+ * records dropped (they only spare the next open work it then does again), and no state snapshot
+ * written.
+ *
  * <p>Not thread-safe: owned by the ledger thread.
  */
 public final class FileBlockStore implements BlockStore {
@@ -75,7 +84,8 @@ public final class FileBlockStore implements BlockStore {
     private final Path blocksFile;
     private final NetworkParameters params;
     private final boolean repair;
-    private final DataDirLock lock;
+    private final boolean readOnly;
+    private final @Nullable DataDirLock lock;
     private final FileChannel channel;
     private long end;
     private boolean dirty;
@@ -86,13 +96,15 @@ public final class FileBlockStore implements BlockStore {
             Path dir,
             NetworkParameters params,
             boolean repair,
-            DataDirLock lock,
+            boolean readOnly,
+            @Nullable DataDirLock lock,
             FileChannel channel,
             long end) {
         this.dir = dir;
         this.blocksFile = dir.resolve("blocks.dat");
         this.params = params;
         this.repair = repair;
+        this.readOnly = readOnly;
         this.lock = lock;
         this.channel = channel;
         this.end = end;
@@ -120,15 +132,7 @@ public final class FileBlockStore implements BlockStore {
             boolean haveParams = Files.exists(paramsFile);
             boolean haveBlocks = Files.exists(blocks);
             if (haveParams) {
-                byte[] stored = Files.readAllBytes(paramsFile);
-                if (!Arrays.equals(stored, params.encode())) {
-                    throw new LedgerStorageException(
-                            StorageError.WRONG_NETWORK, dir + " holds a ledger of another network");
-                }
-                if (!haveBlocks) {
-                    throw new LedgerStorageException(
-                            StorageError.CORRUPT_LEDGER, "block file " + blocks + " is missing");
-                }
+                checkParameters(dir, params, haveBlocks);
             } else if (haveBlocks && Files.size(blocks) > FILE_HEADER_LENGTH) {
                 // A block file holding records but no parameters: not an interrupted creation.
                 throw new LedgerStorageException(
@@ -159,26 +163,13 @@ public final class FileBlockStore implements BlockStore {
                 size = FILE_HEADER_LENGTH;
                 log.info("startup: block file {} created", blocks);
             } else {
-                ByteBuffer h = ByteBuffer.allocate(FILE_HEADER_LENGTH);
-                readFully(ch, h, 0);
-                byte[] hb = h.array();
-                if (!Arrays.equals(hb, 0, 8, FILE_MAGIC, 0, 8)
-                        || ByteBuffer.wrap(hb).getInt(8) != FILE_VERSION) {
-                    ch.close();
-                    throw new LedgerStorageException(
-                            StorageError.CORRUPT_LEDGER, blocks + ": bad file header");
-                }
-                if (!Arrays.equals(hb, 12, 44, params.networkId(), 0, 32)) {
-                    ch.close();
-                    throw new LedgerStorageException(
-                            StorageError.WRONG_NETWORK, blocks + " is of another network");
-                }
+                checkFileHeader(ch, blocks, params);
             }
             if (!haveParams) {
                 writeAtomically(dir, paramsFile, params.encode());
                 log.info("startup: network parameters written to {}", paramsFile);
             }
-            return new FileBlockStore(dir, params, repair, lock, ch, size);
+            return new FileBlockStore(dir, params, repair, false, lock, ch, size);
         } catch (LedgerStorageException e) {
             lock.release();
             throw e;
@@ -186,6 +177,97 @@ public final class FileBlockStore implements BlockStore {
             lock.release();
             throw new LedgerStorageException(
                     StorageError.IO_FAILURE, "cannot open " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens the existing store in {@code dir} read-only: nothing in {@code dir} is created, changed
+     * or repaired (see "Read-only" above).
+     *
+     * @throws LedgerStorageException {@code DATADIR_LOCKED} (a node holds it), {@code
+     *     WRONG_NETWORK}, {@code CORRUPT_LEDGER} (no ledger, missing or damaged files), {@code
+     *     IO_FAILURE}
+     */
+    public static FileBlockStore openReadOnly(Path dir, NetworkParameters params)
+            throws LedgerStorageException {
+        Path blocks = dir.resolve("blocks.dat");
+        if (!Files.exists(dir.resolve("network.params"))) {
+            throw new LedgerStorageException(StorageError.CORRUPT_LEDGER, "no ledger in " + dir);
+        }
+        DataDirLock lock = DataDirLock.acquireShared(dir);
+        FileChannel ch = null;
+        try {
+            checkParameters(dir, params, Files.exists(blocks));
+            ch = FileChannel.open(blocks, StandardOpenOption.READ);
+            long size = ch.size();
+            if (size < FILE_HEADER_LENGTH) {
+                // An interrupted creation (ATTACKS S-04): no block yet; a node start finishes it.
+                log.info("{}: no complete file header; read as an empty ledger", blocks);
+            } else {
+                checkFileHeader(ch, blocks, params);
+            }
+            log.debug("startup: {} opened read-only", dir);
+            return new FileBlockStore(dir, params, false, true, lock, ch, size);
+        } catch (LedgerStorageException | RuntimeException e) {
+            closeQuietly(ch);
+            releaseQuietly(lock);
+            throw e;
+        } catch (IOException e) {
+            closeQuietly(ch);
+            releaseQuietly(lock);
+            throw new LedgerStorageException(
+                    StorageError.IO_FAILURE, "cannot open " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void releaseQuietly(@Nullable DataDirLock lock) {
+        if (lock != null) {
+            lock.release();
+        }
+    }
+
+    /** Checks the stored parameters are {@code params}, and that the block file exists. */
+    private static void checkParameters(Path dir, NetworkParameters params, boolean haveBlocks)
+            throws LedgerStorageException, IOException {
+        byte[] stored = Files.readAllBytes(dir.resolve("network.params"));
+        if (!Arrays.equals(stored, params.encode())) {
+            throw new LedgerStorageException(
+                    StorageError.WRONG_NETWORK, dir + " holds a ledger of another network");
+        }
+        if (!haveBlocks) {
+            throw new LedgerStorageException(
+                    StorageError.CORRUPT_LEDGER,
+                    "block file " + dir.resolve("blocks.dat") + " is missing");
+        }
+    }
+
+    /** Checks the block file's header (magic, version, network id); closes {@code ch} if bad. */
+    private static void checkFileHeader(FileChannel ch, Path blocks, NetworkParameters params)
+            throws LedgerStorageException, IOException {
+        ByteBuffer h = ByteBuffer.allocate(FILE_HEADER_LENGTH);
+        readFully(ch, h, 0);
+        byte[] hb = h.array();
+        if (!Arrays.equals(hb, 0, 8, FILE_MAGIC, 0, 8)
+                || ByteBuffer.wrap(hb).getInt(8) != FILE_VERSION) {
+            ch.close();
+            throw new LedgerStorageException(
+                    StorageError.CORRUPT_LEDGER, blocks + ": bad file header");
+        }
+        if (!Arrays.equals(hb, 12, 44, params.networkId(), 0, 32)) {
+            ch.close();
+            throw new LedgerStorageException(
+                    StorageError.WRONG_NETWORK, blocks + " is of another network");
+        }
+    }
+
+    private static void closeQuietly(@Nullable FileChannel ch) {
+        if (ch == null) {
+            return;
+        }
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // nothing more to do
         }
     }
 
@@ -355,20 +437,27 @@ public final class FileBlockStore implements BlockStore {
                     String msg =
                             "TRUNCATED_TAIL: "
                                     + blocksFile
-                                    + ": cut "
+                                    + (readOnly ? ": not read: " : ": cut ")
                                     + truncated
                                     + " bytes at offset "
                                     + pos
                                     + " ("
                                     + torn
-                                    + ")";
+                                    + ")"
+                                    + (readOnly
+                                            ? "; opened read-only, so left in place: the next"
+                                                    + " node start cuts them"
+                                            : "");
                     log.warn(msg);
                     events.add(msg);
-                    truncate(pos);
+                    if (!readOnly) {
+                        truncate(pos);
+                    }
+                    end = pos;
                     break;
                 }
                 if (corrupt != null) {
-                    String where = "block " + (blocks + 1) + " (offset " + pos + "): " + corrupt;
+                    String where = BlockStore.recordName(blocks + 1, pos) + ": " + corrupt;
                     if (!repair) {
                         throw new LedgerStorageException(StorageError.CORRUPT_LEDGER, where);
                     }
@@ -472,16 +561,27 @@ public final class FileBlockStore implements BlockStore {
 
     @Override
     public long appendBlock(BlockData block) throws LedgerStorageException {
+        if (readOnly) {
+            throw new LedgerStorageException(
+                    StorageError.IO_FAILURE,
+                    blocksFile + " is opened read-only: no block can be stored");
+        }
         return append(RecordFormat.record(RecordFormat.BLOCK, RecordFormat.blockPayload(block)));
     }
 
     @Override
     public void appendTip(BlockHash tip) throws LedgerStorageException {
+        if (readOnly) {
+            return; // only spares the next open some work (see "Read-only")
+        }
         append(RecordFormat.record(RecordFormat.TIP, tip.toBytes()));
     }
 
     @Override
     public void appendInvalid(BlockHash hash, RejectReason reason) throws LedgerStorageException {
+        if (readOnly) {
+            return; // only spares the next open some work (see "Read-only")
+        }
         ByteBuffer b = ByteBuffer.allocate(36);
         b.put(hash.toBytes()).putInt(reason.code());
         append(RecordFormat.record(RecordFormat.INVALID, b.array()));
@@ -591,7 +691,12 @@ public final class FileBlockStore implements BlockStore {
 
     @Override
     public boolean keepsSnapshots() {
-        return true;
+        return !readOnly;
+    }
+
+    @Override
+    public boolean readOnly() {
+        return readOnly;
     }
 
     @Override
@@ -673,6 +778,10 @@ public final class FileBlockStore implements BlockStore {
     @Override
     public void writeSnapshot(byte[] payload) throws LedgerStorageException {
         checkUsable();
+        if (readOnly) {
+            throw new LedgerStorageException(
+                    StorageError.IO_FAILURE, dir + " is opened read-only: no snapshot is written");
+        }
         ByteBuffer head = ByteBuffer.allocate(SNAPSHOT_HEADER_LENGTH);
         head.put(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).put(params.networkId());
         head.putLong(payload.length).flip();
@@ -741,7 +850,7 @@ public final class FileBlockStore implements BlockStore {
             dirty = false;
             channel.close();
         } finally {
-            lock.release();
+            releaseQuietly(lock);
         }
     }
 
