@@ -9,8 +9,8 @@ import java.util.Objects;
 
 /**
  * A SHA-256 hash chain over the messages of a conversation, one chain per sender, and the
- * conversation fingerprint that both people can compare (docs/protocol.md, "Conversation
- * integrity").
+ * conversation fingerprint that both people can compare (docs/protocol.md §7, "Conversation
+ * integrity", and §12.3).
  *
  * <pre>
  * chain_0     = SHA-256("p2pchat/1 conversation")
@@ -19,19 +19,34 @@ import java.util.Objects;
  *                   || id_low || chain_low || id_high || chain_high)
  * </pre>
  *
- * where {@code low} is the peer with the smaller id. Both sides of a conversation compute the same
- * fingerprint after seeing the same messages in the same order per direction; changing, dropping or
- * reordering any message changes it. The chat client persists the chain heads with its history so
- * that the fingerprint survives restarts.
+ * where {@code low} is the peer with the smaller id. A message is the application's own unit,
+ * passed to {@link #add} by the application on both sides: the sender when it sends one, the
+ * receiver when it accepts one (the chat client passes each {@code ChatMessage}, in the encoding
+ * protocol.md §12.3 fixes). Records are not messages: the record layer cuts the stream wherever
+ * writes and flushes fall, so only messages give a number two people can compare. Both sides
+ * compute the same fingerprint after the same messages in the same order per sender; changing,
+ * dropping or reordering any message changes it. The chat client persists its history, from which
+ * the chains are recomputed, so that the fingerprint survives restarts. The record layer's own
+ * chain over records is a different thing with its own labels: {@link RecordDigest}.
  *
  * <p>Thread-safe.
  */
 public final class ConversationDigest {
-    private static final byte[] CHAIN_START =
-            TranscriptHash.sha256("p2pchat/1 conversation".getBytes(StandardCharsets.US_ASCII));
-    private static final byte[] FINGERPRINT_LABEL =
-            "p2pchat/1 conversation fingerprint".getBytes(StandardCharsets.US_ASCII);
+    /** The labels of a kind of chain: its start and the prefix of its fingerprint hash. */
+    static final class Labels {
+        final byte[] chainStart;
+        final byte[] fingerprintLabel;
 
+        Labels(String chain, String fingerprint) {
+            this.chainStart = TranscriptHash.sha256(chain.getBytes(StandardCharsets.US_ASCII));
+            this.fingerprintLabel = fingerprint.getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
+    private static final Labels CONVERSATION =
+            new Labels("p2pchat/1 conversation", "p2pchat/1 conversation fingerprint");
+
+    private final Labels labels;
     private final PeerId low;
     private final PeerId high;
     private final Chain lowChain;
@@ -39,11 +54,23 @@ public final class ConversationDigest {
 
     /** Starts a digest of the conversation between {@code a} and {@code b}. */
     public ConversationDigest(PeerId a, PeerId b) {
-        this(a, b, CHAIN_START, 0, CHAIN_START, 0);
+        this(CONVERSATION, a, b);
+    }
+
+    /** Starts chains with other labels, for {@link RecordDigest}. */
+    ConversationDigest(Labels labels, PeerId a, PeerId b) {
+        this(labels, a, b, labels.chainStart, 0, labels.chainStart, 0);
     }
 
     private ConversationDigest(
-            PeerId a, PeerId b, byte[] headA, long countA, byte[] headB, long countB) {
+            Labels labels,
+            PeerId a,
+            PeerId b,
+            byte[] headA,
+            long countA,
+            byte[] headB,
+            long countB) {
+        this.labels = labels;
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
         if (a.equals(b)) {
@@ -66,7 +93,8 @@ public final class ConversationDigest {
         if (headA.length != 32 || headB.length != 32 || countA < 0 || countB < 0) {
             throw new IllegalArgumentException("chain heads must be 32 bytes and counts >= 0");
         }
-        return new ConversationDigest(a, b, headA.clone(), countA, headB.clone(), countB);
+        return new ConversationDigest(
+                CONVERSATION, a, b, headA.clone(), countA, headB.clone(), countB);
     }
 
     /** Extends the chain of {@code sender} with {@code message}. */
@@ -104,7 +132,11 @@ public final class ConversationDigest {
     /** The fingerprint hash that the safety number renders. */
     public synchronized byte[] fingerprintHash() {
         return TranscriptHash.sha256(
-                FINGERPRINT_LABEL, low.toBytes(), lowChain.head, high.toBytes(), highChain.head);
+                labels.fingerprintLabel,
+                low.toBytes(),
+                lowChain.head,
+                high.toBytes(),
+                highChain.head);
     }
 
     /** The conversation fingerprint as a 30-digit safety number. */

@@ -194,7 +194,7 @@ public final class SecureChannelContext {
         private Duration keepAliveInterval = Duration.ofSeconds(15);
         private int maxPendingWriteBytes = 1 << 20;
         private long maxOutboundBufferBytes = 64L << 20;
-        private boolean conversationDigest;
+        private boolean recordDigest;
         private int maxConcurrentHandshakes = 256;
         private Executor cryptoExecutor;
         private SecureRandom random;
@@ -363,11 +363,13 @@ public final class SecureChannelContext {
         }
 
         /**
-         * Keep a {@link ConversationDigest} of every application record (default off: SHA-256 of
-         * all data costs more than the encryption itself).
+         * Keep a {@link RecordDigest} of every application record (default off: SHA-256 of all data
+         * costs more than the encryption itself). It describes this channel's records; the
+         * conversation fingerprint people compare is a {@link ConversationDigest} over messages,
+         * which the application keeps.
          */
-        public Builder conversationDigest(boolean enabled) {
-            this.conversationDigest = enabled;
+        public Builder recordDigest(boolean enabled) {
+            this.recordDigest = enabled;
             return this;
         }
 
@@ -455,7 +457,7 @@ public final class SecureChannelContext {
                             keepAliveInterval,
                             maxPendingWriteBytes,
                             maxOutboundBufferBytes,
-                            conversationDigest,
+                            recordDigest,
                             maxConcurrentHandshakes,
                             new AtomicInteger(),
                             cryptoExecutor != null ? cryptoExecutor : CryptoExecutors.shared(),

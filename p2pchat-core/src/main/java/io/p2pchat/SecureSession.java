@@ -73,11 +73,12 @@ public interface SecureSession {
     String sessionFingerprint();
 
     /**
-     * The digest of the application messages exchanged so far in both directions, when the context
-     * enables {@code conversationDigest}; both peers see the same fingerprint after the same
-     * exchange.
+     * The digest of the application records exchanged so far in both directions, when the context
+     * enables {@code recordDigest}; both ends of the channel see the same digest after the same
+     * records. Not the conversation fingerprint people compare, which is over messages ({@link
+     * ConversationDigest}, kept by the application).
      */
-    Optional<ConversationDigest> conversationDigest();
+    Optional<RecordDigest> recordDigest();
 
     /**
      * Derives keying material bound to this channel (TLS 1.3-style exporter, docs/protocol.md,

@@ -1051,24 +1051,26 @@ public final class IdentityStore {
     }
 
     private static void checkKeySize(int bits, Path file) throws IdentityStoreException {
-        if (bits < RsaPss.MIN_KEY_BITS) {
+        if (bits < RsaKeySizes.minimumBits()) {
             throw new IdentityStoreException(
                     Reason.KEY_TOO_SMALL,
                     file
                             + " holds a "
                             + bits
                             + "-bit RSA key (expected: at least "
-                            + RsaPss.MIN_KEY_BITS
+                            + RsaKeySizes.minimumBits()
                             + " bits); generate a new identity");
         }
-        if (bits > RsaPss.MAX_KEY_BITS) {
+        if (!RsaKeySizes.isAllowed(bits)) {
+            // Only a key saved by hand (or by a library call with another size) gets here: no
+            // peer would accept it in a handshake, and the ledger would not register it.
             throw unsupported(
                     file,
                     "a "
                             + bits
-                            + "-bit RSA key (expected: at most "
-                            + RsaPss.MAX_KEY_BITS
-                            + " bits)");
+                            + "-bit RSA key, which no p2pchat peer accepts (expected: "
+                            + RsaKeySizes.describe()
+                            + " bits); generate a new identity");
         }
     }
 

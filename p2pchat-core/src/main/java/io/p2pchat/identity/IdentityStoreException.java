@@ -43,7 +43,8 @@ public final class IdentityStoreException extends IOException {
         /**
          * {@code load}: the file is well formed but not something this store accepts: an
          * unencrypted private key, another cipher or key-derivation function, a key-derivation cost
-         * above the limit, a key that is not RSA or larger than the maximum.
+         * above the limit, a key that is not RSA, or an RSA key of another size than those of
+         * {@link RsaKeySizes} (2048, 3072 or 4096 bits), which no peer would accept.
          */
         UNSUPPORTED,
         /**

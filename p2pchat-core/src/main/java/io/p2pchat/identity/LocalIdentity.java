@@ -13,8 +13,9 @@ import java.security.spec.RSAKeyGenParameterSpec;
 /**
  * This peer's identity: an RSA key pair and the {@link PeerId} it hashes to.
  *
- * <p>Keys are 3072 bits by default ({@link #DEFAULT_KEY_BITS}); keys under {@value
- * RsaPss#MIN_KEY_BITS} bits are refused. Save and load identities with {@link IdentityStore}.
+ * <p>Keys are 3072 bits by default ({@link #DEFAULT_KEY_BITS}); only the sizes of {@link
+ * RsaKeySizes} (2048, 3072 or 4096 bits) are accepted. Save and load identities with {@link
+ * IdentityStore}.
  *
  * <h3>Security</h3>
  *
@@ -25,7 +26,7 @@ import java.security.spec.RSAKeyGenParameterSpec;
  */
 public final class LocalIdentity {
     /** Default RSA modulus size. */
-    public static final int DEFAULT_KEY_BITS = 3072;
+    public static final int DEFAULT_KEY_BITS = RsaKeySizes.DEFAULT_BITS;
 
     private final RSAPrivateKey privateKey;
     private final RSAPublicKey publicKey;
@@ -47,8 +48,8 @@ public final class LocalIdentity {
     /**
      * Generates a new identity.
      *
-     * @throws IllegalArgumentException if {@code bits} is under {@value RsaPss#MIN_KEY_BITS} or
-     *     over {@value RsaPss#MAX_KEY_BITS}
+     * @throws IllegalArgumentException if {@code bits} is not one of {@link
+     *     RsaKeySizes#ALLOWED_BITS}
      */
     public static LocalIdentity generate(int bits, SecureRandom random) {
         checkBits(bits);
@@ -66,7 +67,7 @@ public final class LocalIdentity {
      * Wraps an existing RSA key pair.
      *
      * @throws IllegalArgumentException if the pair is not RSA, its halves do not match, or its size
-     *     is outside the accepted range
+     *     is not one of {@link RsaKeySizes#ALLOWED_BITS}
      */
     public static LocalIdentity of(KeyPair keyPair) {
         if (!(keyPair.getPrivate() instanceof RSAPrivateKey)
@@ -84,15 +85,9 @@ public final class LocalIdentity {
     }
 
     private static void checkBits(int bits) {
-        if (bits < RsaPss.MIN_KEY_BITS || bits > RsaPss.MAX_KEY_BITS) {
+        if (!RsaKeySizes.isAllowed(bits)) {
             throw new IllegalArgumentException(
-                    "RSA key size: "
-                            + bits
-                            + " bits (expected: "
-                            + RsaPss.MIN_KEY_BITS
-                            + ".."
-                            + RsaPss.MAX_KEY_BITS
-                            + ")");
+                    "RSA key size: " + bits + " bits (expected: " + RsaKeySizes.describe() + ")");
         }
     }
 

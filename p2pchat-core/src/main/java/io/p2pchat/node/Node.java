@@ -4,7 +4,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -15,6 +14,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.p2pchat.ErrorCode;
 import io.p2pchat.Role;
 import io.p2pchat.SecureChannelContext;
 import io.p2pchat.SecureSession;
@@ -25,6 +25,7 @@ import io.p2pchat.internal.fs.AtomicFiles;
 import io.p2pchat.internal.ledger.ChainState;
 import io.p2pchat.internal.ledger.IdentityEntry;
 import io.p2pchat.internal.ledger.LedgerService;
+import io.p2pchat.internal.node.AddressThrottle;
 import io.p2pchat.internal.node.BanList;
 import io.p2pchat.ledger.ChainTip;
 import io.p2pchat.ledger.IdentityRecord;
@@ -105,9 +106,13 @@ import org.slf4j.LoggerFactory;
  * <h3>Misbehaviour and revocation</h3>
  *
  * A peer that sends an invalid block or transaction, an oversized, undecodable, unsolicited or
- * foreign message, or floods, is disconnected and banned by key and by IP address for the ban
- * duration; other peers are unaffected. When a block that revokes or rotates a key joins the best
- * chain, open sessions authenticated with that key are closed.
+ * foreign message, or floods, is disconnected and its key is banned for the ban duration; other
+ * peers are unaffected (docs/protocol.md §11.1 lists what bans). Its IP address is not banned, as
+ * many people may share it: an address with repeated failures (failed handshakes, violations,
+ * connections by a banned key) gets its new inbound connections rate-limited instead ({@link
+ * Builder#failureThrottle}). Errors a third party or the network could cause (a bad record tag, a
+ * garbled frame header) close the connection without any penalty. When a block that revokes or
+ * rotates a key joins the best chain, open sessions authenticated with that key are closed.
  *
  * <h3>Threading</h3>
  *
@@ -138,6 +143,7 @@ public final class Node implements AutoCloseable {
     private final boolean serveNetworkParameters;
     private final Consumer<SecureChannelContext.Builder> contextCustomizer;
     private final BanList bans;
+    private final AddressThrottle throttle;
     private final @Nullable Path anchorsFile;
     private volatile List<InetSocketAddress> savedAnchors = List.of();
 
@@ -182,6 +188,15 @@ public final class Node implements AutoCloseable {
         this.serveNetworkParameters = b.serveNetworkParameters;
         this.contextCustomizer = b.contextCustomizer;
         this.bans = new BanList(ledger.clock(), 10_000);
+        this.throttle =
+                new AddressThrottle(
+                        System::nanoTime,
+                        b.freeFailures,
+                        b.throttleSpacing,
+                        AddressThrottle.DEFAULT_MEMORY.compareTo(b.throttleSpacing) < 0
+                                ? b.throttleSpacing
+                                : AddressThrottle.DEFAULT_MEMORY,
+                        10_000);
         this.anchorsFile = b.anchorsFile;
         LedgerSync.Builder sb = LedgerSync.builder(ledger);
         if (b.syncSettings != null) {
@@ -334,9 +349,20 @@ public final class Node implements AutoCloseable {
         return Optional.ofNullable(peersByKey.get(keyId));
     }
 
-    /** Whether a key id or IP address is banned now. */
-    public boolean isBanned(String keyOrHost) {
-        return bans.isBanned(keyOrHost);
+    /**
+     * Whether a key id (hex) is banned now. IP addresses are never banned (see {@link
+     * #isThrottled}).
+     */
+    public boolean isBanned(String keyId) {
+        return bans.isBanned(keyId);
+    }
+
+    /**
+     * Whether new inbound connections from an IP address (as {@link
+     * java.net.InetAddress#getHostAddress}) are rate-limited now, after repeated failures.
+     */
+    public boolean isThrottled(String host) {
+        return throttle.isThrottled(host);
     }
 
     /** Lifts all bans. */
@@ -534,7 +560,9 @@ public final class Node implements AutoCloseable {
                     ch.close();
                     return;
                 }
-                ch.pipeline().addLast("p2pchat-ban", banFilter);
+                if (role == Role.RESPONDER && !admit(ch)) {
+                    return;
+                }
                 c.addHandlers(ch.pipeline(), role);
                 sync.addHandlers(ch.pipeline());
                 ch.pipeline().addLast("p2pchat-node", new Dispatcher(role, dial));
@@ -542,20 +570,25 @@ public final class Node implements AutoCloseable {
         };
     }
 
-    /** Refuses connections from banned addresses before any handshake work. */
-    private final BanFilter banFilter = new BanFilter();
+    /**
+     * Admits an inbound connection, or closes it before any handler is added (no handshake work)
+     * when its address is throttled after repeated failures.
+     */
+    private boolean admit(Channel ch) {
+        SocketAddress remote = ch.remoteAddress();
+        if (remote instanceof InetSocketAddress && !throttle.tryAdmit(host(remote))) {
+            log.debug("{}: refused, too many recent failures from this address", ch);
+            ch.close();
+            return false;
+        }
+        return true;
+    }
 
-    @Sharable
-    private final class BanFilter extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) throws Exception {
-            SocketAddress remote = ctx.channel().remoteAddress();
-            if (remote instanceof InetSocketAddress && bans.isBanned(host(remote))) {
-                log.debug("{}: refused, address banned", ctx.channel());
-                ctx.close();
-                return;
-            }
-            ctx.fireChannelActive();
+    /** Counts a failure of an inbound connection's address toward its throttle. */
+    private void addressFailed(Channel ch) {
+        SocketAddress remote = ch.remoteAddress();
+        if (remote instanceof InetSocketAddress) {
+            throttle.failed(host(remote));
         }
     }
 
@@ -583,7 +616,13 @@ public final class Node implements AutoCloseable {
                 HandshakeCompletionEvent e = (HandshakeCompletionEvent) evt;
                 if (e.isSuccess()) {
                     established(ctx, e.session().orElseThrow());
-                } else if (dial != null) {
+                } else if (dial == null) {
+                    ErrorCode code = e.cause().map(ErrorCode::of).orElse(null);
+                    if (code != ErrorCode.BUSY && code != ErrorCode.INTERNAL_ERROR) {
+                        // Our own overload or failure is not the address's fault.
+                        addressFailed(ctx.channel());
+                    }
+                } else {
                     dialing.remove(dial.address());
                     failedDial(dial.address());
                     dial.result().completeExceptionally(e.cause().orElseThrow());
@@ -614,6 +653,9 @@ public final class Node implements AutoCloseable {
             }
             if (bans.isBanned(key.toHex())) {
                 log.debug("{}: peer {} is banned", ctx.channel(), key.shortId());
+                if (role == Role.RESPONDER) {
+                    addressFailed(ctx.channel());
+                }
                 ctx.close();
                 fail(new IllegalStateException("peer banned"));
                 return;
@@ -913,17 +955,23 @@ public final class Node implements AutoCloseable {
         return existing;
     }
 
+    /**
+     * Bans the key of a peer that misbehaved (docs/protocol.md §11.1), never its address: the
+     * address only gets a failure toward its throttle.
+     */
     private void ban(@Nullable PeerId peer, @Nullable SocketAddress remote, String reason) {
         String host = remote instanceof InetSocketAddress ? host(remote) : "?";
-        if (peer != null) {
-            bans.ban(peer.toHex(), banDuration);
-        }
         if (remote instanceof InetSocketAddress) {
-            bans.ban(host, banDuration);
+            throttle.failed(host);
         }
+        if (peer == null) {
+            log.warn("peer at {} misbehaved before it authenticated: {}", host, reason);
+            return;
+        }
+        bans.ban(peer.toHex(), banDuration);
         log.warn(
-                "banned peer {} at {} for {} s: {}",
-                peer == null ? "?" : peer.shortId(),
+                "banned the key of peer {} (at {}) for {} s: {}",
+                peer.shortId(),
                 host,
                 banDuration.toSeconds(),
                 reason);
@@ -977,6 +1025,7 @@ public final class Node implements AutoCloseable {
             return;
         }
         bans.expire();
+        throttle.expire();
         saveAnchors(false);
         Set<InetSocketAddress> connected = new LinkedHashSet<>();
         for (PeerImpl p : peersByKey.values()) {
@@ -1164,6 +1213,8 @@ public final class Node implements AutoCloseable {
         private int maxOutbound = 8;
         private int maxInbound = 64;
         private Duration banDuration = Duration.ofMinutes(10);
+        private int freeFailures = AddressThrottle.DEFAULT_FREE_FAILURES;
+        private Duration throttleSpacing = AddressThrottle.DEFAULT_SPACING;
         private Duration maintenanceInterval = Duration.ofSeconds(2);
         private Consumer<SecureChannelContext.Builder> contextCustomizer = b -> {};
         private @Nullable Path anchorsFile;
@@ -1264,9 +1315,30 @@ public final class Node implements AutoCloseable {
             return this;
         }
 
-        /** How long a misbehaving peer stays banned (default 10 minutes). */
+        /** How long a misbehaving peer's key stays banned (default 10 minutes). */
         public Builder banDuration(Duration d) {
             this.banDuration = Objects.requireNonNull(d, "d");
+            return this;
+        }
+
+        /**
+         * The rate limit of an IP address with repeated failures (failed inbound handshakes,
+         * violations that ban a key, connections by a banned key), which replaces banning
+         * addresses: once {@code freeFailures} failures from an address are each within a minute of
+         * the next, a new inbound connection from it is admitted only {@code spacing} after its
+         * last failure or admitted connection, and closed at once otherwise (defaults 5 and 1 s).
+         */
+        public Builder failureThrottle(int freeFailures, Duration spacing) {
+            if (freeFailures < 1) {
+                throw new IllegalArgumentException(
+                        "freeFailures: " + freeFailures + " (expected: >= 1)");
+            }
+            Objects.requireNonNull(spacing, "spacing");
+            if (spacing.isNegative() || spacing.isZero()) {
+                throw new IllegalArgumentException("spacing: " + spacing + " (expected: > 0)");
+            }
+            this.freeFailures = freeFailures;
+            this.throttleSpacing = spacing;
             return this;
         }
 
@@ -1312,6 +1384,8 @@ public final class Node implements AutoCloseable {
         m.put("inbound", inbound());
         m.put("outbound", outbound());
         m.put("bans", bans.size());
+        m.put("throttled_addresses", throttle.size());
+        m.put("refused_connections", (int) Math.min(Integer.MAX_VALUE, throttle.refused()));
         return m;
     }
 }

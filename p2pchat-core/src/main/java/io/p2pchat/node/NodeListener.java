@@ -14,7 +14,10 @@ public interface NodeListener {
     /** A peer sees a branch that is not our best chain and has no more work. */
     default void onConflictingView(PeerId peer, ChainTip theirs, ChainTip ours) {}
 
-    /** A peer misbehaved and is banned (by key and by IP address) for the ban duration. */
+    /**
+     * A peer misbehaved and its key is banned for the ban duration; {@code host} is the address it
+     * came from, which is not banned (docs/protocol.md §11.1).
+     */
     default void onPeerBanned(PeerId peer, String host, String reason) {}
 
     /**

@@ -2,6 +2,7 @@ package io.p2pchat.verify;
 
 import io.p2pchat.ErrorCode;
 import io.p2pchat.identity.PeerId;
+import io.p2pchat.identity.RsaKeySizes;
 import io.p2pchat.internal.crypto.RsaPss;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
@@ -202,15 +203,9 @@ public final class PinnedKeysVerifier implements PeerVerifier {
         private static PeerId idOf(RSAPublicKey key) {
             Objects.requireNonNull(key, "key");
             int bits = RsaPss.keyBits(key);
-            if (bits < RsaPss.MIN_KEY_BITS || bits > RsaPss.MAX_KEY_BITS) {
+            if (!RsaKeySizes.isAllowed(bits)) {
                 throw new IllegalArgumentException(
-                        "key size: "
-                                + bits
-                                + " bits (expected: "
-                                + RsaPss.MIN_KEY_BITS
-                                + ".."
-                                + RsaPss.MAX_KEY_BITS
-                                + ")");
+                        "key size: " + bits + " bits (expected: " + RsaKeySizes.describe() + ")");
             }
             return PeerId.ofPublicKey(key);
         }

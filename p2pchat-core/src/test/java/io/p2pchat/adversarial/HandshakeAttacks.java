@@ -20,6 +20,7 @@ import io.p2pchat.proto.AuthMessage;
 import io.p2pchat.proto.HelloMessage;
 import io.p2pchat.proto.InitiatorHello;
 import io.p2pchat.proto.ResponderHello;
+import io.p2pchat.testing.ShapedRsaKeys;
 import io.p2pchat.testing.TestIdentities;
 import io.p2pchat.verify.PinnedKeysVerifier;
 import java.security.Signature;
@@ -468,6 +469,16 @@ abstract class HandshakeAttacks extends ArenaTest {
                         "public key RSA-1024",
                         IDENTITY,
                         FieldMod.set("public_key", m.rsa1024Spki),
+                        ErrorCode.BAD_KEY_SIZE),
+                c(
+                        "public key RSA-3000, between the allowed sizes",
+                        IDENTITY,
+                        FieldMod.set("public_key", ShapedRsaKeys.spki(3000)),
+                        ErrorCode.BAD_KEY_SIZE),
+                c(
+                        "public key RSA-8192, above the allowed sizes",
+                        IDENTITY,
+                        FieldMod.set("public_key", ShapedRsaKeys.spki(8192)),
                         ErrorCode.BAD_KEY_SIZE),
                 c(
                         "public key non-canonical DER",

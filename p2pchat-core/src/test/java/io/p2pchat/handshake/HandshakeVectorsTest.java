@@ -2,6 +2,7 @@ package io.p2pchat.handshake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -9,8 +10,12 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.p2pchat.CipherSuite;
 import io.p2pchat.Role;
 import io.p2pchat.SecureChannelContext;
+import io.p2pchat.SecureSession;
 import io.p2pchat.identity.LocalIdentity;
+import io.p2pchat.internal.channel.RecordCodecCore;
 import io.p2pchat.internal.crypto.KeySchedule;
+import io.p2pchat.internal.crypto.MlKem768;
+import io.p2pchat.internal.crypto.X25519;
 import io.p2pchat.internal.handshake.Established;
 import io.p2pchat.internal.handshake.HandshakeConfig;
 import io.p2pchat.internal.handshake.InitiatorHandshake;
@@ -18,6 +23,10 @@ import io.p2pchat.internal.handshake.ResponderHandshake;
 import io.p2pchat.internal.record.ContentType;
 import io.p2pchat.internal.record.RecordReader;
 import io.p2pchat.internal.record.RecordWriter;
+import io.p2pchat.proto.ControlMessage;
+import io.p2pchat.proto.RekeyInit;
+import io.p2pchat.proto.RekeyResponse;
+import io.p2pchat.record.RecordCodec;
 import io.p2pchat.testing.EmbeddedPair;
 import io.p2pchat.testing.FixedEntropy;
 import io.p2pchat.verify.CertificateSource;
@@ -76,7 +85,7 @@ class HandshakeVectorsTest {
         }
         assertThat(computed).containsExactlyEntriesOf(committed);
         // The Netty handlers put exactly the same bytes on the wire.
-        assertThat(wireThroughHandlers(suite, initiatorKey, responderKey))
+        assertThat(wireThroughHandlers(suite, initiatorKey, responderKey, committed))
                 .containsExactly(
                         committed.get("flight1_frame"),
                         committed.get("flight2a_frame"),
@@ -102,7 +111,7 @@ class HandshakeVectorsTest {
     private static Map<String, String> compute(CipherSuite suite, LocalIdentity i, LocalIdentity r)
             throws Exception {
         Map<String, String> out = new LinkedHashMap<>();
-        out.put("suite", Integer.toHexString(suite.id()));
+        out.put("suite", String.format("0x%04x", suite.id()));
         out.put("initiator_rsa_pkcs8", HEX.formatHex(i.privateKey().getEncoded()));
         out.put("responder_rsa_pkcs8", HEX.formatHex(r.privateKey().getEncoded()));
         out.put("initiator_peer_id", i.peerId().toHex());
@@ -198,6 +207,7 @@ class HandshakeVectorsTest {
                                 alloc,
                                 ContentType.APPLICATION_DATA,
                                 "hello".getBytes(StandardCharsets.US_ASCII))));
+        rekey(out, suite, i, r, ei.rekeyRoot.copy(), rngI, rngR);
         // Swapping the directions' keys must fail to decrypt.
         RecordReader wrong = new RecordReader(suite.keyLengthBytes());
         wrong.install(1, rTraffic.clone());
@@ -210,6 +220,73 @@ class HandshakeVectorsTest {
         return out;
     }
 
+    /**
+     * An in-channel rekey started by the initiator right after the handshake (protocol.md 8.3),
+     * with the entropy each side draws next: the two control plaintexts (whole {@code
+     * ControlMessage}s, which the rekey hash covers), the rekey hash, the shared secret, the next
+     * rekey root and both new traffic secrets.
+     */
+    private static void rekey(
+            Map<String, String> out,
+            CipherSuite suite,
+            LocalIdentity i,
+            LocalIdentity r,
+            byte[] rekeyRoot,
+            FixedEntropy rngI,
+            FixedEntropy rngR)
+            throws Exception {
+        int fromI = rngI.drawn().length;
+        int fromR = rngR.drawn().length;
+        X25519.KeyPair xi = X25519.generate(rngI);
+        RekeyInit.Builder init =
+                RekeyInit.newBuilder()
+                        .setX25519Share(ByteString.copyFrom(xi.publicKey()))
+                        .setSenderPeerId(ByteString.copyFrom(i.peerId().toBytes()));
+        MlKem768.KeyPair kem = null;
+        if (suite.isHybrid()) {
+            kem = MlKem768.generate(rngI);
+            init.setMlkem768EncapsulationKey(ByteString.copyFrom(kem.encapsulationKey()));
+        }
+        byte[] initPlaintext = ControlMessage.newBuilder().setRekeyInit(init).build().toByteArray();
+        X25519.KeyPair xr = X25519.generate(rngR);
+        RekeyResponse.Builder response =
+                RekeyResponse.newBuilder()
+                        .setX25519Share(ByteString.copyFrom(xr.publicKey()))
+                        .setSenderPeerId(ByteString.copyFrom(r.peerId().toBytes()));
+        byte[] kemSecret = new byte[0];
+        if (kem != null) {
+            MlKem768.Encapsulation enc = MlKem768.encapsulate(kem.encapsulationKey(), rngR);
+            kemSecret = enc.sharedSecret();
+            response.setMlkem768Ciphertext(ByteString.copyFrom(enc.ciphertext()));
+            assertThat(kem.decapsulate(enc.ciphertext())).isEqualTo(kemSecret);
+        }
+        byte[] responsePlaintext =
+                ControlMessage.newBuilder().setRekeyResponse(response).build().toByteArray();
+        byte[] dh = xr.agree(xi.publicKey());
+        assertThat(xi.agree(xr.publicKey())).isEqualTo(dh);
+        byte[] shared = java.util.Arrays.copyOf(kemSecret, kemSecret.length + dh.length);
+        System.arraycopy(dh, 0, shared, kemSecret.length, dh.length);
+        byte[] rekeyHash = helloHash(initPlaintext, responsePlaintext);
+        out.put(
+                "rekey_initiator_entropy_drawn",
+                HEX.formatHex(rngI.drawn(), fromI, rngI.drawn().length));
+        out.put(
+                "rekey_responder_entropy_drawn",
+                HEX.formatHex(rngR.drawn(), fromR, rngR.drawn().length));
+        out.put("rekey_init_plaintext", HEX.formatHex(initPlaintext));
+        out.put("rekey_response_plaintext", HEX.formatHex(responsePlaintext));
+        out.put("rekey_hash", HEX.formatHex(rekeyHash));
+        out.put("rekey_shared_secret", HEX.formatHex(shared));
+        byte[] root = KeySchedule.nextRekeyRoot(rekeyRoot, rekeyHash, shared);
+        out.put("rekey_root_1", HEX.formatHex(root));
+        out.put(
+                "i_ap_rekey1_secret",
+                HEX.formatHex(KeySchedule.rekeyedTrafficSecret(root, Role.INITIATOR, rekeyHash)));
+        out.put(
+                "r_ap_rekey1_secret",
+                HEX.formatHex(KeySchedule.rekeyedTrafficSecret(root, Role.RESPONDER, rekeyHash)));
+    }
+
     private static byte[] helloHash(byte[] a, byte[] b) {
         io.p2pchat.internal.crypto.TranscriptHash t =
                 new io.p2pchat.internal.crypto.TranscriptHash();
@@ -218,9 +295,13 @@ class HandshakeVectorsTest {
         return t.current();
     }
 
-    /** Runs the same handshake through the Netty handlers and returns the four frames in order. */
+    /**
+     * Runs the same handshake through the Netty handlers and returns the four frames in order; then
+     * runs the same rekey and checks that both sides' records use the vector's secrets.
+     */
     private static List<String> wireThroughHandlers(
-            CipherSuite suite, LocalIdentity i, LocalIdentity r) {
+            CipherSuite suite, LocalIdentity i, LocalIdentity r, Map<String, String> vector)
+            throws Exception {
         SecureChannelContext ci =
                 EmbeddedPair.context(i)
                         .cipherSuites(suite)
@@ -244,8 +325,25 @@ class HandshakeVectorsTest {
                     });
             pair.handshake().orElseThrow();
             assertThat(pair.responderApp.completion().orElseThrow().isSuccess()).isTrue();
+            List<String> handshake = List.copyOf(frames);
+            SecureSession.of(pair.initiator).orElseThrow().rekey();
+            pair.pump();
+            byte[] iSecret = HEX.parseHex(vector.get("i_ap_rekey1_secret"));
+            byte[] rSecret = HEX.parseHex(vector.get("r_ap_rekey1_secret"));
+            assertThat(core(pair.initiator).writerForTesting().trafficSecretForTesting())
+                    .isEqualTo(iSecret);
+            assertThat(core(pair.responder).readerForTesting().trafficSecretForTesting())
+                    .isEqualTo(iSecret);
+            assertThat(core(pair.responder).writerForTesting().trafficSecretForTesting())
+                    .isEqualTo(rSecret);
+            assertThat(core(pair.initiator).readerForTesting().trafficSecretForTesting())
+                    .isEqualTo(rSecret);
+            return handshake;
         }
-        return frames;
+    }
+
+    private static RecordCodecCore core(io.netty.channel.Channel ch) {
+        return ch.pipeline().get(RecordCodec.class).core();
     }
 
     private static CertificateSource certificate(byte[] cert) {
@@ -309,10 +407,5 @@ class HandshakeVectorsTest {
         Path path = Path.of("src/test/resources/vectors", name + ".txt");
         Files.createDirectories(path.getParent());
         Files.writeString(path, sb.toString(), StandardCharsets.US_ASCII);
-    }
-
-    @SuppressWarnings("unused")
-    private static Role unused() {
-        return Role.INITIATOR;
     }
 }

@@ -143,7 +143,7 @@ final class ScriptedPeer implements AutoCloseable {
     }
 
     boolean isBannedBy(Node n) {
-        return n.isBanned(identity.peerId().toHex()) || n.isBanned(host);
+        return n.isBanned(identity.peerId().toHex());
     }
 
     @Override

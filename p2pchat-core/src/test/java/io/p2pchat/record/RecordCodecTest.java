@@ -371,16 +371,16 @@ class RecordCodecTest {
         }
     }
 
-    /** Both conversation digests agree however the writes were batched. */
+    /** Both record digests agree however the writes were batched. */
     @Test
-    void conversationDigest_withBatchedWrites_matchesOnBothSides() {
+    void recordDigest_withBatchedWrites_matchesOnBothSides() {
         EmbeddedPair pair =
                 new EmbeddedPair(
                         EmbeddedPair.context(io.p2pchat.testing.TestIdentities.get("alice"))
-                                .conversationDigest(true)
+                                .recordDigest(true)
                                 .build(),
                         EmbeddedPair.context(io.p2pchat.testing.TestIdentities.get("bob"))
-                                .conversationDigest(true)
+                                .recordDigest(true)
                                 .build());
         try (pair) {
             pair.handshake().orElseThrow();
@@ -396,13 +396,13 @@ class RecordCodecTest {
             assertThat(
                             SecureSession.of(pair.initiator)
                                     .orElseThrow()
-                                    .conversationDigest()
+                                    .recordDigest()
                                     .orElseThrow()
                                     .fingerprint())
                     .isEqualTo(
                             SecureSession.of(pair.responder)
                                     .orElseThrow()
-                                    .conversationDigest()
+                                    .recordDigest()
                                     .orElseThrow()
                                     .fingerprint());
         }

@@ -54,7 +54,7 @@ class ConcurrentRotationLoopbackTest {
     private static SecureChannelContext context(String name) {
         return SecureChannelContext.builder(TestIdentities.get(name))
                 .peerVerifier(PeerVerifier.insecureAcceptAny())
-                .conversationDigest(true)
+                .recordDigest(true)
                 .build();
     }
 
@@ -120,8 +120,8 @@ class ConcurrentRotationLoopbackTest {
             assertThat(sb.stats().sendEpoch()).isEqualTo(1 + sb.stats().recordsSent() / 8);
             assertThat(responderApp.rotations.get())
                     .isGreaterThanOrEqualTo(sa.stats().sendEpoch() - 1);
-            assertThat(sa.conversationDigest().orElseThrow().fingerprint())
-                    .isEqualTo(sb.conversationDigest().orElseThrow().fingerprint());
+            assertThat(sa.recordDigest().orElseThrow().fingerprint())
+                    .isEqualTo(sb.recordDigest().orElseThrow().fingerprint());
             a.close().sync();
         }
     }

@@ -21,11 +21,11 @@ class KeyRotationTest {
         return new EmbeddedPair(
                 EmbeddedPair.context(TestIdentities.get("alice"))
                         .rotationPolicy(policy)
-                        .conversationDigest(true)
+                        .recordDigest(true)
                         .build(),
                 EmbeddedPair.context(TestIdentities.get("bob"))
                         .rotationPolicy(policy)
-                        .conversationDigest(true)
+                        .recordDigest(true)
                         .build());
     }
 
@@ -220,17 +220,17 @@ class KeyRotationTest {
     }
 
     @Test
-    void conversationDigest_matchesOnBothSidesAndChangesWithTraffic() {
+    void recordDigest_matchesOnBothSidesAndChangesWithTraffic() {
         try (EmbeddedPair pair = pair(RotationPolicy.DEFAULT)) {
             SecureSession a = pair.handshake().orElseThrow();
             SecureSession b = SecureSession.of(pair.responder).orElseThrow();
-            String empty = a.conversationDigest().orElseThrow().fingerprint();
+            String empty = a.recordDigest().orElseThrow().fingerprint();
             for (int i = 0; i < 25; i++) {
                 pair.sendFromInitiator(("a" + i).getBytes());
                 pair.sendFromResponder(("b" + i).getBytes());
             }
-            String fa = a.conversationDigest().orElseThrow().fingerprint();
-            assertThat(fa).isEqualTo(b.conversationDigest().orElseThrow().fingerprint());
+            String fa = a.recordDigest().orElseThrow().fingerprint();
+            assertThat(fa).isEqualTo(b.recordDigest().orElseThrow().fingerprint());
             assertThat(fa).isNotEqualTo(empty).matches("\\d{5}( \\d{5}){5}");
         }
     }

@@ -18,6 +18,12 @@ public final class TestIdentities {
         return CACHE.computeIfAbsent(name, n -> LocalIdentity.generate(2048, new SecureRandom()));
     }
 
+    /** An identity of {@code bits} bits named {@code name}. */
+    public static LocalIdentity get(String name, int bits) {
+        return CACHE.computeIfAbsent(
+                name + "#" + bits, n -> LocalIdentity.generate(bits, new SecureRandom()));
+    }
+
     /** A 3072-bit identity named {@code name}, the production default. */
     public static LocalIdentity get3072(String name) {
         return CACHE.computeIfAbsent(

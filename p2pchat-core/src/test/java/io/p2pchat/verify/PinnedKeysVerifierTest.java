@@ -112,7 +112,7 @@ class PinnedKeysVerifierTest {
         assertThatThrownBy(() -> PinnedKeysVerifier.builder().pin(small))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("1024 bits")
-                .hasMessageContaining("2048..8192");
+                .hasMessageContaining("2048, 3072 or 4096");
     }
 
     /** Names must be printable and short. */

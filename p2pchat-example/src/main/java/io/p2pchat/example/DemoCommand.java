@@ -1,6 +1,7 @@
 package io.p2pchat.example;
 
 import io.p2pchat.example.demo.Demo;
+import io.p2pchat.identity.RsaKeySizes;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,8 +30,8 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (keyBits != 2048 && keyBits != 3072 && keyBits != 4096) {
-            throw new UserError("--key-bits must be 2048, 3072 or 4096.");
+        if (!RsaKeySizes.isAllowed(keyBits)) {
+            throw new UserError("--key-bits must be " + RsaKeySizes.describe() + ".");
         }
         return new Demo(parent.out(), keep, keyBits).run();
     }

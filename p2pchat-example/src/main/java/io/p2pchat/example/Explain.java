@@ -69,8 +69,9 @@ public final class Explain {
         if (message.contains("closed before the handshake completed")) {
             return "The peer at "
                     + where
-                    + " closed the connection during the handshake (it may be full, or have"
-                    + " banned this address)";
+                    + " closed the connection during the handshake (it may be full, or be"
+                    + " slowing down this address after repeated failed connections: try again"
+                    + " in a minute)";
         }
         if (message.contains("peer banned")) {
             return "The peer at " + where + " is banned here for misbehaving";

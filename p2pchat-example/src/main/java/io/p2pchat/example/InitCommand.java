@@ -3,6 +3,7 @@ package io.p2pchat.example;
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.IdentityStoreException;
 import io.p2pchat.identity.LocalIdentity;
+import io.p2pchat.identity.RsaKeySizes;
 import io.p2pchat.internal.fs.PrivateFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -57,8 +58,8 @@ final class InitCommand implements Callable<Integer> {
                             + "' is not allowed: use 1 to 32 lower-case letters, digits, '.', '_'"
                             + " or '-', starting with a letter or digit.");
         }
-        if (keyBits != 2048 && keyBits != 3072 && keyBits != 4096) {
-            throw new UserError("--key-bits must be 2048, 3072 or 4096.");
+        if (!RsaKeySizes.isAllowed(keyBits)) {
+            throw new UserError("--key-bits must be " + RsaKeySizes.describe() + ".");
         }
         Home h = new Home(home);
         if (Files.exists(h.identity())) {

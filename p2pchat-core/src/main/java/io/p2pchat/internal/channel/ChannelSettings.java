@@ -21,7 +21,7 @@ public record ChannelSettings(
         Duration keepAliveInterval,
         int maxPendingWriteBytes,
         long maxOutboundBufferBytes,
-        boolean conversationDigest,
+        boolean recordDigest,
         int maxConcurrentHandshakes,
         AtomicInteger activeHandshakes,
         Executor cryptoExecutor,

@@ -18,9 +18,9 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.PromiseCombiner;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.p2pchat.AlertCode;
-import io.p2pchat.ConversationDigest;
 import io.p2pchat.ErrorCode;
 import io.p2pchat.ErrorCoded;
+import io.p2pchat.RecordDigest;
 import io.p2pchat.Role;
 import io.p2pchat.SecureChannelException;
 import io.p2pchat.SecureSession;
@@ -129,7 +129,7 @@ public final class RecordCodecCore {
     private long ratchetBytes;
     private int maxPlaintextOut;
     private int maxPlaintextIn;
-    private ConversationDigest digest;
+    private RecordDigest digest;
 
     private RekeyState rekeyState = RekeyState.NONE;
     private X25519.KeyPair rekeyX25519;
@@ -200,8 +200,8 @@ public final class RecordCodecCore {
         ratchetBytes = est.ratchetIntervalBytes;
         maxPlaintextOut = RecordFormat.maxPlaintext(est.peerMaxFrameLength);
         maxPlaintextIn = RecordFormat.maxPlaintext(settings.maxFrameLength());
-        if (settings.conversationDigest()) {
-            digest = new ConversationDigest(localId, peerId);
+        if (settings.recordDigest()) {
+            digest = new RecordDigest(localId, peerId);
         }
         session = new SessionImpl(ctx.channel(), this, est, Optional.ofNullable(digest));
         ctx.channel().attr(SecureSession.ATTRIBUTE).set(session);
@@ -333,7 +333,7 @@ public final class RecordCodecCore {
             return;
         }
         if (digest != null) {
-            digest.add(localId, ByteBufUtil.getBytes(head, head.readerIndex(), len, false));
+            digest.add(localId, ByteBufUtil.getBytes(head, head.readerIndex(), len, false), 0, len);
         }
         ByteBuf frame = writer.seal(ctx.alloc(), ContentType.APPLICATION_DATA, head, len);
         queuedBytes -= len;

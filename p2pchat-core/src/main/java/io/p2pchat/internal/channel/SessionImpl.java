@@ -4,7 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.p2pchat.CipherSuite;
-import io.p2pchat.ConversationDigest;
+import io.p2pchat.RecordDigest;
 import io.p2pchat.Role;
 import io.p2pchat.SecureSession;
 import io.p2pchat.SessionStats;
@@ -36,15 +36,12 @@ final class SessionImpl implements SecureSession {
     private final int version;
     private final CipherSuite suite;
     private final String sessionFingerprint;
-    private final Optional<ConversationDigest> digest;
+    private final Optional<RecordDigest> digest;
     private final Object exporterLock = new Object();
     private Secret exporter; // guarded by exporterLock
 
     SessionImpl(
-            Channel channel,
-            RecordCodecCore core,
-            Established est,
-            Optional<ConversationDigest> digest) {
+            Channel channel, RecordCodecCore core, Established est, Optional<RecordDigest> digest) {
         this.channel = channel;
         this.core = core;
         this.role = est.role;
@@ -114,7 +111,7 @@ final class SessionImpl implements SecureSession {
     }
 
     @Override
-    public Optional<ConversationDigest> conversationDigest() {
+    public Optional<RecordDigest> recordDigest() {
         return digest;
     }
 

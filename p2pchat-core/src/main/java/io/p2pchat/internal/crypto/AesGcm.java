@@ -1,6 +1,7 @@
 package io.p2pchat.internal.crypto;
 
 import java.security.GeneralSecurityException;
+import java.security.InvalidAlgorithmParameterException;
 import java.security.NoSuchProviderException;
 import java.util.Arrays;
 import javax.crypto.AEADBadTagException;
@@ -54,6 +55,11 @@ public final class AesGcm {
     /**
      * Installs a key (16 or 32 bytes) and a 12-byte static IV, wiping the previous key. Copies
      * both; the caller still owns and must wipe its arrays.
+     *
+     * <p>The JDK's cipher keeps the last key it was initialised with (its raw bytes and the AES key
+     * schedule) until it is initialised again. So that a retired epoch's key does not stay in
+     * memory until the next record, which on an idle channel may be hours away, the cipher is
+     * initialised with the new key at once (see {@link #forgetPreviousKey}).
      */
     public void init(byte[] keyBytes, byte[] ivBytes) {
         if (keyBytes.length != 16 && keyBytes.length != 32) {
@@ -67,6 +73,28 @@ public final class AesGcm {
         destroyKey();
         key = new RawAesKey(keyBytes.clone());
         System.arraycopy(ivBytes, 0, iv, 0, IV_LENGTH);
+        forgetPreviousKey(key);
+    }
+
+    /**
+     * Initialises the cipher with {@code replacement} so that it drops the key it held. SunJCE's
+     * AES-GCM keeps the raw bytes and the expanded schedule of the last key, and in encrypt mode a
+     * second copy of the raw bytes for its nonce-reuse check; an encrypt-mode initialisation
+     * replaces (and zeroes) all three. Its nonce is the IV with the first byte changed: a record
+     * nonce only ever differs from the IV in its last eight bytes (the sequence number), so this
+     * nonce is never used to encrypt, and the reuse check never refuses a record's nonce later.
+     */
+    private void forgetPreviousKey(SecretKey replacement) {
+        byte[] unused = iv.clone();
+        unused[0] ^= (byte) 0x80;
+        try {
+            cipher.init(
+                    Cipher.ENCRYPT_MODE, replacement, new GCMParameterSpec(TAG_LENGTH * 8, unused));
+        } catch (InvalidAlgorithmParameterException e) {
+            // "Cannot reuse iv": the cipher already holds exactly this key and nonce.
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM init failed", e);
+        }
     }
 
     /** Whether a key is installed. */
@@ -146,11 +174,18 @@ public final class AesGcm {
         return nonce.clone();
     }
 
-    /** Wipes the key and IV. The cipher can be given a new key with {@link #init}. */
+    /**
+     * Wipes the key and IV, and makes the JDK cipher forget the key too. The cipher can be given a
+     * new key with {@link #init}.
+     */
     public void destroy() {
+        boolean hadKey = key != null;
         destroyKey();
         Arrays.fill(iv, (byte) 0);
         Arrays.fill(nonce, (byte) 0);
+        if (hadKey) {
+            forgetPreviousKey(new RawAesKey(new byte[16]));
+        }
     }
 
     private void destroyKey() {

@@ -21,12 +21,6 @@ public final class RsaPss {
     /** Salt length in bytes. */
     public static final int SALT_LENGTH = 32;
 
-    /** The smallest identity key p2pchat accepts, in bits. */
-    public static final int MIN_KEY_BITS = 2048;
-
-    /** The largest identity key p2pchat accepts, in bits. */
-    public static final int MAX_KEY_BITS = 8192;
-
     private static final PSSParameterSpec PARAMS =
             new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, SALT_LENGTH, 1);
 

@@ -38,8 +38,5 @@ public final class HandshakeLimits {
 
     public static final int MAX_FRAME_LENGTH = 1 << 24;
 
-    /** Largest peer identity key, in bits: bounds the cost of verifying an attacker's signature. */
-    public static final int MAX_PEER_KEY_BITS = 4096;
-
     private HandshakeLimits() {}
 }

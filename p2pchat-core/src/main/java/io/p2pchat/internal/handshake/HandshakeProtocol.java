@@ -7,6 +7,7 @@ import io.p2pchat.ErrorCode;
 import io.p2pchat.Role;
 import io.p2pchat.handshake.HandshakeException;
 import io.p2pchat.identity.PeerId;
+import io.p2pchat.identity.RsaKeySizes;
 import io.p2pchat.internal.crypto.HmacSha256;
 import io.p2pchat.internal.crypto.KeySchedule;
 import io.p2pchat.internal.crypto.RsaPss;
@@ -197,16 +198,11 @@ abstract class HandshakeProtocol {
                     ErrorCode.MALFORMED, "non-canonical identity key encoding");
         }
         int bits = RsaPss.keyBits(key);
-        if (bits < RsaPss.MIN_KEY_BITS || bits > HandshakeLimits.MAX_PEER_KEY_BITS) {
+        if (!RsaKeySizes.isAllowed(bits)) {
+            // The upper bound also caps what verifying an attacker's signature costs.
             throw new HandshakeException(
                     ErrorCode.BAD_KEY_SIZE,
-                    "identity key of "
-                            + bits
-                            + " bits (expected: "
-                            + RsaPss.MIN_KEY_BITS
-                            + ".."
-                            + HandshakeLimits.MAX_PEER_KEY_BITS
-                            + ")");
+                    "identity key of " + bits + " bits (expected: " + RsaKeySizes.describe() + ")");
         }
         return (RSAPublicKey) key;
     }

@@ -1,6 +1,7 @@
 package io.p2pchat.internal.ledger;
 
 import io.p2pchat.identity.PeerId;
+import io.p2pchat.identity.RsaKeySizes;
 import io.p2pchat.ledger.InvalidBlockException;
 import io.p2pchat.ledger.RejectReason;
 import java.math.BigInteger;
@@ -15,8 +16,9 @@ import java.util.Map;
 
 /**
  * Parses the RSA keys of identity records, with the ledger's rules: a DER SubjectPublicKeyInfo of
- * an RSA key whose modulus is exactly 2048, 3072 or 4096 bits, whose public exponent is odd and in
- * 3 .. 2^32-1, and that re-encodes to the same bytes. Parsed keys are cached by key id.
+ * an RSA key whose modulus is exactly 2048, 3072 or 4096 bits ({@link RsaKeySizes}), whose public
+ * exponent is odd and in 3 .. 2^32-1, and that re-encodes to the same bytes. Parsed keys are cached
+ * by key id.
  *
  * <p>Thread-safe.
  */
@@ -69,10 +71,10 @@ public final class RsaKeys {
         }
         RSAPublicKey rsa = (RSAPublicKey) key;
         int bits = rsa.getModulus().bitLength();
-        if (bits != 2048 && bits != 3072 && bits != 4096) {
+        if (!RsaKeySizes.isAllowed(bits)) {
             throw new InvalidBlockException(
                     RejectReason.BAD_KEY_SIZE,
-                    "RSA key of " + bits + " bits (expected: 2048, 3072 or 4096)");
+                    "RSA key of " + bits + " bits (expected: " + RsaKeySizes.describe() + ")");
         }
         BigInteger e = rsa.getPublicExponent();
         if (!e.testBit(0)

@@ -37,6 +37,8 @@ import io.p2pchat.proto.Transactions;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -74,10 +76,12 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Responses must answer a request: headers, blocks and transactions nobody asked for, messages of
- * another network, oversized or undecodable messages, invalid blocks and transactions, and message
- * floods are misbehaviour: the channel is closed and {@link SyncListener#onMisbehaviour} fires. A
- * peer that does not answer within {@link SyncSettings#requestTimeout()} is disconnected as
- * stalling, without penalty, and its downloads go to other peers.
+ * another network, oversized or undecodable messages, invalid blocks and transactions, message
+ * floods, and the channel errors that only the peer's key could have caused ({@code BANS_THE_KEY},
+ * docs/protocol.md §11.1) are misbehaviour: the channel is closed and {@link
+ * SyncListener#onMisbehaviour} fires. A peer that does not answer within {@link
+ * SyncSettings#requestTimeout()} is disconnected as stalling, without penalty, and its downloads go
+ * to other peers.
  *
  * <h3>Threading</h3>
  *
@@ -1103,7 +1107,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
             // peer. Close without punishing the peer, as for a record that fails its MAC.
             log.debug("{}: transport framing error: {}", ctx.channel(), cause.toString());
             ctx.close();
-        } else if (code == ErrorCode.FRAME_TOO_LARGE || (code == ErrorCode.MALFORMED && started)) {
+        } else if (started && code != null && BANS_THE_KEY.contains(code)) {
             misbehave(code + ": " + cause.getMessage());
         } else if (cause instanceof IOException) {
             log.debug("{}: {}", ctx.channel(), cause.toString());
@@ -1117,6 +1121,25 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         }
         ctx.fireExceptionCaught(cause);
     }
+
+    /**
+     * The channel errors that are misbehaviour once the handshake is done (docs/protocol.md §11.1):
+     * each is decided on bytes the record layer has authenticated as the peer's (a decrypted
+     * record, or an application message inside the record stream), and an honest implementation
+     * never causes it. Everything else closes without a penalty: a bad tag, a wrong epoch, a
+     * garbled frame header or a record type byte (checked before decryption) may come from the
+     * network or an on-path attacker, and timeouts, truncation and alerts are not evidence either.
+     */
+    static final Set<ErrorCode> BANS_THE_KEY =
+            Collections.unmodifiableSet(
+                    EnumSet.of(
+                            ErrorCode.MALFORMED,
+                            ErrorCode.FRAME_TOO_LARGE,
+                            ErrorCode.RECORD_OVERFLOW,
+                            ErrorCode.RATE_LIMIT,
+                            ErrorCode.TOO_MANY_KEY_UPDATES,
+                            ErrorCode.IDENTITY_CHANGED,
+                            ErrorCode.BAD_KEY_SHARE));
 
     /** Whether a failure comes from the record layer's (unauthenticated) frame header. */
     private static boolean unauthenticatedFraming(Throwable cause) {

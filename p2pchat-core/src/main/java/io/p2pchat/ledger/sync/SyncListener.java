@@ -20,8 +20,9 @@ public interface SyncListener {
     default void onConflictingView(PeerId peer, ChainTip theirs, ChainTip ours) {}
 
     /**
-     * A peer misbehaved (invalid block, unsolicited or oversized message, spam); the connection is
-     * closed. A node bans it for a while.
+     * A peer misbehaved (invalid block, unsolicited or oversized message, spam, a channel error
+     * that only its key could have caused); the connection is closed. A node bans its key (not its
+     * address) for a while.
      */
     default void onMisbehaviour(PeerId peer, @Nullable SocketAddress remote, String reason) {}
 

@@ -233,12 +233,24 @@ public final class ChatHistory implements Closeable {
         }
         ChatMessage m = ChatMessage.parseFrom(e.getMessage());
         seen.add(m.getMessageId());
-        digest.add(
-                e.getDirection() == HistoryEntry.Direction.SENT ? self : peer,
-                e.getMessage().toByteArray());
+        digest.add(e.getDirection() == HistoryEntry.Direction.SENT ? self : peer, digestBytes(m));
         if (e.getDirection() == HistoryEntry.Direction.SENT) {
             unacked.put(m.getMessageId(), m);
         }
+    }
+
+    /**
+     * What a message adds to the conversation digest (docs/protocol.md §12.3): the canonical
+     * encoding of its three fields, whatever encoding it arrived in, so that both sides hash the
+     * same bytes even when a sender added a field this version does not know.
+     */
+    static byte[] digestBytes(ChatMessage m) {
+        return ChatMessage.newBuilder()
+                .setMessageId(m.getMessageId())
+                .setSentAtMs(m.getSentAtMs())
+                .setText(m.getText())
+                .build()
+                .toByteArray();
     }
 
     /** One entry as stored: length, nonce, ciphertext and tag; flipped for reading. */

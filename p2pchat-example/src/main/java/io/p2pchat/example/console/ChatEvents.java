@@ -163,11 +163,11 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
     public void onPeerBanned(PeerId peer, String host, String reason) {
         out.event(
                 "banned",
-                "banned peer "
+                "banned the key of peer "
                         + (peer == null ? "?" : peer.shortId())
-                        + " at "
+                        + " (seen at "
                         + escape(host)
-                        + " for 10 minutes: "
+                        + ") for 10 minutes: "
                         + escape(reason),
                 "key_id",
                 peer == null ? null : peer.toHex(),
