@@ -17,6 +17,8 @@ import java.util.Objects;
  * chain_{n+1} = SHA-256(chain_n || uint64 n || uint32 len(message) || message)
  * fingerprint = safety number of SHA-256("p2pchat/1 conversation fingerprint"
  *                   || id_low || chain_low || id_high || chain_high)
+ * key-bound   = safety number of SHA-256("p2pchat/1 conversation fingerprint with keys"
+ *                   || id_low || chain_low || id_high || chain_high || key_low || key_high)
  * </pre>
  *
  * where {@code low} is the peer with the smaller id. A message is the application's own unit,
@@ -28,6 +30,11 @@ import java.util.Objects;
  * dropping or reordering any message changes it. The chat client persists its history, from which
  * the chains are recomputed, so that the fingerprint survives restarts. The record layer's own
  * chain over records is a different thing with its own labels: {@link RecordDigest}.
+ *
+ * <p>Where a party is a long-lived identity whose key can change (a ledger identity, whose id stays
+ * when its key rotates), {@link #keyBoundFingerprint} also covers each party's current key, so that
+ * a key change gives a new number to compare while the chains go on: the chat client's rule
+ * (protocol.md §12.3).
  *
  * <p>Thread-safe.
  */
@@ -45,6 +52,9 @@ public final class ConversationDigest {
 
     private static final Labels CONVERSATION =
             new Labels("p2pchat/1 conversation", "p2pchat/1 conversation fingerprint");
+
+    private static final byte[] KEY_BOUND_LABEL =
+            "p2pchat/1 conversation fingerprint with keys".getBytes(StandardCharsets.US_ASCII);
 
     private final Labels labels;
     private final PeerId low;
@@ -142,6 +152,41 @@ public final class ConversationDigest {
     /** The conversation fingerprint as a 30-digit safety number. */
     public String fingerprint() {
         return Fingerprints.safetyNumber(fingerprintHash());
+    }
+
+    /**
+     * The fingerprint hash bound to the parties' current keys (docs/protocol.md §12.3): {@code
+     * SHA-256("p2pchat/1 conversation fingerprint with keys" || id_low || chain_low || id_high ||
+     * chain_high || key_low || key_high)}, where {@code key_x} is the id of party {@code x}'s
+     * current key. A party whose key never changed passes its own id.
+     *
+     * @param a one party of this conversation
+     * @param keyOfA the id of {@code a}'s current key
+     * @param b the other party
+     * @param keyOfB the id of {@code b}'s current key
+     * @throws IllegalArgumentException if {@code a} and {@code b} are not the two parties
+     */
+    public synchronized byte[] keyBoundFingerprintHash(
+            PeerId a, PeerId keyOfA, PeerId b, PeerId keyOfB) {
+        Objects.requireNonNull(keyOfA, "keyOfA");
+        Objects.requireNonNull(keyOfB, "keyOfB");
+        if (chainOf(a) == chainOf(b)) {
+            throw new IllegalArgumentException("a and b must be the two parties");
+        }
+        boolean aLow = a.equals(low);
+        return TranscriptHash.sha256(
+                KEY_BOUND_LABEL,
+                low.toBytes(),
+                lowChain.head,
+                high.toBytes(),
+                highChain.head,
+                (aLow ? keyOfA : keyOfB).toBytes(),
+                (aLow ? keyOfB : keyOfA).toBytes());
+    }
+
+    /** {@link #keyBoundFingerprintHash} as a 30-digit safety number. */
+    public String keyBoundFingerprint(PeerId a, PeerId keyOfA, PeerId b, PeerId keyOfB) {
+        return Fingerprints.safetyNumber(keyBoundFingerprintHash(a, keyOfA, b, keyOfB));
     }
 
     private Chain chainOf(PeerId sender) {

@@ -88,6 +88,27 @@ class ConversationDigestTest {
                 .doesNotContain(right.fingerprint());
     }
 
+    /**
+     * The key-bound number: the same from either side and argument order, another number when a
+     * party's key changes (the chains unchanged), and never the unbound fingerprint.
+     */
+    @Test
+    void keyBoundFingerprint_changesWithAKey_notWithWhoComputesIt() throws Exception {
+        ConversationDigest d = new ConversationDigest(b, a);
+        d.add(a, HEX.parseHex(v.get("a_message_0")));
+        d.add(b, HEX.parseHex(v.get("b_message_0")));
+        PeerId bKey2 = PeerId.fromHex(v.get("peer_b_key_id"));
+        PeerId bKey3 = PeerId.of(sha256("another key of b"));
+        String before = d.keyBoundFingerprint(a, a, b, bKey2);
+        assertThat(d.keyBoundFingerprint(b, bKey2, a, a)).isEqualTo(before);
+        assertThat(d.keyBoundFingerprint(a, a, b, bKey3)).isNotEqualTo(before);
+        assertThat(d.keyBoundFingerprint(a, a, b, b))
+                .isNotEqualTo(before)
+                .isNotEqualTo(d.fingerprint());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.keyBoundFingerprint(a, a, a, a))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     /** The record layer's chain is another thing: same bytes, different labels, other number. */
     @Test
     void recordDigest_overTheSameBytes_isNotTheConversationFingerprint() throws Exception {
@@ -149,6 +170,28 @@ class ConversationDigestTest {
         }
         out.put("fingerprint_hash", HEX.formatHex(digest.fingerprintHash()));
         out.put("fingerprint", digest.fingerprint());
+        // The chat client's number is bound to the current keys (§12.3): a never rotated, so its
+        // key id is its id; b rotated once.
+        PeerId bKey = PeerId.of(sha256("p2pchat/1 vector conversation peer b key 2"));
+        out.put("peer_a_key_id", a.toHex());
+        out.put("peer_b_key_id", bKey.toHex());
+        byte[] keyBound = digest.keyBoundFingerprintHash(a, a, b, bKey);
+        boolean aLow = java.util.Arrays.compareUnsigned(a.toBytes(), b.toBytes()) < 0;
+        PeerId low = aLow ? a : b;
+        PeerId high = aLow ? b : a;
+        assertThat(keyBound)
+                .isEqualTo(
+                        TranscriptHash.sha256(
+                                "p2pchat/1 conversation fingerprint with keys"
+                                        .getBytes(StandardCharsets.US_ASCII),
+                                low.toBytes(),
+                                digest.head(low),
+                                high.toBytes(),
+                                digest.head(high),
+                                (aLow ? a : bKey).toBytes(),
+                                (aLow ? bKey : a).toBytes()));
+        out.put("keys_fingerprint_hash", HEX.formatHex(keyBound));
+        out.put("keys_fingerprint", digest.keyBoundFingerprint(a, a, b, bKey));
         return out;
     }
 
@@ -216,7 +259,10 @@ class ConversationDigestTest {
                 .append(" (decimal)\n# and fingerprint (the safety number). a_message_i is the")
                 .append(" canonical ChatMessage encoding\n# of a_message_i_id, _sent_at_ms and")
                 .append(" _text_utf8; x_chain_n is the chain of sender x after its\n# first n")
-                .append(" messages; the fingerprint hash takes the chains after all of them.\n");
+                .append(" messages; the fingerprint hash takes the chains after all of them.\n")
+                .append("# keys_fingerprint is the chat client's number, bound to the parties'")
+                .append(" current key ids\n# peer_a_key_id (a never rotated: its id) and")
+                .append(" peer_b_key_id (b rotated once).\n");
         values.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
         Path path = Path.of("src/test/resources/vectors", FILE + ".txt");
         Files.createDirectories(path.getParent());

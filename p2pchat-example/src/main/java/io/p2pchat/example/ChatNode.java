@@ -1,6 +1,7 @@
 package io.p2pchat.example;
 
 import io.p2pchat.example.chat.ChatService;
+import io.p2pchat.example.chat.ContactStore;
 import io.p2pchat.example.chat.HistoryKey;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
@@ -44,8 +45,8 @@ public final class ChatNode implements AutoCloseable {
     }
 
     /**
-     * Starts a node over an open ledger (which it then owns): binds {@code host:port}, attaches the
-     * chat service.
+     * Starts a node over an open ledger and contact store (which it then owns): binds {@code
+     * host:port}, attaches the chat service.
      *
      * @throws UserError when the address cannot be bound (the ledger is closed then)
      */
@@ -57,10 +58,12 @@ public final class ChatNode implements AutoCloseable {
             int port,
             Path historyDir,
             HistoryKey historyKey,
+            ContactStore contacts,
             ChatService.Listener listener,
             Consumer<Node.Builder> customize) {
         ChatService chat =
-                new ChatService(historyDir, historyKey, identity, listener, Clock.systemUTC());
+                new ChatService(
+                        historyDir, historyKey, contacts, identity, listener, Clock.systemUTC());
         Node.Builder b = Node.builder(identity, ledger).listen(host, port).application(chat);
         customize.accept(b);
         Node node = b.build();

@@ -19,6 +19,8 @@ import java.util.Properties;
  * HOME/history/PEER-ID.log      encrypted chat history, one file per conversation (ChatHistory)
  * HOME/history/*.unreadable     an earlier version's history file that could not be decrypted
  *                               when it was converted, kept as it was (HistoryMigration)
+ * HOME/contacts.dat             encrypted: each identity the person talks with, the name they
+ *                               know it by, its key when last seen, verified or not (ContactStore)
  * </pre>
  *
  * <p>The home is private: p2pchat creates it and every directory in it with mode {@code 0700} and
@@ -47,6 +49,11 @@ public record Home(Path dir) {
 
     public Path history() {
         return dir.resolve("history");
+    }
+
+    /** The chat client's contacts. */
+    public Path contacts() {
+        return dir.resolve("contacts.dat");
     }
 
     /** The name chosen at {@code init}. */

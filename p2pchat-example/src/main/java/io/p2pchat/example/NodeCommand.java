@@ -2,6 +2,7 @@ package io.p2pchat.example;
 
 import static io.p2pchat.example.console.TerminalText.escape;
 
+import io.p2pchat.example.chat.ContactStore;
 import io.p2pchat.example.chat.HistoryKey;
 import io.p2pchat.example.chat.HistoryMigration;
 import io.p2pchat.example.console.ChatEvents;
@@ -187,7 +188,12 @@ final class NodeCommand implements Callable<Integer> {
         }
         LocalIdentity identity = unlocked.identity();
         HistoryKey historyKey = HistoryKey.of(unlocked.storageRoot());
-        unlocked.destroy();
+        ContactStore contacts;
+        try {
+            contacts = openContacts(h, unlocked);
+        } finally {
+            unlocked.destroy();
+        }
         if (unlocked.rootCreated()) {
             out.info(
                     "note: your identity file now also holds the random key of your chat history"
@@ -226,6 +232,7 @@ final class NodeCommand implements Callable<Integer> {
                                         bind.port(),
                                         h.history(),
                                         historyKey,
+                                        contacts,
                                         events,
                                         b -> b.listener(events));
                             });
@@ -242,7 +249,24 @@ final class NodeCommand implements Callable<Integer> {
             if (c != null) {
                 c.close();
             }
+            contacts.close();
             removeHook(hook);
+        }
+    }
+
+    /** The home's contacts, under a key derived from the identity file's storage root. */
+    private static ContactStore openContacts(Home h, StoredIdentity unlocked) {
+        try {
+            return ContactStore.open(h.contacts(), unlocked.storageRoot());
+        } catch (ContactStore.DamagedException e) {
+            throw new UserError(
+                    e.getMessage()
+                            + ". Move it away to start without remembered contacts (you lose the"
+                            + " warnings about their names and keys until you talk with them"
+                            + " again).",
+                    e);
+        } catch (java.io.IOException e) {
+            throw new UserError("Cannot read " + h.contacts() + ": " + e.getMessage(), e);
         }
     }
 

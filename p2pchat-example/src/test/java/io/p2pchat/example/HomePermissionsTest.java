@@ -57,16 +57,20 @@ class HomePermissionsTest {
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(
                 home.resolve("node.properties"), PosixFilePermissions.fromString("rw-rw-rw-"));
+        Files.writeString(home.resolve("contacts.dat"), "x");
+        Files.setPosixFilePermissions(
+                home.resolve("contacts.dat"), PosixFilePermissions.fromString("rw-r--r--"));
 
         String line = HomePermissions.tighten(home).orElseThrow();
 
         assertThat(line)
-                .startsWith("warning: " + home + " was open to other users of this machine (4")
+                .startsWith("warning: " + home + " was open to other users of this machine (5")
                 .contains("it is now private (directories 0700, files 0600)");
         assertThat(mode(home)).isEqualTo("rwx------");
         assertThat(mode(home.resolve("history"))).isEqualTo("rwx------");
         assertThat(mode(home.resolve("history").resolve("a.log"))).isEqualTo("rw-------");
         assertThat(mode(home.resolve("node.properties"))).isEqualTo("rw-------");
+        assertThat(mode(home.resolve("contacts.dat"))).isEqualTo("rw-------");
         assertThat(mode(outside)).as("not followed").isEqualTo("rw-r--r--");
         assertThat(mode(notes)).as("not p2pchat's").isEqualTo("rw-r--r--");
         assertThat(HomePermissions.tighten(home)).as("nothing left to say").isEmpty();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.p2pchat.example.chat.ChatService.Contact;
+import io.p2pchat.example.chat.ContactStore;
 import io.p2pchat.example.chat.HistoryKey;
 import io.p2pchat.example.console.ChatEvents;
 import io.p2pchat.example.console.Console;
@@ -13,6 +14,7 @@ import io.p2pchat.example.testing.ChildNode;
 import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.InProcessNode;
+import io.p2pchat.example.testing.LibraryNode;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.StorageRoot;
 import io.p2pchat.ledger.Ledger;
@@ -291,6 +293,7 @@ class UntrustedTextTest {
                             new PrintStream(printed, true, StandardCharsets.UTF_8));
             ChatEvents events = new ChatEvents(out);
             Path history = home.resolve("history");
+            StorageRoot root = StorageRoot.generate();
             node =
                     ChatNode.start(
                             identity,
@@ -299,30 +302,13 @@ class UntrustedTextTest {
                             "127.0.0.1",
                             0,
                             history,
-                            HistoryKey.of(StorageRoot.generate()),
+                            HistoryKey.of(root),
+                            ContactStore.open(home.resolve("contacts.dat"), root),
                             events,
                             b -> b.listener(events));
             console = new Console(node, out, events);
             ledger.miner().start();
-            byte[][] salt = new byte[1][];
-            new Registration(
-                            node.node(),
-                            "alice",
-                            "127.0.0.1",
-                            port(),
-                            new Registration.SaltStore() {
-                                @Override
-                                public byte[] load() {
-                                    return salt[0];
-                                }
-
-                                @Override
-                                public void store(byte[] s) {
-                                    salt[0] = s.clone();
-                                }
-                            },
-                            (stage, text, fraction) -> {})
-                    .run(ConsoleDriver.WAIT);
+            LibraryNode.register(node, "alice");
         }
 
         int port() {

@@ -348,14 +348,25 @@ public final class ChatHistory implements Closeable {
         return out;
     }
 
-    /** The conversation fingerprint over all stored messages, as both peers compute it. */
-    public synchronized String fingerprint() {
-        return digest.fingerprint();
+    /**
+     * The conversation fingerprint over all stored messages, bound to both parties' current keys
+     * (docs/protocol.md §12.3, the chat client's rule), as both peers compute it.
+     *
+     * @param selfKey the id of the key this client holds now
+     * @param peerKey the id of the peer identity's current key
+     */
+    public synchronized String fingerprint(PeerId selfKey, PeerId peerKey) {
+        return digest.keyBoundFingerprint(self, selfKey, peer, peerKey);
     }
 
     /** The peer of this conversation. */
     public PeerId peer() {
         return peer;
+    }
+
+    /** This side's id in the conversation. */
+    public PeerId self() {
+        return self;
     }
 
     @Override

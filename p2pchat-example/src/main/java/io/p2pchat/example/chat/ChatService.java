@@ -3,6 +3,7 @@ package io.p2pchat.example.chat;
 import com.google.protobuf.ByteString;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
+import io.p2pchat.ledger.BlockHash;
 import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.PeerAccess;
 import io.p2pchat.node.Node;
@@ -10,6 +11,7 @@ import io.p2pchat.node.NodeApplicationHandler;
 import io.p2pchat.node.NodePeer;
 import io.p2pchat.proto.ChatAck;
 import io.p2pchat.proto.ChatMessage;
+import io.p2pchat.proto.ContactRecord;
 import io.p2pchat.proto.HistoryEntry;
 import io.p2pchat.proto.NodeMessage;
 import java.io.IOException;
@@ -33,6 +35,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,8 +58,33 @@ import org.slf4j.LoggerFactory;
  *       identities confirmed on this node's ledger ({@link Node} drops the others' messages).
  * </ul>
  *
- * A conversation is keyed by the peer's identity id, so it survives reconnections and restarts; its
- * fingerprint ({@link ChatHistory#fingerprint()}) is the same on both sides.
+ * A conversation is keyed by the peer's identity id, so it survives reconnections, restarts and key
+ * rotations; its fingerprint ({@link #conversationFingerprint}) is the same on both sides, and is
+ * bound to both parties' current keys (docs/protocol.md §12.3), so a rotation gives a new number.
+ *
+ * <h3>Contacts: names and key changes</h3>
+ *
+ * The service remembers each identity the person talks with in a {@link ContactStore}: the name
+ * they know it by, its key when last seen, and whether they verified it. It adds one when the
+ * person sends to, receives from or {@link #keepConnected connects to} an identity (and, on the
+ * first start of a home that has none, one per existing history). A ledger rewritten by someone
+ * with more hash power can give a name to another identity (docs/trust-model.md); a contact's key
+ * changes when it rotates (or when someone who stole it does). The service compares what it
+ * remembers with the ledger whenever the ledger changes, when a contact connects or writes, and
+ * before anything is sent to it, and says so through the {@link Listener}:
+ *
+ * <ul>
+ *   <li>{@link Listener#onNameChanged}: a name the person knew for one identity now belongs to
+ *       another. Conversations are keyed by identity id, so nothing goes to the new holder by
+ *       itself; the user interface sends nothing to the name until the person accepts it ({@link
+ *       #accept}), and the new holder's conversation is a new one with its own fingerprint. Until
+ *       then the new holder is shown as {@code "bob [new identity 1a2b3c4d5e6f7a8b]"}.
+ *   <li>{@link Listener#onKeyChanged}: a contact's current key differs from the one remembered,
+ *       reported once per change and always before the next message to it goes out. If the person
+ *       had {@link #verify verified} the contact, nothing more is sent to it (new messages fail
+ *       with {@link HeldException}, queued ones wait) until they verify again or accept the change;
+ *       otherwise sending goes on.
+ * </ul>
  *
  * <h3>Threading</h3>
  *
@@ -87,6 +115,88 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
         }
     }
 
+    /** How a name change came to light. */
+    public enum Seen {
+        /** The ledger changed: the name now resolves to another identity. */
+        ON_LEDGER,
+        /** The person addressed the name (a message, a connection): nothing was sent. */
+        ON_SEND,
+        /** A message came from the identity that now holds the name. */
+        ON_INCOMING
+    }
+
+    /**
+     * A name the person knew for one identity resolves to another one on the ledger.
+     *
+     * @param name the name
+     * @param formerId the identity the person knew by that name
+     * @param newId the identity the ledger gives the name to now
+     * @param seen how it came to light
+     */
+    public record NameChange(String name, PeerId formerId, PeerId newId, Seen seen) {}
+
+    /**
+     * A contact's current key on the ledger is not the one remembered.
+     *
+     * @param contact the contact
+     * @param previousKeyId the key remembered
+     * @param newKeyId the key the ledger has now
+     * @param changedAtMs when the change was seen
+     * @param continuity whether the ledger's key history of the identity holds the previous key, so
+     *     each rotation since was signed by the key before it (a rotation, not another history)
+     * @param held whether the person had verified the contact, so sending to it is held until they
+     *     confirm ({@link #verify} or {@link #accept})
+     */
+    public record KeyChange(
+            Contact contact,
+            PeerId previousKeyId,
+            PeerId newKeyId,
+            long changedAtMs,
+            boolean continuity,
+            boolean held) {}
+
+    /**
+     * What the service remembers about a contact.
+     *
+     * @param id the identity id
+     * @param name the name the person knows it by ("" none)
+     * @param formerName the name it had before the person gave it to another identity ("" none)
+     * @param verified whether the person verified its current key
+     * @param verifiedAtMs when the person last verified it (0 never), even if the key changed since
+     * @param held whether its key changed after the person verified it: sending is held
+     * @param previousKeyId the key before the last change
+     * @param keyChangedAtMs when the last key change was seen (0 never)
+     * @param addedAtMs when it became a contact
+     */
+    public record ContactState(
+            PeerId id,
+            String name,
+            String formerName,
+            boolean verified,
+            long verifiedAtMs,
+            boolean held,
+            Optional<PeerId> previousKeyId,
+            long keyChangedAtMs,
+            long addedAtMs) {}
+
+    /**
+     * What {@link #accept} changed.
+     *
+     * @param formerId the identity that held the name before, if the name moved
+     * @param released whether sending to the contact was held and now goes on
+     * @param state the contact now
+     */
+    public record Accepted(Optional<PeerId> formerId, boolean released, ContactState state) {}
+
+    /** Sending to a contact is held: its key changed after the person verified it. */
+    public static final class HeldException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        HeldException(String message) {
+            super(message);
+        }
+    }
+
     /**
      * What the chat reports to the user interface; called on the chat thread, in order. Must not
      * block.
@@ -110,12 +220,28 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
         /** A connection closed. */
         default void onDisconnected(NodePeer peer, Optional<Contact> contact) {}
 
+        /**
+         * A name the person knew for one identity now belongs to another on the ledger: say so
+         * loudly, and send nothing to the name until the person accepts it. Reported once per
+         * change when found on the ledger or in an incoming message, and each time the person
+         * addresses the name ({@link #checkName}).
+         */
+        default void onNameChanged(NameChange change) {}
+
+        /**
+         * A contact's key changed: say so loudly. Reported once per change, when it is found (a
+         * ledger change, a connection, a message) and at the latest before the next message to the
+         * contact goes out.
+         */
+        default void onKeyChanged(KeyChange change) {}
+
         /** Something the user should know (a history that cannot be read, a dropped message). */
         default void onProblem(String text) {}
     }
 
     private final Path historyDir;
     private final HistoryKey key;
+    private final ContactStore contacts;
     private final LocalIdentity self;
     private final Listener listener;
     private final Clock clock;
@@ -140,18 +266,27 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
     /** The connection reported to the listener for each key (one at a time). */
     private final Map<PeerId, NodePeer> reported = new HashMap<>();
 
+    /** The ledger tip at the last review of the contacts. */
+    private @Nullable BlockHash reviewedTip;
+
     private volatile Node node;
     private volatile ScheduledFuture<?> maintenance;
     private volatile boolean closed;
 
     /**
-     * A chat service keeping its histories in {@code historyDir}, encrypted with {@code key}, as
-     * {@code self}.
+     * A chat service keeping its histories in {@code historyDir}, encrypted with {@code key}, and
+     * its contacts in {@code contacts} (which it closes), as {@code self}.
      */
     public ChatService(
-            Path historyDir, HistoryKey key, LocalIdentity self, Listener listener, Clock clock) {
+            Path historyDir,
+            HistoryKey key,
+            ContactStore contacts,
+            LocalIdentity self,
+            Listener listener,
+            Clock clock) {
         this.historyDir = Objects.requireNonNull(historyDir, "historyDir");
         this.key = Objects.requireNonNull(key, "key");
+        this.contacts = Objects.requireNonNull(contacts, "contacts");
         this.self = Objects.requireNonNull(self, "self");
         this.listener = Objects.requireNonNull(listener, "listener");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -198,6 +333,13 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
         }
         return call(
                 () -> {
+                    Optional<IdentityRecord> rec = ledgerRecord(to.id());
+                    if (rec.isPresent()) {
+                        ContactRecord r = remember(rec.get());
+                        if (held(r)) {
+                            throw new HeldException(heldReason(r, contact(rec.get())));
+                        }
+                    }
                     byte[] id = new byte[MESSAGE_ID_BYTES];
                     random.nextBytes(id);
                     long now = clock.millis();
@@ -225,9 +367,12 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
         return call(() -> conversation(peer).isAcknowledged(messageId));
     }
 
-    /** The conversation fingerprint with {@code peer} (the same on both sides). */
+    /**
+     * The conversation fingerprint with {@code peer} (the same on both sides), bound to this node's
+     * key and the peer's current key on the ledger (docs/protocol.md §12.3).
+     */
     public CompletableFuture<String> conversationFingerprint(PeerId peer) {
-        return call(() -> conversation(peer).fingerprint());
+        return call(() -> conversation(peer).fingerprint(self.peerId(), currentKeyOf(peer)));
     }
 
     /** Messages to {@code peer} not acknowledged yet. */
@@ -247,10 +392,17 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                 });
     }
 
-    /** Keeps (re)dialing the identity while the service runs, as for a pending message. */
+    /**
+     * Keeps (re)dialing the identity while the service runs, as for a pending message; the identity
+     * becomes a contact.
+     */
     public void keepConnected(PeerId identityId) {
         call(
                 () -> {
+                    Optional<IdentityRecord> rec = ledgerRecord(identityId);
+                    if (rec.isPresent()) {
+                        remember(rec.get());
+                    }
                     wanted.add(identityId);
                     redialAfterNanos.remove(identityId);
                     return null;
@@ -264,6 +416,127 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
             return Optional.empty();
         }
         return n.ledger().identity(identityId).flatMap(r -> n.peer(r.currentKeyId()));
+    }
+
+    // ------------------------------------------------------------------ contacts API (any thread)
+
+    /**
+     * How the person's interface should show an identity: the name they know it by; its ledger
+     * name, marked {@code "[new identity SHORT-ID]"} when they know another identity by that name;
+     * or its short id (with the name it had, if the person gave that name to another identity).
+     */
+    public Contact contact(IdentityRecord rec) {
+        Optional<ContactRecord> r = contacts.get(rec.id());
+        if (r.isPresent() && !r.get().getName().isEmpty()) {
+            return new Contact(rec.id(), r.get().getName());
+        }
+        Optional<String> name = rec.displayName();
+        if (name.isPresent()) {
+            return new Contact(
+                    rec.id(),
+                    nameHeldByAnother(name.get(), rec.id())
+                            ? name.get() + " [new identity " + rec.id().shortId() + "]"
+                            : name.get());
+        }
+        if (r.isPresent() && !r.get().getFormerName().isEmpty()) {
+            return new Contact(
+                    rec.id(), rec.id().shortId() + " (formerly " + r.get().getFormerName() + ")");
+        }
+        return new Contact(rec.id(), rec.id().shortId());
+    }
+
+    /** Whether the identity's name on the ledger is one the person knows another identity by. */
+    public boolean nameDisputed(PeerId identityId) {
+        return ledgerRecord(identityId)
+                .flatMap(IdentityRecord::displayName)
+                .filter(n -> nameHeldByAnother(n, identityId))
+                .isPresent();
+    }
+
+    /**
+     * Checks a name the person addressed (a message, a connection) before anything is sent: if they
+     * know another identity by {@code name} than the one the ledger gives it to now ({@code
+     * resolved}), the listener hears {@link Listener#onNameChanged} ({@link Seen#ON_SEND}) and the
+     * change is returned; the caller must then send nothing to the name.
+     */
+    public CompletableFuture<Optional<NameChange>> checkName(String name, IdentityRecord resolved) {
+        return call(
+                () -> {
+                    Optional<ContactRecord> known = contacts.byName(name);
+                    if (known.isEmpty() || ContactStore.idOf(known.get()).equals(resolved.id())) {
+                        return Optional.empty();
+                    }
+                    NameChange change =
+                            new NameChange(
+                                    name,
+                                    ContactStore.idOf(known.get()),
+                                    resolved.id(),
+                                    Seen.ON_SEND);
+                    listener.onNameChanged(change);
+                    return Optional.of(change);
+                });
+    }
+
+    /**
+     * The person confirms what changed for an identity: that {@code name} (if not null) now means
+     * {@code rec} (the identity that held it keeps its conversation under its id, without the
+     * name), and that sending to {@code rec} may go on after its key changed although they had
+     * verified it (it is not verified any more).
+     */
+    public CompletableFuture<Accepted> accept(@Nullable String name, IdentityRecord rec) {
+        return call(
+                () -> {
+                    ContactRecord y = remember(rec);
+                    Optional<PeerId> former = Optional.empty();
+                    Optional<ContactRecord> x =
+                            name == null ? Optional.empty() : contacts.byName(name);
+                    if (x.isPresent() && !ContactStore.idOf(x.get()).equals(rec.id())) {
+                        former = Optional.of(ContactStore.idOf(x.get()));
+                        ContactRecord xr =
+                                x.get().toBuilder()
+                                        .setName("")
+                                        .setFormerName(name)
+                                        .clearNameTakenBy()
+                                        .build();
+                        ContactRecord.Builder yb = y.toBuilder().setName(name).clearNameTakenBy();
+                        if (!y.getName().isEmpty()) {
+                            yb.setFormerName(y.getName());
+                        }
+                        y = yb.build();
+                        contacts.putAll(List.of(xr, y));
+                    }
+                    boolean released = held(y);
+                    if (released) {
+                        y = y.toBuilder().clearVerifiedKeyId().build();
+                        contacts.put(y);
+                    }
+                    flush(rec.id(), false);
+                    return new Accepted(former, released, state(y));
+                });
+    }
+
+    /**
+     * Marks the identity's current key as verified by the person (they compared the fingerprints
+     * out of band); sending to it goes on if it was held. Until its key changes again: then sending
+     * is held until they confirm.
+     */
+    public CompletableFuture<ContactState> verify(IdentityRecord rec) {
+        return call(
+                () -> {
+                    ContactRecord r =
+                            remember(rec).toBuilder()
+                                    .setVerifiedKeyId(ContactStore.bytes(rec.currentKeyId()))
+                                    .setVerifiedAtMs(clock.millis())
+                                    .build();
+                    contacts.put(r);
+                    flush(rec.id(), false);
+                    return state(r);
+                });
+    }
+
+    /** What the service remembers about an identity, if it is a contact. */
+    public CompletableFuture<Optional<ContactState>> contactState(PeerId identityId) {
+        return call(() -> contacts.get(identityId).map(ChatService::state));
     }
 
     /** Messages sent by this service since it started. */
@@ -299,7 +572,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                 () -> {
                     PeerAccess access = peer.access();
                     accessSeen.put(peer, access);
-                    Optional<Contact> contact = peer.identity().map(Contact::of);
+                    Optional<Contact> contact = peer.identity().map(this::contact);
                     if (peer.identity().flatMap(IdentityRecord::displayName).isEmpty()) {
                         unnamed.add(peer);
                     }
@@ -335,7 +608,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                         return;
                     }
                     reported.remove(peer.keyId());
-                    listener.onDisconnected(peer, peer.identity().map(Contact::of));
+                    listener.onDisconnected(peer, peer.identity().map(this::contact));
                 },
                 "a disconnection");
     }
@@ -353,7 +626,9 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
             log.info("dropped a malformed chat message from {}", rec.get().id().shortId());
             return;
         }
-        Contact from = Contact.of(rec.get());
+        remember(rec.get());
+        announceIncomingName(rec.get());
+        Contact from = contact(rec.get());
         boolean fresh = conversation(from.id()).received(m.toByteString(), clock.millis());
         peer.send(
                 NodeMessage.newBuilder()
@@ -370,7 +645,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
         if (rec.isEmpty()) {
             return;
         }
-        Contact to = Contact.of(rec.get());
+        Contact to = contact(rec.get());
         ChatHistory h = conversation(to.id());
         ChatMessage m = null;
         for (ChatMessage u : h.unacknowledged()) {
@@ -391,7 +666,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
      * Sends the unacknowledged messages to {@code id}, oldest first, that were not sent on the
      * current connection (or, with {@code resend}, not within the resend interval).
      */
-    private void flush(PeerId id, boolean resend) {
+    private void flush(PeerId id, boolean resend) throws IOException {
         Optional<NodePeer> peer = peerOf(id);
         ChatHistory h = histories.get(id);
         if (h == null) {
@@ -400,6 +675,12 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
         List<ChatMessage> pending = h.unacknowledged();
         if (pending.isEmpty()) {
             return;
+        }
+        Optional<ContactRecord> known = contacts.get(id);
+        Optional<IdentityRecord> rec = ledgerRecord(id);
+        if (known.isPresent() && rec.isPresent() && held(refresh(known.get(), rec.get()))) {
+            wanted.add(id);
+            return; // the person confirms first
         }
         if (peer.isEmpty() || peer.get().access() != PeerAccess.FULL) {
             wanted.add(id);
@@ -428,6 +709,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
             return;
         }
         try {
+            reviewContacts(); // first: a name or key change is told before news of that peer
             for (Map.Entry<NodePeer, PeerAccess> e : new ArrayList<>(accessSeen.entrySet())) {
                 PeerAccess now = e.getKey().access();
                 if (now != e.getValue()) {
@@ -437,7 +719,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                         if (rec.get().displayName().isPresent()) {
                             unnamed.remove(e.getKey()); // the confirmation already names it
                         }
-                        listener.onConfirmed(e.getKey(), Contact.of(rec.get()));
+                        listener.onConfirmed(e.getKey(), contact(rec.get()));
                     }
                 }
             }
@@ -445,15 +727,18 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                 Optional<IdentityRecord> rec = p.identity();
                 if (rec.isPresent() && rec.get().displayName().isPresent()) {
                     unnamed.remove(p);
-                    listener.onNamed(p, Contact.of(rec.get()));
+                    listener.onNamed(p, contact(rec.get()));
                 }
             }
-            for (Map.Entry<PeerId, ChatHistory> e : histories.entrySet()) {
+            for (Map.Entry<PeerId, ChatHistory> e : new ArrayList<>(histories.entrySet())) {
                 if (!e.getValue().unacknowledged().isEmpty()) {
                     flush(e.getKey(), true);
                 }
             }
             redial();
+        } catch (IOException e) {
+            log.warn("chat maintenance failed: {}", e.toString());
+            listener.onProblem("cannot write the contacts: " + e.getMessage());
         } catch (RuntimeException e) {
             log.warn("chat maintenance failed", e);
         }
@@ -508,17 +793,233 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
 
     private ChatHistory conversation(PeerId peer) throws IOException {
         ChatHistory h = histories.get(peer);
+        PeerId selfId = selfIdentityId();
+        if (h != null && !h.self().equals(selfId)) {
+            // Opened before this node's ledger knew that the key it holds rotated from its
+            // identity's: the chains belong to the identity, so open it again as that.
+            h.close();
+            histories.remove(peer);
+            h = null;
+        }
         if (h == null) {
-            h = ChatHistory.open(historyDir, key, self.peerId(), peer);
+            h = ChatHistory.open(historyDir, key, selfId, peer);
             histories.put(peer, h);
         }
         return h;
     }
 
-    private void openExisting() {
-        if (!Files.isDirectory(historyDir)) {
+    /**
+     * This node's identity id: the conversation's party, which stays when this node's key rotates
+     * (the key it holds is then another).
+     */
+    private PeerId selfIdentityId() {
+        Node n = node;
+        return n == null
+                ? self.peerId()
+                : n.ledger()
+                        .identityByKey(self.peerId())
+                        .map(IdentityRecord::id)
+                        .orElse(self.peerId());
+    }
+
+    // ------------------------------------------------------------------ contacts (chat thread)
+
+    private Optional<IdentityRecord> ledgerRecord(PeerId identityId) {
+        Node n = node;
+        return n == null ? Optional.empty() : n.ledger().identity(identityId);
+    }
+
+    /** The peer identity's current key: on the ledger, else as last seen, else its id. */
+    private PeerId currentKeyOf(PeerId identityId) {
+        return ledgerRecord(identityId)
+                .map(IdentityRecord::currentKeyId)
+                .or(() -> contacts.get(identityId).flatMap(r -> ContactStore.peerId(r.getKeyId())))
+                .orElse(identityId);
+    }
+
+    private boolean nameHeldByAnother(String name, PeerId identityId) {
+        return contacts.byName(name)
+                .filter(r -> !ContactStore.idOf(r).equals(identityId))
+                .isPresent();
+    }
+
+    /** Held: the person verified a key that is not the contact's key any more. */
+    private static boolean held(ContactRecord r) {
+        return !r.getVerifiedKeyId().isEmpty() && !r.getVerifiedKeyId().equals(r.getKeyId());
+    }
+
+    private static ContactState state(ContactRecord r) {
+        return new ContactState(
+                ContactStore.idOf(r),
+                r.getName(),
+                r.getFormerName(),
+                !r.getVerifiedKeyId().isEmpty() && r.getVerifiedKeyId().equals(r.getKeyId()),
+                r.getVerifiedAtMs(),
+                held(r),
+                ContactStore.peerId(r.getPreviousKeyId()),
+                r.getKeyChangedAtMs(),
+                r.getAddedAtMs());
+    }
+
+    private static String heldReason(ContactRecord r, Contact c) {
+        return "not sent: "
+                + c.name()
+                + "'s key changed after you verified "
+                + c.name()
+                + ", so nothing goes to "
+                + c.name()
+                + " until you confirm: compare /fingerprint "
+                + c.name()
+                + " with them over another channel, then /verify "
+                + c.name()
+                + " (or /accept "
+                + c.name()
+                + " to send without verifying)";
+    }
+
+    /** The record of an identity the person talks with, added if new, brought up to date. */
+    private ContactRecord remember(IdentityRecord rec) throws IOException {
+        Optional<ContactRecord> known = contacts.get(rec.id());
+        if (known.isPresent()) {
+            return refresh(known.get(), rec);
+        }
+        long now = clock.millis();
+        ContactRecord.Builder b =
+                ContactRecord.newBuilder()
+                        .setIdentityId(ContactStore.bytes(rec.id()))
+                        .setKeyId(ContactStore.bytes(rec.currentKeyId()))
+                        .setKeySeenAtMs(now)
+                        .setAddedAtMs(now);
+        rec.displayName().filter(n -> contacts.byName(n).isEmpty()).ifPresent(b::setName);
+        ContactRecord r = b.build();
+        contacts.put(r);
+        return r;
+    }
+
+    /**
+     * Fills in what the record did not know yet (a first name, a first key) and compares the key
+     * with the ledger's: a change is recorded and reported ({@link Listener#onKeyChanged}).
+     */
+    private ContactRecord refresh(ContactRecord r, IdentityRecord rec) throws IOException {
+        ContactRecord.Builder b = r.toBuilder();
+        Optional<String> name = rec.displayName();
+        if (r.getName().isEmpty() && name.isPresent() && contacts.byName(name.get()).isEmpty()) {
+            b.setName(name.get());
+        }
+        Optional<PeerId> seen = ContactStore.peerId(r.getKeyId());
+        PeerId now = rec.currentKeyId();
+        KeyChange change = null;
+        if (seen.isEmpty() || !seen.get().equals(now)) {
+            long t = clock.millis();
+            b.setKeyId(ContactStore.bytes(now)).setKeySeenAtMs(t);
+            if (seen.isPresent()) {
+                b.setPreviousKeyId(ContactStore.bytes(seen.get())).setKeyChangedAtMs(t);
+                boolean continuity =
+                        rec.keyHistory().stream().anyMatch(k -> k.keyId().equals(seen.get()));
+                change =
+                        new KeyChange(
+                                contact(rec), seen.get(), now, t, continuity, held(b.build()));
+            }
+        }
+        ContactRecord updated = b.build();
+        if (!updated.equals(r)) {
+            contacts.put(updated);
+        }
+        if (change != null) {
+            listener.onKeyChanged(change);
+        }
+        return updated;
+    }
+
+    /** Compares every contact with the ledger, once per ledger tip. */
+    private void reviewContacts() throws IOException {
+        Node n = node;
+        if (n == null) {
             return;
         }
+        BlockHash tip = n.ledger().tip().hash();
+        if (tip.equals(reviewedTip)) {
+            return;
+        }
+        reviewedTip = tip;
+        for (ContactRecord r : contacts.all()) {
+            PeerId id = ContactStore.idOf(r);
+            Optional<IdentityRecord> rec = n.ledger().identity(id);
+            if (rec.isPresent()) {
+                r = refresh(r, rec.get());
+            }
+            if (r.getName().isEmpty()) {
+                continue;
+            }
+            Optional<IdentityRecord> holder = n.ledger().identityByName(r.getName());
+            Optional<PeerId> announced = ContactStore.peerId(r.getNameTakenBy());
+            if (holder.isPresent() && !holder.get().id().equals(id)) {
+                if (!announced.equals(Optional.of(holder.get().id()))) {
+                    announceName(r, holder.get().id(), Seen.ON_LEDGER);
+                }
+            } else if (announced.isPresent()) {
+                contacts.put(r.toBuilder().clearNameTakenBy().build());
+            }
+        }
+    }
+
+    /**
+     * A message came from {@code rec}: if the person knows another identity by its name, say so.
+     */
+    private void announceIncomingName(IdentityRecord rec) throws IOException {
+        Optional<ContactRecord> known = rec.displayName().flatMap(contacts::byName);
+        if (known.isPresent()
+                && !ContactStore.idOf(known.get()).equals(rec.id())
+                && !ContactStore.peerId(known.get().getNameTakenBy())
+                        .equals(Optional.of(rec.id()))) {
+            announceName(known.get(), rec.id(), Seen.ON_INCOMING);
+        }
+    }
+
+    private void announceName(ContactRecord known, PeerId holder, Seen seen) throws IOException {
+        contacts.put(known.toBuilder().setNameTakenBy(ContactStore.bytes(holder)).build());
+        listener.onNameChanged(
+                new NameChange(known.getName(), ContactStore.idOf(known), holder, seen));
+    }
+
+    /**
+     * First start of a home without contacts: every existing conversation's peer becomes a contact,
+     * as the ledger knows it now.
+     */
+    private void seedContacts(List<PeerId> peers) throws IOException {
+        List<ContactRecord> seeded = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        long now = clock.millis();
+        for (PeerId peer : peers) {
+            ContactRecord.Builder b =
+                    ContactRecord.newBuilder()
+                            .setIdentityId(ContactStore.bytes(peer))
+                            .setAddedAtMs(now);
+            Optional<IdentityRecord> rec = ledgerRecord(peer);
+            if (rec.isPresent()) {
+                b.setKeyId(ContactStore.bytes(rec.get().currentKeyId())).setKeySeenAtMs(now);
+                rec.get().displayName().filter(names::add).ifPresent(b::setName);
+            }
+            seeded.add(b.build());
+        }
+        contacts.putAll(seeded);
+    }
+
+    private void openExisting() {
+        List<PeerId> peers = new ArrayList<>();
+        if (Files.isDirectory(historyDir)) {
+            openHistories(peers);
+        }
+        if (!contacts.existed() && contacts.all().isEmpty()) {
+            try {
+                seedContacts(peers);
+            } catch (IOException e) {
+                listener.onProblem("cannot write the contacts: " + e.getMessage());
+            }
+        }
+    }
+
+    private void openHistories(List<PeerId> peers) {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(historyDir, "*.log")) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
@@ -529,6 +1030,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                 try {
                     PeerId peer = PeerId.fromHex(hex);
                     conversation(peer);
+                    peers.add(peer);
                     wanted.add(peer); // reconnect to the people we talk with
                 } catch (IOException e) {
                     listener.onProblem("cannot read the history " + f + ": " + e.getMessage());
@@ -611,6 +1113,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
                                 }
                             }
                             histories.clear();
+                            contacts.close();
                             return null;
                         });
         closed = true;

@@ -12,15 +12,19 @@ import io.p2pchat.node.NodePeer;
 import io.p2pchat.proto.ChatMessage;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
- * Shows what the chat and the node report: messages, deliveries, connections, bans, revocations.
- * Called on the chat thread and on event loops; it only formats and prints. Every string from
- * outside (texts, names, addresses, reasons) is rendered with {@link TerminalText#escape} in the
- * lines people read, and given exactly in the JSON fields.
+ * Shows what the chat and the node report: messages, deliveries, connections, bans, revocations,
+ * and, loudly, a name that now belongs to another identity or a contact's key that changed. Called
+ * on the chat thread and on event loops; it only formats and prints. Every string from outside
+ * (texts, names, addresses, reasons) is rendered with {@link TerminalText#escape} in the lines
+ * people read, and given exactly in the JSON fields.
  */
 public final class ChatEvents implements ChatService.Listener, NodeListener {
     private final Output out;
@@ -152,6 +156,118 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
                 who,
                 "key_id",
                 peer.keyId().toHex());
+    }
+
+    @Override
+    public void onNameChanged(ChatService.NameChange c) {
+        String name = escape(c.name());
+        List<String> lines = new ArrayList<>();
+        lines.add("NAME CHANGED: on your ledger, '" + name + "' is now ANOTHER identity.");
+        lines.add("  the " + name + " you knew:  identity " + c.formerId().fingerprint());
+        lines.add("  '" + name + "' now:  identity " + c.newId().fingerprint());
+        lines.add(
+                "Someone with more hash power than the honest nodes can rewrite the ledger and give"
+                        + " a name to another identity; a registration undone by a reorganization"
+                        + " frees it too.");
+        switch (c.seen()) {
+            case ON_SEND -> lines.add("NOTHING WAS SENT to '" + name + "'.");
+            case ON_INCOMING ->
+                    lines.add(
+                            "The next message is from the NEW identity, shown as '"
+                                    + name
+                                    + " [new identity "
+                                    + c.newId().shortId()
+                                    + "]', not from the "
+                                    + name
+                                    + " you knew.");
+            case ON_LEDGER -> lines.add("Nothing is sent to '" + name + "' until you decide.");
+        }
+        lines.add(
+                "To talk to the new '"
+                        + name
+                        + "' (a new conversation, with its own fingerprint): /accept "
+                        + name);
+        lines.add(
+                "To reach the one you knew: /msg "
+                        + c.formerId().toHex()
+                        + " <text> (its conversation stays as it was)");
+        out.event(
+                "name_changed",
+                loud(lines),
+                "name",
+                c.name(),
+                "former_identity_id",
+                c.formerId().toHex(),
+                "identity_id",
+                c.newId().toHex(),
+                "seen",
+                c.seen().name().toLowerCase(Locale.ROOT),
+                "sent",
+                false);
+    }
+
+    @Override
+    public void onKeyChanged(ChatService.KeyChange c) {
+        String who = escape(c.contact().name());
+        List<String> lines = new ArrayList<>();
+        lines.add("KEY CHANGED: " + who + "'s key is not the one you knew.");
+        lines.add("  before: key " + c.previousKeyId().fingerprint());
+        lines.add("  now:    key " + c.newKeyId().fingerprint());
+        lines.add(
+                c.continuity()
+                        ? "Your ledger records a rotation signed by the old key: "
+                                + who
+                                + " rotated it, or someone who stole the old key did."
+                        : "Your ledger's history of "
+                                + who
+                                + " does not hold the key you knew: the ledger was rewritten.");
+        lines.add(
+                "Your conversation fingerprint with "
+                        + who
+                        + " is a new number: compare /fingerprint "
+                        + who
+                        + " with "
+                        + who
+                        + " over another channel.");
+        lines.add(
+                c.held()
+                        ? "You had verified "
+                                + who
+                                + ": NOTHING MORE IS SENT to "
+                                + who
+                                + " until you compare and /verify "
+                                + who
+                                + " (or /accept "
+                                + who
+                                + " to send without verifying)."
+                        : "Messages to " + who + " go on.");
+        out.event(
+                "key_changed",
+                loud(lines),
+                "peer",
+                c.contact().name(),
+                "identity_id",
+                c.contact().id().toHex(),
+                "previous_key_id",
+                c.previousKeyId().toHex(),
+                "key_id",
+                c.newKeyId().toHex(),
+                "changed_at_ms",
+                c.changedAtMs(),
+                "rotation",
+                c.continuity(),
+                "held",
+                c.held());
+    }
+
+    /** A notice nobody can overlook: framed, every line marked. */
+    static String loud(List<String> lines) {
+        String bar = "!".repeat(72);
+        StringBuilder sb = new StringBuilder(bar);
+        for (String l : lines) {
+            sb.append("\n!! ").append(l);
+        }
+        return sb.append('\n').append(bar).toString();
     }
 
     @Override

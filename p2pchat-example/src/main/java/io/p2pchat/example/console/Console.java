@@ -43,6 +43,7 @@ import org.jline.reader.UserInterruptException;
 import org.jline.reader.impl.completer.StringsCompleter;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The node's console: reads slash commands (and plain text for the current conversation) from a
@@ -51,13 +52,19 @@ import org.jline.terminal.TerminalBuilder;
  * <pre>
  * /connect &lt;name|peer-id|host:port&gt;   /msg &lt;name|peer-id&gt; &lt;text&gt;   /peers
  * /fingerprint &lt;peer&gt;   /rotate &lt;peer&gt; [--rekey]   /history &lt;peer&gt; [n]
- * /whois &lt;name|peer-id&gt;   /ledger [--json]   /help   /quit
+ * /whois &lt;name|peer-id&gt;   /verify &lt;peer&gt;   /accept &lt;peer&gt;   /ledger [--json]
+ * /help   /quit
  * </pre>
  *
  * Every command answers through the {@link Output}, so the same commands work for a person, a shell
  * script (plain lines) and a program ({@code --json}). Names, addresses and message texts are
  * rendered with {@link TerminalText#escape} in the lines people read (a message text is a peer's,
  * and even a name from the ledger is escaped), and given exactly in the JSON fields.
+ *
+ * <p>Before anything is sent to a name, the console asks the chat whether the person knows another
+ * identity by it ({@link ChatService#checkName}): if the ledger now gives the name to someone else,
+ * it prints the loud notice and sends nothing until {@code /accept NAME}. A contact whose key
+ * changed after {@code /verify} is held the same way ({@link ChatService.HeldException}).
  */
 public final class Console {
     static final String HELP =
@@ -74,6 +81,10 @@ public final class Console {
                             + " X25519 + ML-KEM exchange)",
                     "  /history <peer> [n]                the last n messages (default 20)",
                     "  /whois <name|peer-id>              an identity on the ledger",
+                    "  /verify <name|peer-id>             mark a contact verified after comparing"
+                            + " /fingerprint with them",
+                    "  /accept <name|peer-id>             accept a name that now means another"
+                            + " identity, or a verified contact's new key",
                     "  /ledger [--json]                   the ledger's status",
                     "  /help                              this list",
                     "  /quit                              leave (Ctrl-D works too)");
@@ -92,7 +103,9 @@ public final class Console {
         this.out = out;
         events.onIncoming(
                 c -> {
-                    if (current == null) {
+                    // Text typed next goes to the current conversation: never, by itself, to an
+                    // identity that holds a name the person knows someone else by.
+                    if (current == null && !chatNode.chat().nameDisputed(c.id())) {
                         current = c;
                     }
                 });
@@ -114,6 +127,8 @@ public final class Console {
                                             "/rotate",
                                             "/history",
                                             "/whois",
+                                            "/verify",
+                                            "/accept",
                                             "/ledger",
                                             "/help",
                                             "/quit"))
@@ -199,6 +214,8 @@ public final class Console {
                 case "/rotate" -> rotate(args);
                 case "/history" -> history(args);
                 case "/whois" -> whois(args);
+                case "/verify" -> verify(args);
+                case "/accept" -> accept(args);
                 case "/ledger" -> ledger(args);
                 default -> out.error("unknown command " + command + ": /help lists them");
             }
@@ -243,6 +260,7 @@ public final class Console {
             return;
         }
         IdentityRecord rec = lookup(target);
+        requireSameIdentity(target, rec, "not connecting to");
         if (rec.revoked()) {
             throw new CommandError(
                     label(rec)
@@ -253,7 +271,8 @@ public final class Console {
         Optional<NodePeer> existing = chatNode.chat().peerOf(rec.id());
         if (existing.isPresent()) {
             out.info("already connected to " + label(rec));
-            current = Contact.of(rec);
+            chatNode.chat().keepConnected(rec.id());
+            current = chatNode.chat().contact(rec);
             explainAccess(existing.get(), rec);
             return;
         }
@@ -293,7 +312,7 @@ public final class Console {
                             + "'s address; the connection was closed");
         }
         chatNode.chat().keepConnected(rec.id());
-        current = Contact.of(rec);
+        current = chatNode.chat().contact(rec);
         explainAccess(p, rec);
     }
 
@@ -329,9 +348,11 @@ public final class Console {
             throw new CommandError("usage: /msg <name|peer-id> <text>");
         }
         IdentityRecord rec = lookup(parts[0]);
-        if (rec.id().equals(chatNode.identity().peerId())) {
+        if (rec.id().equals(chatNode.identity().peerId())
+                || rec.currentKeyId().equals(chatNode.identity().peerId())) {
             throw new CommandError("that is you");
         }
+        requireSameIdentity(parts[0], rec, "nothing was sent to");
         if (rec.revoked()) {
             throw new CommandError(
                     label(rec)
@@ -339,9 +360,42 @@ public final class Console {
                             + rec.revokedAtHeight().getAsLong()
                             + ": not sending");
         }
-        Contact c = Contact.of(rec);
+        Contact c = chatNode.chat().contact(rec);
         current = c;
         send(c, parts[1].strip());
+    }
+
+    /**
+     * When {@code target} is a name the person knows another identity by than {@code rec}, the one
+     * the ledger gives it to now: the chat prints the loud notice, and the command stops here.
+     */
+    private void requireSameIdentity(String target, IdentityRecord rec, String refused)
+            throws CommandError, InterruptedException {
+        String name = addressedName(target, rec);
+        if (name == null) {
+            return; // an identity id: the person chose the identity itself
+        }
+        if (await(chatNode.chat().checkName(name, rec)).isPresent()) {
+            throw new CommandError(
+                    refused
+                            + " '"
+                            + name
+                            + "': on your ledger it is now another identity than the "
+                            + name
+                            + " you knew (see above); /accept "
+                            + name
+                            + " to talk to the new one");
+        }
+    }
+
+    /** The name {@code target} addressed {@code rec} by, or null when it gave an id. */
+    private static @Nullable String addressedName(String target, IdentityRecord rec) {
+        String s = target.strip();
+        if (s.startsWith("@")) {
+            s = s.substring(1);
+        }
+        String lower = s.toLowerCase(Locale.ROOT);
+        return rec.displayName().filter(lower::equals).orElse(null);
     }
 
     private void send(Contact c, String text) {
@@ -353,7 +407,11 @@ public final class Console {
         try {
             m = chatNode.chat().send(c, text).get(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
-            out.error("cannot send to " + c.name() + ": " + Explain.unwrap(e).getMessage());
+            Throwable cause = Explain.unwrap(e);
+            out.error(
+                    cause instanceof ChatService.HeldException
+                            ? cause.getMessage()
+                            : "cannot send to " + c.name() + ": " + cause.getMessage());
             return;
         }
         Optional<NodePeer> peer = chatNode.chat().peerOf(c.id());
@@ -445,6 +503,7 @@ public final class Console {
         List<HistoryEntry> h = await(chatNode.chat().history(rec.id()));
         Optional<NodePeer> peer = chatNode.chat().peerOf(rec.id());
         String session = peer.map(p -> p.session().sessionFingerprint()).orElse(null);
+        Optional<ChatService.ContactState> contact = await(chatNode.chat().contactState(rec.id()));
         StringBuilder sb = new StringBuilder();
         sb.append(shown(rec)).append('\n');
         sb.append("  identity fingerprint:     ").append(rec.id().fingerprint()).append('\n');
@@ -464,6 +523,20 @@ public final class Console {
         sb.append("  your identity:            ")
                 .append(chatNode.identity().peerId().fingerprint())
                 .append('\n');
+        sb.append("  verified:                 ").append(verifiedState(rec, contact)).append('\n');
+        contact.filter(c -> c.keyChangedAtMs() > c.verifiedAtMs())
+                .ifPresent(
+                        c ->
+                                sb.append("  NEW NUMBER since ")
+                                        .append(shown(rec))
+                                        .append("'s key changed on ")
+                                        .append(
+                                                TIME.format(
+                                                        Instant.ofEpochMilli(c.keyChangedAtMs())))
+                                        .append(
+                                                ": the conversation fingerprint covers both"
+                                                        + " current keys, so compare it again")
+                                        .append('\n'));
         sb.append("Compare them with ")
                 .append(shown(rec))
                 .append(
@@ -486,7 +559,21 @@ public final class Console {
                     "messages",
                     h.size(),
                     "own_fingerprint",
-                    chatNode.identity().peerId().fingerprint());
+                    chatNode.identity().peerId().fingerprint(),
+                    "key_id",
+                    rec.currentKeyId().toHex(),
+                    "verified",
+                    contact.map(ChatService.ContactState::verified).orElse(false),
+                    "held",
+                    contact.map(ChatService.ContactState::held).orElse(false),
+                    "verified_at_ms",
+                    contact.map(ChatService.ContactState::verifiedAtMs)
+                            .filter(t -> t > 0)
+                            .orElse(null),
+                    "key_changed_at_ms",
+                    contact.map(ChatService.ContactState::keyChangedAtMs)
+                            .filter(t -> t > 0)
+                            .orElse(null));
         } else {
             out.text(sb.toString());
         }
@@ -623,16 +710,190 @@ public final class Console {
         }
     }
 
-    private void whois(String target) throws CommandError {
+    private void whois(String target) throws CommandError, InterruptedException {
         if (target.isEmpty()) {
             throw new CommandError("usage: /whois <name|peer-id>");
         }
         IdentityRecord rec = lookup(target);
+        Optional<ChatService.ContactState> contact = await(chatNode.chat().contactState(rec.id()));
         if (out.mode() == Output.Mode.JSON) {
-            out.event("whois", "", "identity", Identities.toJson(rec, chatNode.ledger()));
+            Map<String, Object> c = null;
+            if (contact.isPresent()) {
+                ChatService.ContactState st = contact.get();
+                c = new LinkedHashMap<>();
+                c.put("name", st.name().isEmpty() ? null : st.name());
+                c.put("former_name", st.formerName().isEmpty() ? null : st.formerName());
+                c.put("verified", st.verified());
+                c.put("held", st.held());
+                c.put("verified_at_ms", st.verifiedAtMs() > 0 ? st.verifiedAtMs() : null);
+                c.put("previous_key_id", st.previousKeyId().map(PeerId::toHex).orElse(null));
+                c.put("key_changed_at_ms", st.keyChangedAtMs() > 0 ? st.keyChangedAtMs() : null);
+                c.put("added_at_ms", st.addedAtMs());
+            }
+            out.event(
+                    "whois",
+                    "",
+                    "identity",
+                    Identities.toJson(rec, chatNode.ledger()),
+                    "contact",
+                    c);
         } else {
-            out.text(Identities.describe(rec, chatNode.ledger()));
+            StringBuilder sb = new StringBuilder(Identities.describe(rec, chatNode.ledger()));
+            sb.append("\n  contact:       ")
+                    .append(contact.isEmpty() ? "no (you have not talked with it)" : "yes")
+                    .append("\n  verified:      ")
+                    .append(verifiedState(rec, contact));
+            contact.filter(c -> c.keyChangedAtMs() > 0)
+                    .ifPresent(
+                            c ->
+                                    sb.append("\n  key changed:   ")
+                                            .append(
+                                                    TIME.format(
+                                                            Instant.ofEpochMilli(
+                                                                    c.keyChangedAtMs())))
+                                            .append(
+                                                    c.previousKeyId()
+                                                            .map(k -> " (was " + k.shortId() + ")")
+                                                            .orElse("")));
+            out.text(sb.toString());
         }
+    }
+
+    /** Whether the person verified {@code rec}, in words for /fingerprint and /whois. */
+    private String verifiedState(IdentityRecord rec, Optional<ChatService.ContactState> c) {
+        if (c.isPresent() && c.get().verified()) {
+            return "yes, on " + TIME.format(Instant.ofEpochMilli(c.get().verifiedAtMs()));
+        }
+        if (c.isPresent() && c.get().held()) {
+            return "NO: "
+                    + shown(rec)
+                    + "'s key changed after you verified it on "
+                    + TIME.format(Instant.ofEpochMilli(c.get().verifiedAtMs()))
+                    + "; nothing is sent to "
+                    + shown(rec)
+                    + " until you compare and /verify "
+                    + shown(rec)
+                    + " (or /accept "
+                    + shown(rec)
+                    + ")";
+        }
+        return "no: compare the numbers with " + shown(rec) + ", then /verify " + shown(rec);
+    }
+
+    private void verify(String target) throws CommandError, InterruptedException {
+        if (target.isEmpty()) {
+            throw new CommandError("usage: /verify <name|peer-id>");
+        }
+        IdentityRecord rec = lookup(target);
+        if (rec.id().equals(chatNode.identity().peerId())
+                || rec.currentKeyId().equals(chatNode.identity().peerId())) {
+            throw new CommandError("that is you");
+        }
+        requireSameIdentity(target, rec, "not verifying");
+        ChatService.ContactState st = await(chatNode.chat().verify(rec));
+        String conversation = await(chatNode.chat().conversationFingerprint(rec.id()));
+        String session =
+                chatNode.chat()
+                        .peerOf(rec.id())
+                        .map(p -> p.session().sessionFingerprint())
+                        .orElse(null);
+        String text =
+                "verified "
+                        + shown(rec)
+                        + ": you compared these with "
+                        + shown(rec)
+                        + " and they matched\n"
+                        + "  identity fingerprint:     "
+                        + rec.id().fingerprint()
+                        + "\n  current key:              "
+                        + rec.currentKeyId().fingerprint()
+                        + "\n  conversation fingerprint: "
+                        + conversation
+                        + (session == null ? "" : "\n  session fingerprint:      " + session)
+                        + "\nIf "
+                        + shown(rec)
+                        + "'s key changes, you will be told, and nothing more is sent to "
+                        + shown(rec)
+                        + " until you compare and /verify again.";
+        out.event(
+                "verified",
+                text,
+                "peer",
+                label(rec),
+                "identity_id",
+                rec.id().toHex(),
+                "key_id",
+                rec.currentKeyId().toHex(),
+                "identity_fingerprint",
+                rec.id().fingerprint(),
+                "conversation_fingerprint",
+                conversation,
+                "session_fingerprint",
+                session,
+                "verified_at_ms",
+                st.verifiedAtMs());
+    }
+
+    private void accept(String target) throws CommandError, InterruptedException {
+        if (target.isEmpty()) {
+            throw new CommandError("usage: /accept <name|peer-id>");
+        }
+        IdentityRecord rec = lookup(target);
+        String name = addressedName(target, rec);
+        ChatService.Accepted a = await(chatNode.chat().accept(name, rec));
+        List<String> lines = new ArrayList<>();
+        if (a.formerId().isPresent()) {
+            lines.add(
+                    "'"
+                            + escape(name)
+                            + "' now means identity "
+                            + rec.id().fingerprint()
+                            + ": messages to "
+                            + escape(name)
+                            + " go to it, in a new conversation with its own fingerprint"
+                            + " (compare it: /fingerprint "
+                            + escape(name)
+                            + "). Your conversation with the "
+                            + escape(name)
+                            + " you knew stays under its id "
+                            + a.formerId().get().toHex());
+        }
+        if (a.released()) {
+            lines.add(
+                    "sending to "
+                            + shown(rec)
+                            + " goes on with its new key; "
+                            + shown(rec)
+                            + " is not verified any more: compare /fingerprint "
+                            + shown(rec)
+                            + " with them, then /verify "
+                            + shown(rec));
+        }
+        if (lines.isEmpty()) {
+            if (name == null && chatNode.chat().nameDisputed(rec.id())) {
+                throw new CommandError(
+                        "to give the name '"
+                                + rec.displayName().orElse("")
+                                + "' to this identity, /accept it by that name");
+            }
+            lines.add(
+                    "nothing to accept for "
+                            + shown(rec)
+                            + ": its name and key are the ones you knew");
+        }
+        out.event(
+                "accepted",
+                String.join("\n", lines),
+                "peer",
+                label(rec),
+                "identity_id",
+                rec.id().toHex(),
+                "name",
+                a.formerId().isPresent() ? name : null,
+                "former_identity_id",
+                a.formerId().map(PeerId::toHex).orElse(null),
+                "released",
+                a.released());
     }
 
     private void ledger(String args) {
@@ -712,12 +973,16 @@ public final class Console {
                         + " the spelling, or use a peer id or HOST:PORT");
     }
 
-    private static String label(IdentityRecord rec) {
-        return rec.displayName().orElse(rec.id().shortId());
+    /**
+     * How the person knows {@code rec} ({@link ChatService#contact}): its name, marked when it is a
+     * name they know another identity by, or its short id.
+     */
+    private String label(IdentityRecord rec) {
+        return chatNode.chat().contact(rec).name();
     }
 
     /** {@link #label} for a line people read. */
-    private static String shown(IdentityRecord rec) {
+    private String shown(IdentityRecord rec) {
         return escape(label(rec));
     }
 

@@ -8,6 +8,7 @@ import io.p2pchat.example.ChatNode;
 import io.p2pchat.example.Registration;
 import io.p2pchat.example.chat.ChatService;
 import io.p2pchat.example.chat.ChatService.Contact;
+import io.p2pchat.example.chat.ContactStore;
 import io.p2pchat.example.chat.HistoryKey;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
@@ -289,9 +290,11 @@ public final class Demo {
         Path home = dir.resolve(p.name);
         Ledger ledger =
                 Ledger.builder(params).dataDirectory(home.resolve("ledger")).name(p.name).open();
-        // The demo's identities live in memory only, and so does the root of their history keys.
+        // The demo's identities live in memory only, and so does the root of their history and
+        // contacts keys.
         StorageRoot root = StorageRoot.generate();
         HistoryKey key = HistoryKey.of(root);
+        ContactStore contacts = ContactStore.open(home.resolve("contacts.dat"), root);
         root.destroy();
         p.node =
                 ChatNode.start(
@@ -302,6 +305,7 @@ public final class Demo {
                         0,
                         home.resolve("history"),
                         key,
+                        contacts,
                         p,
                         b ->
                                 b.discovery(false)

@@ -54,11 +54,11 @@ class ChatHistoryTest {
             h.sent(hi, 10);
             assertThat(h.received(yo.toByteString(), 11)).isTrue();
             assertThat(h.unacknowledged()).containsExactly(hi);
-            fingerprint = h.fingerprint();
+            fingerprint = h.fingerprint(ALICE, BOB);
         }
         try (ChatHistory h = ChatHistory.open(dir, KEY, ALICE, BOB)) {
             assertThat(h.messages()).hasSize(2);
-            assertThat(h.fingerprint()).isEqualTo(fingerprint);
+            assertThat(h.fingerprint(ALICE, BOB)).isEqualTo(fingerprint);
             assertThat(h.unacknowledged()).containsExactly(hi);
             assertThat(h.acknowledged(hi.getMessageId(), 12)).isTrue();
         }
@@ -78,7 +78,9 @@ class ChatHistoryTest {
             b.received(hi.toByteString(), 1);
             b.sent(yo, 2);
             a.received(yo.toByteString(), 2);
-            assertThat(a.fingerprint()).isEqualTo(b.fingerprint()).matches("\\d{5}( \\d{5}){5}");
+            assertThat(a.fingerprint(ALICE, BOB))
+                    .isEqualTo(b.fingerprint(BOB, ALICE))
+                    .matches("\\d{5}( \\d{5}){5}");
         }
     }
 

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The chat client's history computes the conversation fingerprint of the committed vector
- * (p2pchat-core's {@code vectors/conversation.txt}, docs/protocol.md §12.3) from the vector's
- * messages, on both sides, after a reopen, and whatever encoding a message arrived in.
+ * (p2pchat-core's {@code vectors/conversation.txt}, docs/protocol.md §12.3: the number bound to the
+ * parties' current keys) from the vector's messages, on both sides, after a reopen, and whatever
+ * encoding a message arrived in.
  */
 class ChatHistoryVectorTest {
     private static final HexFormat HEX = HexFormat.of();
@@ -34,6 +35,8 @@ class ChatHistoryVectorTest {
     private final Map<String, String> v = load();
     private final PeerId a = PeerId.fromHex(v.get("peer_a_id"));
     private final PeerId b = PeerId.fromHex(v.get("peer_b_id"));
+    private final PeerId aKey = PeerId.fromHex(v.get("peer_a_key_id"));
+    private final PeerId bKey = PeerId.fromHex(v.get("peer_b_key_id"));
 
     @Test
     void bothSides_computeTheVectorsFingerprint_alsoAfterReopening() throws IOException {
@@ -47,10 +50,10 @@ class ChatHistoryVectorTest {
                 for (byte[] m : messages(other)) {
                     assertThat(h.received(ByteString.copyFrom(m), 2)).isTrue();
                 }
-                assertThat(h.fingerprint()).isEqualTo(v.get("fingerprint"));
+                assertThat(fingerprint(h, self)).isEqualTo(v.get("keys_fingerprint"));
             }
             try (ChatHistory h = ChatHistory.open(home, KEY, self, other)) {
-                assertThat(h.fingerprint()).isEqualTo(v.get("fingerprint"));
+                assertThat(fingerprint(h, self)).isEqualTo(v.get("keys_fingerprint"));
             }
         }
     }
@@ -74,8 +77,13 @@ class ChatHistoryVectorTest {
                 assertThat(h.received(ByteString.copyFrom(wire), 2)).isTrue();
                 assertThat(h.received(ByteString.copyFrom(m), 3)).as("resend").isFalse();
             }
-            assertThat(h.fingerprint()).isEqualTo(v.get("fingerprint"));
+            assertThat(fingerprint(h, b)).isEqualTo(v.get("keys_fingerprint"));
         }
+    }
+
+    /** The chat client's number, as {@code self} computes it with the vector's current keys. */
+    private String fingerprint(ChatHistory h, PeerId self) {
+        return self.equals(a) ? h.fingerprint(aKey, bKey) : h.fingerprint(bKey, aKey);
     }
 
     private List<byte[]> messages(PeerId sender) {

@@ -43,6 +43,10 @@ public abstract class ConsoleDriver implements AutoCloseable {
     /** Whether the node still runs. */
     public abstract boolean isAlive();
 
+    /** Stops the node (best effort, bounded). */
+    @Override
+    public abstract void close();
+
     /** Sends one line to the console. */
     public void send(String line) {
         try {
@@ -185,6 +189,27 @@ public abstract class ConsoleDriver implements AutoCloseable {
         }
         throw new AssertionError(
                 name + ": " + this.name + " never saw it confirmed\n" + transcript());
+    }
+
+    /**
+     * Sends {@code command} until its answer is a line matching {@code done}: at most 120 times,
+     * each answer being the first line matching {@code answer}, waiting up to 250 ms for new output
+     * between tries (for state that another node's blocks bring a moment later).
+     *
+     * @return the line that matched {@code done}
+     */
+    public String awaitAnswer(
+            String command, Predicate<String> answer, Predicate<String> done, String what) {
+        for (int i = 0; i < 120; i++) {
+            int m = mark();
+            send(command);
+            String l = await(m, answer, "an answer to " + command);
+            if (done.test(l)) {
+                return l;
+            }
+            awaitOutput(mark(), 250);
+        }
+        throw new AssertionError(name + ": never " + what + "\n" + transcript());
     }
 
     /** Parses a JSON line, or null. */
