@@ -82,9 +82,6 @@ final class Joining {
      */
     private static final int RESTART_WAIT_DELAYS = 15;
 
-    /** Exit code of a node stopped while it waited for its network. */
-    static final int STOPPED = 130;
-
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     /** What the command line asked for. */
@@ -176,7 +173,10 @@ final class Joining {
             try {
                 ledger = Ledger.builder(params).dataDirectory(home.ledger()).name(name).open();
             } catch (LedgerStorageException e) {
-                throw new UserError(Explain.ledgerOpenFailure(home.dir(), e, true), e);
+                throw new UserError(
+                        Explain.ledgerOpenFailure(home.dir(), e, true),
+                        Explain.ledgerOpenExitCode(e),
+                        e);
             }
             if (ledger.openReport().truncatedBytes() > 0) {
                 out.info(
@@ -282,7 +282,14 @@ final class Joining {
         try {
             p = NetworkParameters.decode(Files.readAllBytes(file));
         } catch (IllegalArgumentException e) {
-            throw new UserError(file + " is damaged: " + e.getMessage(), e);
+            throw new UserError(
+                    file
+                            + " is damaged ("
+                            + escape(e.getMessage())
+                            + "): move the home's ledger directory away and join the network"
+                            + " again.",
+                    ExitCode.CORRUPT_DATA,
+                    e);
         }
         if (options.genesis()) {
             throw new UserError(
@@ -403,7 +410,7 @@ final class Joining {
         try {
             p = b.build();
         } catch (IllegalArgumentException e) {
-            throw new UserError("--network-name: " + e.getMessage(), e);
+            throw new UserError("--network-name: " + e.getMessage(), ExitCode.USAGE, e);
         }
         out.event(
                 "genesis",

@@ -46,6 +46,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(
         name = "ledger",
+        mixinStandardHelpOptions = true,
         description = "Inspect and audit the local ledger: show, verify, whois, proof.",
         subcommands = {
             LedgerCommand.Show.class,
@@ -58,7 +59,7 @@ final class LedgerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new UserError(
+        throw UserError.usage(
                 "Which one? p2pchat ledger show|verify|whois NAME-OR-ID|proof NAME-OR-ID --home"
                         + " DIR");
     }
@@ -101,8 +102,17 @@ final class LedgerCommand implements Callable<Integer> {
             NetworkParameters params;
             try {
                 params = NetworkParameters.decode(Files.readAllBytes(file));
-            } catch (IOException | IllegalArgumentException e) {
-                throw new UserError(file + " cannot be read: " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new UserError(Explain.fileProblem("Cannot read " + file, e), e);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(
+                        file
+                                + " is damaged ("
+                                + escape(e.getMessage())
+                                + "): run a node on this home with --join HOST:PORT to fetch the"
+                                + " network again.",
+                        ExitCode.CORRUPT_DATA,
+                        e);
             }
             Ledger ledger;
             try {
@@ -113,7 +123,8 @@ final class LedgerCommand implements Callable<Integer> {
                                 .readOnly(true)
                                 .open();
             } catch (LedgerStorageException e) {
-                throw new UserError(Explain.ledgerOpenFailure(home, e), 3, e);
+                throw new UserError(
+                        Explain.ledgerOpenFailure(home, e), Explain.ledgerOpenExitCode(e), e);
             }
             // What the open found (a torn tail left in place, a stored block left out), on
             // standard error so that standard output stays one JSON object with --json.
@@ -148,7 +159,10 @@ final class LedgerCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "show", description = "The ledger's tip, height, network and latest blocks.")
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            description = "The ledger's tip, height, network and latest blocks.")
     static final class Show extends Base {
         @Override
         public Integer call() throws Exception {
@@ -209,6 +223,7 @@ final class LedgerCommand implements Callable<Integer> {
 
     @Command(
             name = "verify",
+            mixinStandardHelpOptions = true,
             description =
                     "Re-validate the whole chain from genesis: every header, proof of work, Merkle"
                             + " root and signature. Exits non-zero on any fault.")
@@ -256,13 +271,16 @@ final class LedgerCommand implements Callable<Integer> {
                         m.put("error", why);
                         printJson(m);
                     }
-                    throw new UserError("VERIFICATION FAILED: " + why, 3, t);
+                    throw new UserError("VERIFICATION FAILED: " + why, ExitCode.CORRUPT_DATA, t);
                 }
             }
         }
     }
 
-    @Command(name = "whois", description = "An identity on the ledger, by name or peer id.")
+    @Command(
+            name = "whois",
+            mixinStandardHelpOptions = true,
+            description = "An identity on the ledger, by name or peer id.")
     static final class Whois extends Base {
         @Parameters(paramLabel = "NAME-OR-ID", description = "A display name or a 64-hex peer id.")
         String target;
@@ -283,6 +301,7 @@ final class LedgerCommand implements Callable<Integer> {
 
     @Command(
             name = "proof",
+            mixinStandardHelpOptions = true,
             description =
                     "The certificate of an identity's current key: the transaction that installed"
                             + " it, its block, and the Merkle inclusion proof, verified.")
@@ -372,7 +391,7 @@ final class LedgerCommand implements Callable<Integer> {
                     }
                     o.println("  " + escape(verdict));
                 }
-                return ok ? 0 : 3;
+                return ok ? ExitCode.OK.code() : ExitCode.CORRUPT_DATA.code();
             }
         }
     }

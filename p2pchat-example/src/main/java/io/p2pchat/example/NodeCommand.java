@@ -7,6 +7,7 @@ import io.p2pchat.example.chat.HistoryMigration;
 import io.p2pchat.example.console.ChatEvents;
 import io.p2pchat.example.console.Console;
 import io.p2pchat.example.console.Output;
+import io.p2pchat.example.console.Words;
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.IdentityStoreException;
 import io.p2pchat.identity.LocalIdentity;
@@ -54,6 +55,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(
         name = "node",
+        mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
             "Run a node: start or join a ledger network, register your identity, and chat.",
@@ -151,11 +153,11 @@ final class NodeCommand implements Callable<Integer> {
         Home h = new Home(home);
         HostPort bind = HostPort.parse("--listen", resolveListen(h));
         if (genesis && !join.isEmpty()) {
-            throw new UserError(
+            throw UserError.usage(
                     "--genesis starts a new network and --join joins an existing one: choose one.");
         }
         if (!difficulty.equals("normal") && !difficulty.equals("trivial")) {
-            throw new UserError("--difficulty is 'normal' or 'trivial'.");
+            throw UserError.usage("--difficulty is 'normal' or 'trivial'.");
         }
         byte[] expectedId = parseNetworkId();
         h.requireIdentity();
@@ -230,7 +232,7 @@ final class NodeCommand implements Callable<Integer> {
                                         b -> b.listener(events));
                             });
             if (chatNode == null) {
-                return Joining.STOPPED;
+                return ExitCode.INTERRUPTED.code();
             }
             running.set(chatNode);
             if (listen != null) {
@@ -259,7 +261,7 @@ final class NodeCommand implements Callable<Integer> {
         if (d.length != 2
                 || !d[0].strip().matches("[0-9]{1,7}")
                 || !d[1].strip().matches("[0-9]{1,7}")) {
-            throw new UserError("--retry-delays is MIN_MS,MAX_MS.");
+            throw UserError.usage("--retry-delays is MIN_MS,MAX_MS.");
         }
         return new Joining.Options(
                 genesis,
@@ -300,8 +302,7 @@ final class NodeCommand implements Callable<Integer> {
                         + "), ledger height "
                         + ledger.tip().height()
                         + ", "
-                        + ledger.identityCount()
-                        + " identities",
+                        + Words.count(ledger.identityCount(), "identity", "identities"),
                 "name",
                 chatNode.name(),
                 "peer_id",
@@ -318,7 +319,7 @@ final class NodeCommand implements Callable<Integer> {
         // Join: a node that never synced with its network waits for that before it mines or
         // registers (only --genesis starts a chain alone).
         if (!joining.awaitNetwork(chatNode)) {
-            return Joining.STOPPED;
+            return ExitCode.INTERRUPTED.code();
         }
         if (!noMine) {
             ledger.miner().start();
@@ -367,18 +368,35 @@ final class NodeCommand implements Callable<Integer> {
                 ledger.tip().height());
         if (interactive) {
             console.runInteractive();
-        } else {
-            boolean eof = console.runScripted(parent.in());
-            if (eof && keepRunning) {
-                out.info("standard input ended; running until SIGTERM (--keep-running)");
-                Thread.currentThread().join();
-            }
-            if (eof) {
-                awaitDelivery(chatNode, out);
-            }
+            out.event("bye", "bye", "name", chatNode.name());
+            return ExitCode.OK.code();
         }
-        out.event("bye", "bye", "name", chatNode.name());
-        return 0;
+        boolean eof = console.runScripted(parent.in());
+        if (eof && keepRunning) {
+            out.info("standard input ended; running until SIGTERM (--keep-running)");
+            Thread.currentThread().join();
+        }
+        // A script learns from the exit status whether everything it asked for was done.
+        int undelivered = eof ? awaitDelivery(chatNode, out) : pending(chatNode);
+        if (undelivered > 0) {
+            out.info(
+                    "leaving with "
+                            + Words.count(undelivered, "undelivered message")
+                            + ": they are sent when this node runs again");
+        }
+        out.event(
+                "bye",
+                "bye",
+                "name",
+                chatNode.name(),
+                "failed_commands",
+                console.anyCommandFailed(),
+                "undelivered",
+                undelivered);
+        if (console.anyCommandFailed()) {
+            return ExitCode.USER_ERROR.code();
+        }
+        return undelivered > 0 ? ExitCode.UNDELIVERED.code() : ExitCode.OK.code();
     }
 
     /** Prints registration progress, once per change of text outside a terminal. */
@@ -411,30 +429,36 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    /** Waits (at most 10 s) for queued messages to be acknowledged before leaving. */
-    private static void awaitDelivery(ChatNode chatNode, Output out) throws InterruptedException {
+    /**
+     * Waits (at most 10 s) for queued messages to be acknowledged before leaving.
+     *
+     * @return how many are still not acknowledged
+     */
+    private static int awaitDelivery(ChatNode chatNode, Output out) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         boolean told = false;
-        while (System.nanoTime() < deadline) {
-            int pending;
-            try {
-                pending = chatNode.chat().totalPending().get(5, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                return;
-            }
-            if (pending == 0) {
-                return;
-            }
+        int pending = pending(chatNode);
+        while (pending > 0 && System.nanoTime() < deadline) {
             if (!told) {
                 out.info(
                         "waiting up to 10 s for "
-                                + pending
-                                + " message(s) to be delivered before leaving...");
+                                + Words.count(pending, "message")
+                                + " to be delivered before leaving...");
                 told = true;
             }
             Thread.sleep(100);
+            pending = pending(chatNode);
         }
-        out.info("leaving with undelivered messages: they are sent when this node runs again");
+        return pending;
+    }
+
+    /** How many sent messages are not acknowledged yet (unknown counts as none). */
+    private static int pending(ChatNode chatNode) throws InterruptedException {
+        try {
+            return chatNode.chat().totalPending().get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return 0;
+        }
     }
 
     private String resolveListen(Home h) {
@@ -451,7 +475,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         String hex = networkId.strip().toLowerCase(Locale.ROOT);
         if (!hex.matches("[0-9a-f]{64}")) {
-            throw new UserError(
+            throw UserError.usage(
                     "--network-id is 64 hex digits (the id shown by the network's nodes).");
         }
         return HexFormat.of().parseHex(hex);
@@ -485,9 +509,18 @@ final class NodeCommand implements Callable<Integer> {
                                     + " is readable by others; protect it with: chmod 600 "
                                     + h.identity(),
                             e);
+                case IO_ERROR:
+                    throw new UserError(
+                            Explain.fileProblem("Cannot read the identity in " + h.dir(), e), e);
                 default:
                     throw new UserError(
-                            "Cannot load the identity in " + h.dir() + ": " + e.getMessage(), e);
+                            "The identity file "
+                                    + h.identity()
+                                    + " cannot be used ("
+                                    + escape(e.getMessage())
+                                    + "): restore it from a backup.",
+                            ExitCode.CORRUPT_DATA,
+                            e);
             }
         }
     }
