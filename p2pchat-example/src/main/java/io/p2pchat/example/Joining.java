@@ -5,6 +5,7 @@ import static io.p2pchat.example.console.TerminalText.escape;
 import io.p2pchat.AlertCode;
 import io.p2pchat.ErrorCode;
 import io.p2pchat.example.console.Output;
+import io.p2pchat.example.console.Words;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.Ledger;
@@ -365,7 +366,8 @@ final class Joining {
                                     + p.networkIdHex()
                                     + "), created "
                                     + Instant.ofEpochMilli(p.genesisTimeMillis())
-                                    + ": parameters verified against the id "
+                                    + ": parameters verified against the network id that the"
+                                    + " member at "
                                     + target
                                     + " signed in its handshake",
                             "network",
@@ -537,8 +539,7 @@ final class Joining {
                 "synced with the network: ledger height "
                         + node.ledger().tip().height()
                         + ", "
-                        + node.ledger().identityCount()
-                        + " identities",
+                        + Words.count(node.ledger().identityCount(), "identity", "identities"),
                 "height",
                 node.ledger().tip().height());
     }

@@ -6,6 +6,7 @@ import com.google.gson.GsonBuilder;
 import com.google.protobuf.ByteString;
 import io.p2pchat.example.console.Identities;
 import io.p2pchat.example.console.TerminalText;
+import io.p2pchat.example.console.Words;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.BlockHeader;
 import io.p2pchat.ledger.ChainTip;
@@ -205,11 +206,11 @@ final class LedgerCommand implements Callable<Integer> {
                 o.println("blocks (newest first):");
                 for (Map<String, Object> b : recent) {
                     o.printf(
-                            "  #%-6s %s  %s  %s transaction(s)%n",
+                            "  #%-6s %s  %s  %s%n",
                             b.get("height"),
                             ((String) b.get("hash")).substring(0, 16),
                             b.get("time"),
-                            b.get("transactions"));
+                            Words.count((int) b.get("transactions"), "transaction"));
                 }
                 return 0;
             }
@@ -248,15 +249,18 @@ final class LedgerCommand implements Callable<Integer> {
                     } else {
                         out().println(
                                         "OK: "
-                                                + blocks
-                                                + " blocks re-validated from genesis to "
+                                                + Words.count(blocks, "block")
+                                                + " re-validated from genesis to "
                                                 + tip.hash().toHex()
                                                 + " (height "
                                                 + tip.height()
                                                 + "): every header, proof of work, Merkle root and"
                                                 + " transaction signature; the identity state ("
-                                                + ledger.identityCount()
-                                                + " identities) equals a rebuild, in "
+                                                + Words.count(
+                                                        ledger.identityCount(),
+                                                        "identity",
+                                                        "identities")
+                                                + ") equals a rebuild, in "
                                                 + ms
                                                 + " ms");
                     }
@@ -374,8 +378,8 @@ final class LedgerCommand implements Callable<Integer> {
                                     + " "
                                     + c.blockHash().toHex()
                                     + " ("
-                                    + conf
-                                    + " confirmations)");
+                                    + Words.count(conf, "confirmation")
+                                    + ")");
                     o.println("  merkle root:  " + HexFormat.of().formatHex(h.merkleRoot()));
                     o.println(
                             "  transaction:  "
@@ -385,7 +389,10 @@ final class LedgerCommand implements Callable<Integer> {
                                     + " in the block, "
                                     + c.transaction().length
                                     + " bytes");
-                    o.println("  proof:        " + path.size() + " hash(es), leaf to root");
+                    o.println(
+                            "  proof:        "
+                                    + Words.count(path.size(), "hash", "hashes")
+                                    + ", leaf to root");
                     for (String p : path) {
                         o.println("                " + p);
                     }

@@ -206,6 +206,9 @@ final class NodeCommand implements Callable<Integer> {
                             joining.cancel();
                             ChatNode c = running.get();
                             if (c != null) {
+                                if (registering) {
+                                    stoppedRegistering(out, h, c);
+                                }
                                 c.close();
                             }
                         },
@@ -246,6 +249,30 @@ final class NodeCommand implements Callable<Integer> {
             }
             removeHook(hook);
         }
+    }
+
+    /** Set while the node registers (and mines): Ctrl-C then says what was saved. */
+    private volatile boolean registering;
+
+    /**
+     * Ctrl-C or SIGTERM while registering: one line, on a fresh line, saying what is kept and how
+     * to go on; the output stops there (the registration fails under the closing node, silently).
+     */
+    private static void stoppedRegistering(Output out, Home h, ChatNode c) {
+        long height = c.ledger().tip().height();
+        out.finish(
+                "stopped",
+                "stopped while registering: the ledger so far (height "
+                        + height
+                        + ") and your name's commitment are saved in "
+                        + h.dir()
+                        + "; run the same command again to finish the registration",
+                "stage",
+                "registration",
+                "home",
+                h.dir().toString(),
+                "height",
+                height);
     }
 
     private static void removeHook(Thread hook) {
@@ -346,7 +373,13 @@ final class NodeCommand implements Callable<Integer> {
                             }
                         },
                         new ProgressPrinter(out));
-        IdentityRecord me = reg.run(Duration.ofDays(365));
+        registering = true;
+        IdentityRecord me;
+        try {
+            me = reg.run(Duration.ofDays(365));
+        } finally {
+            registering = false;
+        }
         if (reg.note() != null) {
             out.info(reg.note());
         }

@@ -452,14 +452,16 @@ public final class Console {
         sb.append(
                 String.format(
                         "%-16s %-9s %-8s %-21s %-36s %s%n",
-                        "peer", "access", "dir", "address", "suite", "keys (out/in epoch)"));
+                        "peer", "access", "dir", "listen address", "suite", "keys (out/in epoch)"));
         for (NodePeer p : peers) {
             SecureSession s = p.session();
             SessionStats st = s.stats();
             Optional<IdentityRecord> rec = p.identity();
             String name = ChatNode.label(rec.orElse(null), p.keyId());
             String dir = p.localRole().name().equals("INITIATOR") ? "out" : "in";
-            String addr = ChatEvents.address(p.remoteAddress());
+            // Where it listens (for a peer that dialled us, not the ephemeral port it came from).
+            String listen = ChatEvents.listenAddress(p);
+            String addr = listen == null ? "-" : listen;
             sb.append(
                     String.format(
                             "%-16s %-9s %-8s %-21s %-36s %d/%d, %s%n",
@@ -477,7 +479,8 @@ public final class Console {
             rec.ifPresent(r -> row.put("identity_id", r.id().toHex()));
             row.put("access", p.access().name());
             row.put("direction", dir.equals("out") ? "outbound" : "inbound");
-            row.put("address", addr);
+            row.put("address", ChatEvents.address(p.remoteAddress()));
+            row.put("listen_address", listen);
             row.put("suite", s.cipherSuite().name());
             row.put("send_epoch", st.sendEpoch());
             row.put("receive_epoch", st.receiveEpoch());
