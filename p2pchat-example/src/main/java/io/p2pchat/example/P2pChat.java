@@ -106,6 +106,26 @@ public final class P2pChat implements Callable<Integer> {
         cl.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
         cl.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         footers(cl);
+        cl.setParameterExceptionHandler(
+                (ex, args) -> {
+                    // One line and where to look, not the whole usage.
+                    CommandLine c = ex.getCommandLine();
+                    PrintWriter e = c.getErr();
+                    String name = c.getCommandSpec().qualifiedName();
+                    String sub = name.contains(" ") ? name.substring(name.indexOf(' ')) : "";
+                    String message = TerminalText.escape(ex.getMessage());
+                    e.println(
+                            "error: "
+                                    + message
+                                    + (message.endsWith(".") ? "" : ".")
+                                    + " Run '"
+                                    + command()
+                                    + sub
+                                    + " --help' for the options.");
+                    CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
+                    e.flush();
+                    return ExitCode.USAGE.code();
+                });
         cl.setExecutionExceptionHandler(
                 (ex, commandLine, parseResult) -> {
                     PrintWriter e = commandLine.getErr();

@@ -239,8 +239,9 @@ public final class Passphrases {
                                 + advice);
             }
             char[] core = Arrays.copyOf(letters, n);
+            char[] unleet = lettersOf(lower, true);
             try {
-                if (isCommon(core)) {
+                if (isCommon(core) || isCommon(unleet)) {
                     return Optional.of(
                             "This passphrase is too easy to guess: it is a common password or"
                                     + " phrase, which guessers try first (with digits and symbols"
@@ -249,6 +250,7 @@ public final class Passphrases {
                 }
             } finally {
                 Arrays.fill(core, '\0');
+                Arrays.fill(unleet, '\0');
             }
             int pool =
                     (lowerCase ? 26 : 0)
@@ -273,6 +275,29 @@ public final class Passphrases {
             Arrays.fill(letters, '\0');
         }
     }
+
+    /**
+     * The letters of {@code lower}, with the digits and symbols that stand for letters ("p@ssw0rd")
+     * read as those letters when {@code unleet}.
+     */
+    private static char[] lettersOf(char[] lower, boolean unleet) {
+        char[] out = new char[lower.length];
+        int n = 0;
+        for (char c : lower) {
+            char l = unleet ? LEET.getOrDefault(c, c) : c;
+            if (Character.isLetter(l)) {
+                out[n++] = l;
+            }
+        }
+        char[] result = Arrays.copyOf(out, n);
+        Arrays.fill(out, '\0');
+        return result;
+    }
+
+    private static final java.util.Map<Character, Character> LEET =
+            java.util.Map.of(
+                    '@', 'a', '4', 'a', '0', 'o', '1', 'i', '!', 'i', '3', 'e', '5', 's', '$', 's',
+                    '7', 't', '+', 't');
 
     private static int distinct(char[] s) {
         int count = 0;
