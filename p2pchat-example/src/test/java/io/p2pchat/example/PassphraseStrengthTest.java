@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.p2pchat.example.testing.InProcessNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,29 +59,35 @@ class PassphraseStrengthTest {
         Passphrases.checkStrength(passphrase.toCharArray());
     }
 
+    /** Runs {@code p2pchat init} for alice with the passphrase in {@code file}. */
+    private InProcessNode init(Path file, String... more) throws Exception {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "init",
+                                "--home",
+                                dir.resolve("alice").toString(),
+                                "--name",
+                                "alice",
+                                "--key-bits",
+                                "2048",
+                                "--passphrase-file",
+                                file.toString()));
+        args.addAll(List.of(more));
+        return InProcessNode.run("init", args.toArray(new String[0]));
+    }
+
     /** The person's path: init refuses a weak passphrase and writes no identity. */
     @Test
     void init_refusesAWeakPassphrase_andWritesNothing() throws Exception {
         Path file = dir.resolve("weak");
         Files.writeString(file, "password1234");
-        Path home = dir.resolve("alice");
-        InProcessNode n =
-                InProcessNode.run(
-                        "init",
-                        "init",
-                        "--home",
-                        home.toString(),
-                        "--name",
-                        "alice",
-                        "--key-bits",
-                        "2048",
-                        "--passphrase-file",
-                        file.toString());
+        InProcessNode n = init(file);
         assertThat(n.awaitExit()).isEqualTo(ExitCode.USER_ERROR.code());
         assertThat(n.stderr())
                 .contains("error: The passphrase in " + file + " is too easy to guess")
                 .contains("common password");
-        assertThat(home.resolve("identity.pem")).doesNotExist();
+        assertThat(dir.resolve("alice").resolve("identity.pem")).doesNotExist();
     }
 
     /** A test identity opts out explicitly. */
@@ -87,21 +95,8 @@ class PassphraseStrengthTest {
     void init_withInsecurePassphrase_acceptsAWeakOne() throws Exception {
         Path file = dir.resolve("weak");
         Files.writeString(file, "test");
-        Path home = dir.resolve("alice");
-        InProcessNode n =
-                InProcessNode.run(
-                        "init",
-                        "init",
-                        "--home",
-                        home.toString(),
-                        "--name",
-                        "alice",
-                        "--key-bits",
-                        "2048",
-                        "--passphrase-file",
-                        file.toString(),
-                        "--insecure-passphrase");
+        InProcessNode n = init(file, "--insecure-passphrase");
         assertThat(n.awaitExit()).as(n.transcript()).isZero();
-        assertThat(home.resolve("identity.pem")).exists();
+        assertThat(dir.resolve("alice").resolve("identity.pem")).exists();
     }
 }

@@ -49,7 +49,7 @@ import org.jline.terminal.TerminalBuilder;
  *
  * <pre>
  * /connect &lt;name|peer-id|host:port&gt;   /msg &lt;name|peer-id&gt; &lt;text&gt;   /peers
- * /fingerprint &lt;peer&gt;   /rotate &lt;peer&gt; [--rekey]   /history &lt;peer&gt; [n]
+ * /fingerprint &lt;peer&gt;   /rotate &lt;peer&gt; [--rekey]   /history [peer] [n]
  * /whois &lt;name|peer-id&gt;   /ledger [--json]   /help   /quit
  * </pre>
  *
