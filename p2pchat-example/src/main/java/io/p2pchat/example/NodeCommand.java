@@ -15,6 +15,7 @@ import io.p2pchat.identity.StoredIdentity;
 import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.NetworkParameters;
+import io.p2pchat.node.NodePeer;
 import java.io.PrintStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -410,7 +411,7 @@ final class NodeCommand implements Callable<Integer> {
             Thread.currentThread().join();
         }
         // A script learns from the exit status whether everything it asked for was done.
-        int undelivered = eof ? awaitDelivery(chatNode, out) : pending(chatNode);
+        int undelivered = eof ? awaitDelivery(chatNode, out) : awaitAcknowledgements(chatNode);
         if (undelivered > 0) {
             out.info(
                     "leaving with "
@@ -483,6 +484,35 @@ final class NodeCommand implements Callable<Integer> {
             pending = pending(chatNode);
         }
         return pending;
+    }
+
+    /**
+     * On {@code /quit}: waits (at most 10 s) only for the acknowledgements that connected peers
+     * still owe (a message they received a moment ago), not for peers that are away.
+     *
+     * @return how many sent messages are still not acknowledged
+     */
+    private static int awaitAcknowledgements(ChatNode chatNode) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && owedByConnectedPeers(chatNode) > 0) {
+            Thread.sleep(50);
+        }
+        return pending(chatNode);
+    }
+
+    private static int owedByConnectedPeers(ChatNode chatNode) throws InterruptedException {
+        int owed = 0;
+        for (NodePeer p : chatNode.node().peers()) {
+            Optional<IdentityRecord> rec = p.identity();
+            if (rec.isPresent()) {
+                try {
+                    owed += chatNode.chat().pending(rec.get().id()).get(5, TimeUnit.SECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    // unknown: not waited for
+                }
+            }
+        }
+        return owed;
     }
 
     /** How many sent messages are not acknowledged yet (unknown counts as none). */

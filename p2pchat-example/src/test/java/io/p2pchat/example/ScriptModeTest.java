@@ -86,8 +86,9 @@ class ScriptModeTest {
         assertThat(inbound)
                 .contains("listens at 127.0.0.1:" + bobPort)
                 .doesNotContain("syncing the ledger");
-        alice.awaitConfirmed("bob");
-        bob.awaitConfirmed("alice");
+        // Not /whois polls: a failing one would count as a failed command of the script.
+        alice.awaitConnectedAndConfirmed("bob");
+        bob.awaitConnectedAndConfirmed("alice");
 
         int a0 = alice.mark();
         alice.send("/msg bob hello bob");
