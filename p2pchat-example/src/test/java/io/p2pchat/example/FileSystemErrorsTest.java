@@ -60,6 +60,26 @@ class FileSystemErrorsTest {
                                 + " does not exist. Check the path.");
     }
 
+    /** A path is rendered escaped too: a control character in it cannot reach the terminal. */
+    @Test
+    void pathWithControlCharacters_isEscaped_onOneLine() throws Exception {
+        Path home = Homes.init(dir, "alice");
+        Path missing = dir.resolve("no\u001b[2Jfile\nerror: forged");
+        InProcessNode n =
+                InProcessNode.run(
+                        "alice",
+                        "node",
+                        "--home",
+                        home.toString(),
+                        "--passphrase-file",
+                        missing.toString());
+        assertThat(n.awaitExit()).isEqualTo(ExitCode.USER_ERROR.code());
+        assertThat(n.stderr().strip())
+                .doesNotContain("\n")
+                .doesNotContain("\u001b")
+                .contains("no\\x1b[2Jfile\\nerror: forged does not exist. Check the path.");
+    }
+
     @Test
     void passphraseFileIsADirectory() throws Exception {
         Path home = Homes.init(dir, "alice");
