@@ -10,6 +10,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code p2pchat demo}: a whole network on this machine, every step shown. */
 @Command(
         name = "demo",
+        mixinStandardHelpOptions = true,
         description = {
             "Run three peers (alice, bob, carol) and a fresh ledger on 127.0.0.1 in this process,"
                     + " and show each step as it happens: connect, fetch keys from the ledger,"
@@ -31,7 +32,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (!RsaKeySizes.isAllowed(keyBits)) {
-            throw new UserError("--key-bits must be " + RsaKeySizes.describe() + ".");
+            throw UserError.usage("--key-bits must be " + RsaKeySizes.describe() + ".");
         }
         return new Demo(parent.out(), keep, keyBits).run();
     }

@@ -8,11 +8,19 @@ import io.p2pchat.ErrorCode;
 import io.p2pchat.ledger.LedgerStorageException;
 import io.p2pchat.record.PeerAlertException;
 import io.p2pchat.verify.PeerVerificationException;
+import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
@@ -191,14 +199,122 @@ public final class Explain {
         return "Cannot listen on " + hostPort + ": " + escape(t.getMessage()) + ".";
     }
 
+    /**
+     * The exit code of a ledger that cannot be opened: {@link ExitCode#CORRUPT_DATA} when what is
+     * stored is damaged or belongs to another network, {@link ExitCode#USER_ERROR} otherwise (a
+     * running node holds it, a file cannot be read).
+     */
+    public static ExitCode ledgerOpenExitCode(LedgerStorageException e) {
+        switch (e.error()) {
+            case CORRUPT_LEDGER:
+            case WRONG_NETWORK:
+                return ExitCode.CORRUPT_DATA;
+            default:
+                return ExitCode.USER_ERROR;
+        }
+    }
+
+    /**
+     * Why a file-system operation failed, as one sentence with the fix: {@code action} says what
+     * was tried ("Cannot create the home /h"), the reason and the fix come from the innermost
+     * {@link FileSystemException} (or other {@link IOException}) of {@code failure}. Never the
+     * exception's class name, and the path only where it adds something (the file the system
+     * complained about when it is not the one the action names).
+     */
+    public static String fileProblem(String action, Throwable failure) {
+        FileSystemException fse = innermost(failure, FileSystemException.class);
+        IOException io = innermost(failure, IOException.class);
+        if (fse == null) {
+            String reason = io != null ? io.getMessage() : unwrap(failure).getMessage();
+            if (reason != null && reason.contains("Is a directory")) {
+                return action + ": it is a directory, not a file. Give the path of a file.";
+            }
+            return action
+                    + ": "
+                    + escape(reason == null ? "an input/output error" : reason)
+                    + ". Check the disk and the path, then try again.";
+        }
+        String file = fse.getFile() == null ? "the file" : fse.getFile();
+        String reason = fse.getReason() == null ? "" : fse.getReason();
+        // The file the system named, unless the action names it or its directory already (an
+        // atomic write's temporary file is no news).
+        Path parent = Path.of(file).getParent();
+        String where =
+                action.contains(file) || (parent != null && action.contains(parent.toString()))
+                        ? ""
+                        : " (" + escape(file) + ")";
+        if (fse instanceof NoSuchFileException) {
+            return action + ": " + escape(file) + " does not exist. Check the path.";
+        }
+        if (fse instanceof AccessDeniedException || reason.contains("Permission denied")) {
+            return action
+                    + ": permission denied"
+                    + where
+                    + ". Check who owns it and its permissions (ls -ld "
+                    + escape(file)
+                    + "), or choose a place you own.";
+        }
+        if (reason.contains("Read-only file system")) {
+            return action
+                    + ": the file system is read-only"
+                    + where
+                    + ". Choose a place on a writable disk (for a home: --home), or remount it"
+                    + " read-write.";
+        }
+        if (fse instanceof NotDirectoryException || reason.contains("Not a directory")) {
+            String blocker = fileInTheWay(Path.of(file));
+            return action
+                    + ": "
+                    + escape(blocker)
+                    + " is a file, not a directory. Choose another path, or move that file away.";
+        }
+        if (fse instanceof FileAlreadyExistsException) {
+            return action
+                    + ": "
+                    + escape(file)
+                    + " already exists. Move it away, or choose another.";
+        }
+        if (reason.contains("Is a directory")) {
+            return action + ": " + escape(file) + " is a directory, not a file. Give a file.";
+        }
+        if (reason.contains("No space left")) {
+            return action + ": the disk is full" + where + ". Free some space and try again.";
+        }
+        return action
+                + ": "
+                + escape(reason.isEmpty() ? fse.getClass().getSimpleName() : reason)
+                + where
+                + ". Check the disk and the path, then try again.";
+    }
+
+    /** The first ancestor of {@code path} (itself included) that exists and is not a directory. */
+    private static String fileInTheWay(Path path) {
+        for (Path p = path.toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.exists(p) && !Files.isDirectory(p)) {
+                return p.toString();
+            }
+        }
+        return path.toString();
+    }
+
+    /** The innermost cause of {@code t} (itself included) of {@code type}, or null. */
+    private static <T extends Throwable> T innermost(Throwable t, Class<T> type) {
+        T found = null;
+        for (int i = 0; t != null && i < 16; t = t.getCause(), i++) {
+            if (type.isInstance(t)) {
+                found = type.cast(t);
+            }
+        }
+        return found;
+    }
+
     /** What a ledger that cannot be opened means for the person. */
-    public static String ledgerOpenFailure(java.nio.file.Path home, LedgerStorageException e) {
+    public static String ledgerOpenFailure(Path home, LedgerStorageException e) {
         return ledgerOpenFailure(home, e, false);
     }
 
     /** Same, for the node command when {@code starting} a node. */
-    public static String ledgerOpenFailure(
-            java.nio.file.Path home, LedgerStorageException e, boolean starting) {
+    public static String ledgerOpenFailure(Path home, LedgerStorageException e, boolean starting) {
         switch (e.error()) {
             case DATADIR_LOCKED:
                 if (starting) {
@@ -222,6 +338,9 @@ public final class Explain {
                         + home.resolve("ledger")
                         + " away to re-sync it from the network.";
             default:
+                if (innermost(e.getCause(), IOException.class) != null) {
+                    return fileProblem("Cannot open the ledger in " + home, e.getCause());
+                }
                 return "Cannot open the ledger in " + home + ": " + escape(e.getMessage());
         }
     }

@@ -68,7 +68,7 @@ public record Home(Path dir) {
             try (InputStream in = Files.newInputStream(properties())) {
                 p.load(in);
             } catch (IOException e) {
-                throw new UserError("Cannot read " + properties() + ": " + e.getMessage(), e);
+                throw new UserError(Explain.fileProblem("Cannot read " + properties(), e), e);
             }
         }
         return p;
@@ -82,7 +82,7 @@ public record Home(Path dir) {
         try {
             AtomicFiles.write(properties(), true, out -> p.store(out, "p2pchat node"));
         } catch (IOException e) {
-            throw new UserError("Cannot write " + properties() + ": " + e.getMessage(), e);
+            throw new UserError(Explain.fileProblem("Cannot write " + properties(), e), e);
         }
     }
 

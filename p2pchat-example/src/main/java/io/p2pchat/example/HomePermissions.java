@@ -82,11 +82,12 @@ final class HomePermissions {
             }
         } catch (IOException e) {
             throw new UserError(
-                    home
-                            + " is accessible to other users of this machine and p2pchat cannot"
-                            + " change that ("
-                            + e.getMessage()
-                            + "); make it private with: chmod -R go-rwx "
+                    Explain.fileProblem(
+                                    home
+                                            + " is accessible to other users of this machine and"
+                                            + " p2pchat cannot make it private",
+                                    e)
+                            + " Then make it private with: chmod -R go-rwx "
                             + home,
                     e);
         }

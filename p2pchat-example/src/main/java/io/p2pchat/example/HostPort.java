@@ -18,24 +18,24 @@ public record HostPort(String host, int port) {
         String s = text.strip();
         int colon = s.lastIndexOf(':');
         if (colon <= 0 || colon == s.length() - 1) {
-            throw new UserError(
+            throw UserError.usage(
                     option + " expects HOST:PORT, such as 127.0.0.1:7000 (got '" + text + "').");
         }
         String host = s.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         } else if (host.contains(":")) {
-            throw new UserError(option + ": write an IPv6 address in brackets, as [::1]:7000.");
+            throw UserError.usage(option + ": write an IPv6 address in brackets, as [::1]:7000.");
         }
         int port;
         try {
             port = Integer.parseInt(s.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw new UserError(
+            throw UserError.usage(
                     option + ": '" + s.substring(colon + 1) + "' is not a port number.");
         }
         if (port < 0 || port > 65535) {
-            throw new UserError(option + ": port " + port + " is out of range (1..65535).");
+            throw UserError.usage(option + ": port " + port + " is out of range (1..65535).");
         }
         return new HostPort(host, port);
     }
@@ -43,7 +43,7 @@ public record HostPort(String host, int port) {
     /** The socket address (resolving a host name). */
     public InetSocketAddress socketAddress() {
         if (port == 0) {
-            throw new UserError("port 0 is not an address to connect to.");
+            throw UserError.usage("port 0 is not an address to connect to.");
         }
         return new InetSocketAddress(host, port);
     }

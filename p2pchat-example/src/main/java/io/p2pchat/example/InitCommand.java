@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
 /** {@code p2pchat init}: creates an identity, encrypted with a passphrase. */
 @Command(
         name = "init",
+        mixinStandardHelpOptions = true,
         description =
                 "Create an identity (an RSA key, encrypted with a passphrase) in a home directory.")
 final class InitCommand implements Callable<Integer> {
@@ -43,6 +44,14 @@ final class InitCommand implements Callable<Integer> {
     Path passphraseFile;
 
     @Option(
+            names = "--insecure-passphrase",
+            description =
+                    "Accept a passphrase that fails the strength check (at least 12 characters,"
+                            + " not a common or patterned one): for throwaway test identities"
+                            + " only.")
+    boolean insecurePassphrase;
+
+    @Option(
             names = "--key-bits",
             defaultValue = "3072",
             description = "RSA key size: 2048, 3072 or 4096 (default ${DEFAULT-VALUE}).")
@@ -50,16 +59,19 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        String given = name;
+        // Capitals are taken as lower case; anything else outside the rule is refused, quoting
+        // the name as it was typed.
         name = name.toLowerCase(java.util.Locale.ROOT);
         if (!name.matches("[a-z0-9][a-z0-9._-]{0,31}")) {
-            throw new UserError(
+            throw UserError.usage(
                     "The name '"
-                            + name
+                            + given
                             + "' is not allowed: use 1 to 32 lower-case letters, digits, '.', '_'"
                             + " or '-', starting with a letter or digit.");
         }
         if (!RsaKeySizes.isAllowed(keyBits)) {
-            throw new UserError("--key-bits must be " + RsaKeySizes.describe() + ".");
+            throw UserError.usage("--key-bits must be " + RsaKeySizes.describe() + ".");
         }
         Home h = new Home(home);
         if (Files.exists(h.identity())) {
@@ -69,10 +81,10 @@ final class InitCommand implements Callable<Integer> {
         try {
             PrivateFiles.createDirectories(home);
         } catch (IOException e) {
-            throw new UserError("Cannot create " + home + ": " + e.getMessage(), e);
+            throw new UserError(Explain.fileProblem("Cannot create the home " + home, e), e);
         }
         HomePermissions.tighten(home).ifPresent(spec.commandLine().getOut()::println);
-        char[] passphrase = Passphrases.read(passphraseFile, true);
+        char[] passphrase = Passphrases.readNew(passphraseFile, insecurePassphrase);
         PrintWriter out = spec.commandLine().getOut();
         out.println("Generating a " + keyBits + "-bit RSA identity for " + name + "...");
         out.flush();
@@ -80,7 +92,8 @@ final class InitCommand implements Callable<Integer> {
         try {
             IdentityStore.create().save(identity, h.identity(), passphrase);
         } catch (IdentityStoreException e) {
-            throw new UserError("Cannot save the identity: " + e.getMessage(), e);
+            throw new UserError(
+                    Explain.fileProblem("Cannot save the identity in " + h.identity(), e), e);
         } finally {
             Arrays.fill(passphrase, '\0');
         }

@@ -5,6 +5,7 @@ import static io.p2pchat.example.console.TerminalText.escape;
 import io.p2pchat.AlertCode;
 import io.p2pchat.ErrorCode;
 import io.p2pchat.example.console.Output;
+import io.p2pchat.example.console.Words;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.Ledger;
@@ -81,9 +82,6 @@ final class Joining {
      * first retry delays: 15 s by default.
      */
     private static final int RESTART_WAIT_DELAYS = 15;
-
-    /** Exit code of a node stopped while it waited for its network. */
-    static final int STOPPED = 130;
 
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
@@ -176,7 +174,10 @@ final class Joining {
             try {
                 ledger = Ledger.builder(params).dataDirectory(home.ledger()).name(name).open();
             } catch (LedgerStorageException e) {
-                throw new UserError(Explain.ledgerOpenFailure(home.dir(), e, true), e);
+                throw new UserError(
+                        Explain.ledgerOpenFailure(home.dir(), e, true),
+                        Explain.ledgerOpenExitCode(e),
+                        e);
             }
             if (ledger.openReport().truncatedBytes() > 0) {
                 out.info(
@@ -282,7 +283,14 @@ final class Joining {
         try {
             p = NetworkParameters.decode(Files.readAllBytes(file));
         } catch (IllegalArgumentException e) {
-            throw new UserError(file + " is damaged: " + e.getMessage(), e);
+            throw new UserError(
+                    file
+                            + " is damaged ("
+                            + escape(e.getMessage())
+                            + "): move the home's ledger directory away and join the network"
+                            + " again.",
+                    ExitCode.CORRUPT_DATA,
+                    e);
         }
         if (options.genesis()) {
             throw new UserError(
@@ -358,7 +366,8 @@ final class Joining {
                                     + p.networkIdHex()
                                     + "), created "
                                     + Instant.ofEpochMilli(p.genesisTimeMillis())
-                                    + ": parameters verified against the id "
+                                    + ": parameters verified against the network id that the"
+                                    + " member at "
                                     + target
                                     + " signed in its handshake",
                             "network",
@@ -403,7 +412,7 @@ final class Joining {
         try {
             p = b.build();
         } catch (IllegalArgumentException e) {
-            throw new UserError("--network-name: " + e.getMessage(), e);
+            throw new UserError("--network-name: " + e.getMessage(), ExitCode.USAGE, e);
         }
         out.event(
                 "genesis",
@@ -530,8 +539,7 @@ final class Joining {
                 "synced with the network: ledger height "
                         + node.ledger().tip().height()
                         + ", "
-                        + node.ledger().identityCount()
-                        + " identities",
+                        + Words.count(node.ledger().identityCount(), "identity", "identities"),
                 "height",
                 node.ledger().tip().height());
     }

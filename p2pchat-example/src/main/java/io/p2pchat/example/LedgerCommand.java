@@ -6,6 +6,7 @@ import com.google.gson.GsonBuilder;
 import com.google.protobuf.ByteString;
 import io.p2pchat.example.console.Identities;
 import io.p2pchat.example.console.TerminalText;
+import io.p2pchat.example.console.Words;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.BlockHeader;
 import io.p2pchat.ledger.ChainTip;
@@ -46,6 +47,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(
         name = "ledger",
+        mixinStandardHelpOptions = true,
         description = "Inspect and audit the local ledger: show, verify, whois, proof.",
         subcommands = {
             LedgerCommand.Show.class,
@@ -58,7 +60,7 @@ final class LedgerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        throw new UserError(
+        throw UserError.usage(
                 "Which one? p2pchat ledger show|verify|whois NAME-OR-ID|proof NAME-OR-ID --home"
                         + " DIR");
     }
@@ -101,8 +103,17 @@ final class LedgerCommand implements Callable<Integer> {
             NetworkParameters params;
             try {
                 params = NetworkParameters.decode(Files.readAllBytes(file));
-            } catch (IOException | IllegalArgumentException e) {
-                throw new UserError(file + " cannot be read: " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new UserError(Explain.fileProblem("Cannot read " + file, e), e);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(
+                        file
+                                + " is damaged ("
+                                + escape(e.getMessage())
+                                + "): run a node on this home with --join HOST:PORT to fetch the"
+                                + " network again.",
+                        ExitCode.CORRUPT_DATA,
+                        e);
             }
             Ledger ledger;
             try {
@@ -113,7 +124,8 @@ final class LedgerCommand implements Callable<Integer> {
                                 .readOnly(true)
                                 .open();
             } catch (LedgerStorageException e) {
-                throw new UserError(Explain.ledgerOpenFailure(home, e), 3, e);
+                throw new UserError(
+                        Explain.ledgerOpenFailure(home, e), Explain.ledgerOpenExitCode(e), e);
             }
             // What the open found (a torn tail left in place, a stored block left out), on
             // standard error so that standard output stays one JSON object with --json.
@@ -148,7 +160,10 @@ final class LedgerCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "show", description = "The ledger's tip, height, network and latest blocks.")
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            description = "The ledger's tip, height, network and latest blocks.")
     static final class Show extends Base {
         @Override
         public Integer call() throws Exception {
@@ -191,11 +206,11 @@ final class LedgerCommand implements Callable<Integer> {
                 o.println("blocks (newest first):");
                 for (Map<String, Object> b : recent) {
                     o.printf(
-                            "  #%-6s %s  %s  %s transaction(s)%n",
+                            "  #%-6s %s  %s  %s%n",
                             b.get("height"),
                             ((String) b.get("hash")).substring(0, 16),
                             b.get("time"),
-                            b.get("transactions"));
+                            Words.count((int) b.get("transactions"), "transaction"));
                 }
                 return 0;
             }
@@ -209,6 +224,7 @@ final class LedgerCommand implements Callable<Integer> {
 
     @Command(
             name = "verify",
+            mixinStandardHelpOptions = true,
             description =
                     "Re-validate the whole chain from genesis: every header, proof of work, Merkle"
                             + " root and signature. Exits non-zero on any fault.")
@@ -233,15 +249,18 @@ final class LedgerCommand implements Callable<Integer> {
                     } else {
                         out().println(
                                         "OK: "
-                                                + blocks
-                                                + " blocks re-validated from genesis to "
+                                                + Words.count(blocks, "block")
+                                                + " re-validated from genesis to "
                                                 + tip.hash().toHex()
                                                 + " (height "
                                                 + tip.height()
                                                 + "): every header, proof of work, Merkle root and"
                                                 + " transaction signature; the identity state ("
-                                                + ledger.identityCount()
-                                                + " identities) equals a rebuild, in "
+                                                + Words.count(
+                                                        ledger.identityCount(),
+                                                        "identity",
+                                                        "identities")
+                                                + ") equals a rebuild, in "
                                                 + ms
                                                 + " ms");
                     }
@@ -256,13 +275,16 @@ final class LedgerCommand implements Callable<Integer> {
                         m.put("error", why);
                         printJson(m);
                     }
-                    throw new UserError("VERIFICATION FAILED: " + why, 3, t);
+                    throw new UserError("VERIFICATION FAILED: " + why, ExitCode.CORRUPT_DATA, t);
                 }
             }
         }
     }
 
-    @Command(name = "whois", description = "An identity on the ledger, by name or peer id.")
+    @Command(
+            name = "whois",
+            mixinStandardHelpOptions = true,
+            description = "An identity on the ledger, by name or peer id.")
     static final class Whois extends Base {
         @Parameters(paramLabel = "NAME-OR-ID", description = "A display name or a 64-hex peer id.")
         String target;
@@ -283,6 +305,7 @@ final class LedgerCommand implements Callable<Integer> {
 
     @Command(
             name = "proof",
+            mixinStandardHelpOptions = true,
             description =
                     "The certificate of an identity's current key: the transaction that installed"
                             + " it, its block, and the Merkle inclusion proof, verified.")
@@ -355,8 +378,8 @@ final class LedgerCommand implements Callable<Integer> {
                                     + " "
                                     + c.blockHash().toHex()
                                     + " ("
-                                    + conf
-                                    + " confirmations)");
+                                    + Words.count(conf, "confirmation")
+                                    + ")");
                     o.println("  merkle root:  " + HexFormat.of().formatHex(h.merkleRoot()));
                     o.println(
                             "  transaction:  "
@@ -366,13 +389,16 @@ final class LedgerCommand implements Callable<Integer> {
                                     + " in the block, "
                                     + c.transaction().length
                                     + " bytes");
-                    o.println("  proof:        " + path.size() + " hash(es), leaf to root");
+                    o.println(
+                            "  proof:        "
+                                    + Words.count(path.size(), "hash", "hashes")
+                                    + ", leaf to root");
                     for (String p : path) {
                         o.println("                " + p);
                     }
                     o.println("  " + escape(verdict));
                 }
-                return ok ? 0 : 3;
+                return ok ? ExitCode.OK.code() : ExitCode.CORRUPT_DATA.code();
             }
         }
     }

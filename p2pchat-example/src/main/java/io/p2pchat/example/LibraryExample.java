@@ -32,9 +32,9 @@ public final class LibraryExample {
 
     /** Runs the example; returns what bob answered. */
     public static String run() throws Exception {
+        // README:begin
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
         try {
-            // README:begin
             LocalIdentity alice = LocalIdentity.generate(); // RSA-3072; IdentityStore saves it
             LocalIdentity bob = LocalIdentity.generate();
 
@@ -68,13 +68,11 @@ public final class LibraryExample {
                                     Role.INITIATOR, p -> p.addLast(new Ask("hello bob", answer))))
                     .connect(server.localAddress())
                     .sync();
-            // README:end
-            String reply = answer.get(30, TimeUnit.SECONDS);
-            server.close().sync();
-            return reply;
+            return answer.get(30, TimeUnit.SECONDS); // "HELLO BOB"
         } finally {
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            group.shutdownGracefully();
         }
+        // README:end
     }
 
     /** Bob's application handler: plaintext in, plaintext out; the channel encrypts. */

@@ -8,6 +8,7 @@ import io.p2pchat.example.chat.HistoryMigration;
 import io.p2pchat.example.console.ChatEvents;
 import io.p2pchat.example.console.Console;
 import io.p2pchat.example.console.Output;
+import io.p2pchat.example.console.Words;
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.IdentityStoreException;
 import io.p2pchat.identity.LocalIdentity;
@@ -15,6 +16,7 @@ import io.p2pchat.identity.StoredIdentity;
 import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.NetworkParameters;
+import io.p2pchat.node.NodePeer;
 import java.io.PrintStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -55,6 +57,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(
         name = "node",
+        mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
             "Run a node: start or join a ledger network, register your identity, and chat.",
@@ -152,11 +155,11 @@ final class NodeCommand implements Callable<Integer> {
         Home h = new Home(home);
         HostPort bind = HostPort.parse("--listen", resolveListen(h));
         if (genesis && !join.isEmpty()) {
-            throw new UserError(
+            throw UserError.usage(
                     "--genesis starts a new network and --join joins an existing one: choose one.");
         }
         if (!difficulty.equals("normal") && !difficulty.equals("trivial")) {
-            throw new UserError("--difficulty is 'normal' or 'trivial'.");
+            throw UserError.usage("--difficulty is 'normal' or 'trivial'.");
         }
         byte[] expectedId = parseNetworkId();
         h.requireIdentity();
@@ -210,6 +213,9 @@ final class NodeCommand implements Callable<Integer> {
                             joining.cancel();
                             ChatNode c = running.get();
                             if (c != null) {
+                                if (registering) {
+                                    stoppedRegistering(out, h, c);
+                                }
                                 c.close();
                             }
                         },
@@ -237,7 +243,7 @@ final class NodeCommand implements Callable<Integer> {
                                         b -> b.listener(events));
                             });
             if (chatNode == null) {
-                return Joining.STOPPED;
+                return ExitCode.INTERRUPTED.code();
             }
             running.set(chatNode);
             if (listen != null) {
@@ -270,6 +276,30 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
+    /** Set while the node registers (and mines): Ctrl-C then says what was saved. */
+    private volatile boolean registering;
+
+    /**
+     * Ctrl-C or SIGTERM while registering: one line, on a fresh line, saying what is kept and how
+     * to go on; the output stops there (the registration fails under the closing node, silently).
+     */
+    private static void stoppedRegistering(Output out, Home h, ChatNode c) {
+        long height = c.ledger().tip().height();
+        out.finish(
+                "stopped",
+                "stopped while registering: the ledger so far (height "
+                        + height
+                        + ") and your name's commitment are saved in "
+                        + h.dir()
+                        + "; run the same command again to finish the registration",
+                "stage",
+                "registration",
+                "home",
+                h.dir().toString(),
+                "height",
+                height);
+    }
+
     private static void removeHook(Thread hook) {
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -283,7 +313,7 @@ final class NodeCommand implements Callable<Integer> {
         if (d.length != 2
                 || !d[0].strip().matches("[0-9]{1,7}")
                 || !d[1].strip().matches("[0-9]{1,7}")) {
-            throw new UserError("--retry-delays is MIN_MS,MAX_MS.");
+            throw UserError.usage("--retry-delays is MIN_MS,MAX_MS.");
         }
         return new Joining.Options(
                 genesis,
@@ -324,8 +354,7 @@ final class NodeCommand implements Callable<Integer> {
                         + "), ledger height "
                         + ledger.tip().height()
                         + ", "
-                        + ledger.identityCount()
-                        + " identities",
+                        + Words.count(ledger.identityCount(), "identity", "identities"),
                 "name",
                 chatNode.name(),
                 "peer_id",
@@ -342,7 +371,7 @@ final class NodeCommand implements Callable<Integer> {
         // Join: a node that never synced with its network waits for that before it mines or
         // registers (only --genesis starts a chain alone).
         if (!joining.awaitNetwork(chatNode)) {
-            return Joining.STOPPED;
+            return ExitCode.INTERRUPTED.code();
         }
         if (!noMine) {
             ledger.miner().start();
@@ -369,7 +398,13 @@ final class NodeCommand implements Callable<Integer> {
                             }
                         },
                         new ProgressPrinter(out));
-        IdentityRecord me = reg.run(Duration.ofDays(365));
+        registering = true;
+        IdentityRecord me;
+        try {
+            me = reg.run(Duration.ofDays(365));
+        } finally {
+            registering = false;
+        }
         if (reg.note() != null) {
             out.info(reg.note());
         }
@@ -391,18 +426,35 @@ final class NodeCommand implements Callable<Integer> {
                 ledger.tip().height());
         if (interactive) {
             console.runInteractive();
-        } else {
-            boolean eof = console.runScripted(parent.in());
-            if (eof && keepRunning) {
-                out.info("standard input ended; running until SIGTERM (--keep-running)");
-                Thread.currentThread().join();
-            }
-            if (eof) {
-                awaitDelivery(chatNode, out);
-            }
+            out.event("bye", "bye", "name", chatNode.name());
+            return ExitCode.OK.code();
         }
-        out.event("bye", "bye", "name", chatNode.name());
-        return 0;
+        boolean eof = console.runScripted(parent.in());
+        if (eof && keepRunning) {
+            out.info("standard input ended; running until SIGTERM (--keep-running)");
+            Thread.currentThread().join();
+        }
+        // A script learns from the exit status whether everything it asked for was done.
+        int undelivered = eof ? awaitDelivery(chatNode, out) : awaitAcknowledgements(chatNode);
+        if (undelivered > 0) {
+            out.info(
+                    "leaving with "
+                            + Words.count(undelivered, "undelivered message")
+                            + ": they are sent when this node runs again");
+        }
+        out.event(
+                "bye",
+                "bye",
+                "name",
+                chatNode.name(),
+                "failed_commands",
+                console.anyCommandFailed(),
+                "undelivered",
+                undelivered);
+        if (console.anyCommandFailed()) {
+            return ExitCode.USER_ERROR.code();
+        }
+        return undelivered > 0 ? ExitCode.UNDELIVERED.code() : ExitCode.OK.code();
     }
 
     /** Prints registration progress, once per change of text outside a terminal. */
@@ -435,30 +487,65 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    /** Waits (at most 10 s) for queued messages to be acknowledged before leaving. */
-    private static void awaitDelivery(ChatNode chatNode, Output out) throws InterruptedException {
+    /**
+     * Waits (at most 10 s) for queued messages to be acknowledged before leaving.
+     *
+     * @return how many are still not acknowledged
+     */
+    private static int awaitDelivery(ChatNode chatNode, Output out) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         boolean told = false;
-        while (System.nanoTime() < deadline) {
-            int pending;
-            try {
-                pending = chatNode.chat().totalPending().get(5, TimeUnit.SECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                return;
-            }
-            if (pending == 0) {
-                return;
-            }
+        int pending = pending(chatNode);
+        while (pending > 0 && System.nanoTime() < deadline) {
             if (!told) {
                 out.info(
                         "waiting up to 10 s for "
-                                + pending
-                                + " message(s) to be delivered before leaving...");
+                                + Words.count(pending, "message")
+                                + " to be delivered before leaving...");
                 told = true;
             }
             Thread.sleep(100);
+            pending = pending(chatNode);
         }
-        out.info("leaving with undelivered messages: they are sent when this node runs again");
+        return pending;
+    }
+
+    /**
+     * On {@code /quit}: waits (at most 10 s) only for the acknowledgements that connected peers
+     * still owe (a message they received a moment ago), not for peers that are away.
+     *
+     * @return how many sent messages are still not acknowledged
+     */
+    private static int awaitAcknowledgements(ChatNode chatNode) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && owedByConnectedPeers(chatNode) > 0) {
+            Thread.sleep(50);
+        }
+        return pending(chatNode);
+    }
+
+    private static int owedByConnectedPeers(ChatNode chatNode) throws InterruptedException {
+        int owed = 0;
+        for (NodePeer p : chatNode.node().peers()) {
+            Optional<IdentityRecord> rec = p.identity();
+            if (rec.isPresent()) {
+                try {
+                    owed += chatNode.chat().pending(rec.get().id()).get(5, TimeUnit.SECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    // unknown: not waited for
+                }
+            }
+        }
+        return owed;
+    }
+
+    /** How many sent messages are not acknowledged yet (unknown counts as none). */
+    private static int pending(ChatNode chatNode) throws InterruptedException {
+        try {
+            return chatNode.chat().totalPending().get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            return 0;
+        }
     }
 
     private String resolveListen(Home h) {
@@ -475,7 +562,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         String hex = networkId.strip().toLowerCase(Locale.ROOT);
         if (!hex.matches("[0-9a-f]{64}")) {
-            throw new UserError(
+            throw UserError.usage(
                     "--network-id is 64 hex digits (the id shown by the network's nodes).");
         }
         return HexFormat.of().parseHex(hex);
@@ -509,9 +596,18 @@ final class NodeCommand implements Callable<Integer> {
                                     + " is readable by others; protect it with: chmod 600 "
                                     + h.identity(),
                             e);
+                case IO_ERROR:
+                    throw new UserError(
+                            Explain.fileProblem("Cannot read the identity in " + h.dir(), e), e);
                 default:
                     throw new UserError(
-                            "Cannot load the identity in " + h.dir() + ": " + e.getMessage(), e);
+                            "The identity file "
+                                    + h.identity()
+                                    + " cannot be used ("
+                                    + escape(e.getMessage())
+                                    + "): restore it from a backup.",
+                            ExitCode.CORRUPT_DATA,
+                            e);
             }
         }
     }

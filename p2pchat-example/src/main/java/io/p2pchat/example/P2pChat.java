@@ -3,11 +3,13 @@ package io.p2pchat.example;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import io.p2pchat.example.console.TerminalText;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -31,7 +33,7 @@ import picocli.CommandLine.Option;
 @Command(
         name = "p2pchat",
         mixinStandardHelpOptions = true,
-        version = "p2pchat 0.1.0",
+        versionProvider = P2pChat.Version.class,
         description = "Secure peer-to-peer chat with a certificate authority that nobody runs.",
         subcommands = {
             DemoCommand.class,
@@ -103,10 +105,36 @@ public final class P2pChat implements Callable<Integer> {
         CommandLine cl = new CommandLine(new P2pChat(in, out, err));
         cl.setOut(new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true));
         cl.setErr(new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
+        footers(cl);
+        cl.setParameterExceptionHandler(
+                (ex, args) -> {
+                    // One line and where to look, not the whole usage.
+                    CommandLine c = ex.getCommandLine();
+                    PrintWriter e = c.getErr();
+                    String name = c.getCommandSpec().qualifiedName();
+                    String sub = name.contains(" ") ? name.substring(name.indexOf(' ')) : "";
+                    String message = TerminalText.escape(ex.getMessage());
+                    e.println(
+                            "error: "
+                                    + message
+                                    + (message.endsWith(".") ? "" : ".")
+                                    + " Run '"
+                                    + command()
+                                    + sub
+                                    + " --help' for the options.");
+                    CommandLine.UnmatchedArgumentException.printSuggestions(ex, e);
+                    e.flush();
+                    return ExitCode.USAGE.code();
+                });
         cl.setExecutionExceptionHandler(
                 (ex, commandLine, parseResult) -> {
                     PrintWriter e = commandLine.getErr();
                     Throwable t = Explain.unwrap(ex);
+                    if (Interruption.happened()) {
+                        // Stopped by Ctrl-C or SIGTERM: the line saying what was saved is printed;
+                        // what failed because the node closed under this thread is no news.
+                        return ExitCode.INTERRUPTED.code();
+                    }
                     if (t instanceof UserError) {
                         // One line: the message may quote a peer's text (a network name).
                         e.println("error: " + TerminalText.escape(t.getMessage()));
@@ -114,22 +142,67 @@ public final class P2pChat implements Callable<Integer> {
                             t.getCause().printStackTrace(e);
                         }
                         e.flush();
-                        return ((UserError) t).exitCode();
+                        return ((UserError) t).exitCode().code();
+                    }
+                    if (t instanceof IOException) {
+                        // File-system trouble no command explained more precisely.
+                        e.println("error: " + Explain.fileProblem("A file operation failed", t));
+                        if (verbose) {
+                            t.printStackTrace(e);
+                        }
+                        e.flush();
+                        return ExitCode.USER_ERROR.code();
                     }
                     e.println("error: " + TerminalText.escape(t.toString()));
                     if (verbose) {
                         t.printStackTrace(e);
                     } else {
-                        e.println("(run with --verbose for details)");
+                        e.println("(an internal error: run with --verbose for details)");
                     }
                     e.flush();
-                    return 2;
+                    return ExitCode.INTERNAL.code();
                 });
         return cl;
     }
 
+    /** Every command's help ends with the exit codes. */
+    private static void footers(CommandLine cl) {
+        cl.getCommandSpec()
+                .usageMessage()
+                .exitCodeListHeading("%nExit codes:%n")
+                .exitCodeList(ExitCode.usageList());
+        cl.getCommandSpec().versionProvider(new Version());
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            footers(sub);
+        }
+    }
+
+    /** The version of this build, from the artifact (Maven fills version.properties in). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"p2pchat " + version()};
+        }
+
+        /** The artifact's version, such as {@code 0.1.0-SNAPSHOT}. */
+        static String version() {
+            Properties p = new Properties();
+            try (InputStream in = P2pChat.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            } catch (IOException e) {
+                // unknown, below
+            }
+            String v = p.getProperty("version", "");
+            return v.isEmpty() || v.startsWith("${") ? "(unknown version)" : v;
+        }
+    }
+
     /** Entry point. */
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        Interruption.install();
+        int code = commandLine().execute(args);
+        System.exit(Interruption.happened() ? ExitCode.INTERRUPTED.code() : code);
     }
 }

@@ -2,6 +2,7 @@ package io.p2pchat.example;
 
 import static io.p2pchat.example.console.TerminalText.escape;
 
+import io.p2pchat.example.console.Words;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.IdentityRecord;
@@ -189,8 +190,7 @@ public final class Registration {
                                 + " in block #"
                                 + rec.registeredAtHeight()
                                 + ", "
-                                + conf
-                                + " confirmations",
+                                + Words.count(conf, "confirmation"),
                         1.0);
                 updateAddressIfNeeded(rec);
                 return rec;

@@ -1,5 +1,7 @@
 package io.p2pchat.example;
 
+import java.util.Objects;
+
 /**
  * A failure explained to the person at the keyboard: the message is printed as is, without a stack
  * trace (unless {@code --verbose}), and the process exits with {@link #exitCode()}.
@@ -7,26 +9,33 @@ package io.p2pchat.example;
 public final class UserError extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    private final int exitCode;
+    private final ExitCode exitCode;
 
-    /** A failure with exit code 1. */
+    /** A failure with exit code {@link ExitCode#USER_ERROR}. */
     public UserError(String message) {
-        this(message, 1, null);
+        this(message, ExitCode.USER_ERROR, null);
     }
 
-    /** A failure with exit code 1 and the underlying cause (shown with --verbose). */
+    /**
+     * A failure with exit code {@link ExitCode#USER_ERROR} and the cause (shown with --verbose).
+     */
     public UserError(String message, Throwable cause) {
-        this(message, 1, cause);
+        this(message, ExitCode.USER_ERROR, cause);
     }
 
     /** A failure with a specific exit code. */
-    public UserError(String message, int exitCode, Throwable cause) {
+    public UserError(String message, ExitCode exitCode, Throwable cause) {
         super(message, cause);
-        this.exitCode = exitCode;
+        this.exitCode = Objects.requireNonNull(exitCode, "exitCode");
+    }
+
+    /** A bad option value, found after parsing: exit code {@link ExitCode#USAGE}. */
+    public static UserError usage(String message) {
+        return new UserError(message, ExitCode.USAGE, null);
     }
 
     /** The process exit code. */
-    public int exitCode() {
+    public ExitCode exitCode() {
         return exitCode;
     }
 }

@@ -43,4 +43,21 @@ class DemoJarIT {
         assertThat(p.exitValue()).as(out).isZero();
         assertThat(out).contains("every check passed.");
     }
+
+    /** The jar says which version it is: the POM's, filled in at the build. */
+    @Test
+    void shadedJar_printsItsVersion() throws Exception {
+        Process p =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-jar",
+                                "target/p2pchat.jar",
+                                "--version")
+                        .redirectErrorStream(true)
+                        .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out.strip()).isEqualTo("p2pchat " + CommandConventionsTest.pomVersion());
+    }
 }

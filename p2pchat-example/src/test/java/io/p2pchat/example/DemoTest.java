@@ -25,12 +25,18 @@ class DemoTest {
                 .contains("  3. authenticate")
                 .contains("  4. agree keys")
                 .contains("on the wire: DATA record")
-                .contains("(ratchet after 8 records")
+                .contains("(ratchet: the old key protected its 8 records")
+                .containsPattern(
+                        "epoch [0-9]+(: burst message| had protected [0-9]+ records? before the"
+                                + " burst \\(earlier messages and acknowledgements\\), so burst"
+                                + " message) [0-9] was its 8th and last record")
                 .contains("(key update")
                 .contains("(rekey: fresh ephemeral exchange")
                 .contains("every check passed.")
                 .doesNotContain("DIFFERENT")
                 .doesNotContain("FAILED");
+        DemoWording.assertKeyChangesPrecedeTheirEpoch(demo.lines());
+        DemoWording.assertCountedNounsAgree(out);
         // No log noise: nothing on standard error.
         assertThat(demo.stderr()).isEmpty();
         System.out.println("demo took " + took.toMillis() + " ms");

@@ -132,7 +132,7 @@ class LedgerCommandTest {
         assertThat(proof.stdout())
                 .contains("block:        #1 ")
                 .contains("transaction:  1 of 2 in the block")
-                .contains("proof:        1 hash(es), leaf to root")
+                .contains("proof:        1 hash, leaf to root")
                 .contains("verified: the transaction hashes up the path");
         InProcessNode proofJson = ledger("proof", "alice", "--json");
         assertThat(proofJson.awaitExit()).isZero();

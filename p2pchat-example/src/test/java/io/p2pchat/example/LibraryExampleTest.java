@@ -37,6 +37,11 @@ class LibraryExampleTest {
             }
         }
         assertThat(snippet).hasSizeGreaterThan(10);
+        // Self-contained: the snippet creates the event loop group it uses (Netty 4.2's).
+        assertThat(snippet.get(0))
+                .isEqualTo(
+                        "EventLoopGroup group = new"
+                                + " MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());");
         String readme = Files.readString(Path.of("../README.md"));
         assertThat(readme).contains(String.join("\n", snippet));
     }

@@ -195,9 +195,10 @@ class PersonFacingErrorsTest {
         alice.send("/connect bobby");
         alice.awaitLine(a0, "error: Unknown name 'bobby'");
 
-        // The ledger of a running node is locked: the ledger command says so.
+        // The ledger of a running node is locked: the ledger command says so. Nothing is damaged:
+        // a user error, not corrupt data (issue 11's exit codes).
         InProcessNode show = run("show", "ledger", "show", "--home", aliceHome.toString());
-        assertThat(show.awaitExit()).isEqualTo(3);
+        assertThat(show.awaitExit()).isEqualTo(ExitCode.USER_ERROR.code());
         assertThat(show.stderr()).contains("is in use by another p2pchat process (DATADIR_LOCKED)");
         InProcessNode twice =
                 run(
@@ -274,7 +275,8 @@ class PersonFacingErrorsTest {
                         + impostor.identity.peerId().shortId()
                         + ", not bob");
 
-        assertThat(alice.quit()).isZero();
+        // Commands of this script failed (on purpose): its exit status says so.
+        assertThat(alice.quit()).isEqualTo(ExitCode.USER_ERROR.code());
         assertThat(alice.stderr()).doesNotContain("\tat ");
     }
 

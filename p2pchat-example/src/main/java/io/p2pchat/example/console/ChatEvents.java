@@ -75,33 +75,58 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
     public void onConnected(NodePeer peer, Optional<Contact> contact) {
         SecureSession s = peer.session();
         String who = contact.map(Contact::name).orElse(peer.keyId().shortId());
-        String where = address(peer.remoteAddress());
+        String remote = address(peer.remoteAddress());
+        boolean inbound = !peer.localRole().name().equals("INITIATOR");
+        // A peer that dialled us is at an ephemeral port: what people need is where it listens,
+        // which its hello announced (a claim until its identity is confirmed on the ledger).
+        String listen = listenAddress(peer);
         String whoText = escape(who);
-        String whereText = escape(where);
         boolean full = peer.access() == PeerAccess.FULL && contact.isPresent();
-        String text =
-                full
-                        ? "connected to "
+        String chat =
+                contact.isPresent()
+                        ? "chat starts once "
                                 + whoText
-                                + " ("
-                                + whereText
-                                + ", "
-                                + s.cipherSuite()
-                                + ")"
-                        : contact.isPresent()
-                                ? "connected to "
-                                        + whoText
-                                        + " ("
-                                        + whereText
-                                        + "): syncing the ledger; chat starts once "
-                                        + whoText
-                                        + "'s registration is confirmed on your ledger"
-                                : "connected to "
-                                        + whereText
-                                        + " (key "
-                                        + whoText
-                                        + "): syncing the ledger; chat starts once this key is a"
-                                        + " confirmed identity on your ledger";
+                                + "'s registration is confirmed on your ledger"
+                        : "chat starts once this key is a confirmed identity on your ledger";
+        String text;
+        if (!inbound) {
+            String where = escape(remote);
+            text =
+                    full
+                            ? "connected to "
+                                    + whoText
+                                    + " ("
+                                    + where
+                                    + ", "
+                                    + s.cipherSuite()
+                                    + ")"
+                            : contact.isPresent()
+                                    ? "connected to "
+                                            + whoText
+                                            + " ("
+                                            + where
+                                            + "): syncing the ledger; "
+                                            + chat
+                                    : "connected to "
+                                            + where
+                                            + " (key "
+                                            + whoText
+                                            + "): syncing the ledger; "
+                                            + chat;
+        } else {
+            String where =
+                    listen == null
+                            ? "it announced no listen address"
+                            : (full ? "listening at " : "it says it listens at ") + escape(listen);
+            text =
+                    full
+                            ? whoText + " connected to you (" + where + ", " + s.cipherSuite() + ")"
+                            : (contact.isPresent() ? whoText : "the key " + whoText)
+                                    + " connected to you ("
+                                    + where
+                                    + "): it syncs the ledger from you; "
+                                    + chat;
+        }
         out.event(
                 "connected",
                 text,
@@ -114,13 +139,26 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
                 "access",
                 peer.access().name(),
                 "address",
-                where,
+                remote,
+                "listen_address",
+                listen,
                 "direction",
-                peer.localRole().name().equals("INITIATOR") ? "outbound" : "inbound",
+                inbound ? "inbound" : "outbound",
                 "suite",
                 s.cipherSuite().name(),
                 "session_fingerprint",
                 s.sessionFingerprint());
+    }
+
+    /**
+     * Where {@code peer} accepts connections: the address we dialled, or for a peer that dialled
+     * us, the listen address its hello announced; null if it announced none.
+     */
+    static String listenAddress(NodePeer peer) {
+        if (peer.localRole().name().equals("INITIATOR")) {
+            return address(peer.remoteAddress());
+        }
+        return peer.session().peerListenAddress().orElse(null);
     }
 
     @Override

@@ -18,7 +18,6 @@ import io.p2pchat.ledger.RegisteredAddress;
 import io.p2pchat.node.NodePeer;
 import io.p2pchat.proto.ChatMessage;
 import io.p2pchat.proto.HistoryEntry;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -51,7 +50,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  * /connect &lt;name|peer-id|host:port&gt;   /msg &lt;name|peer-id&gt; &lt;text&gt;   /peers
- * /fingerprint &lt;peer&gt;   /rotate &lt;peer&gt; [--rekey]   /history &lt;peer&gt; [n]
+ * /fingerprint &lt;peer&gt;   /rotate &lt;peer&gt; [--rekey]   /history [peer] [n]
  * /whois &lt;name|peer-id&gt;   /verify &lt;peer&gt;   /accept &lt;peer&gt;   /ledger [--json]
  * /help   /quit
  * </pre>
@@ -79,7 +78,8 @@ public final class Console {
                     "  /fingerprint <peer>                fingerprints to compare out of band",
                     "  /rotate <peer> [--rekey]           change the keys now (--rekey: fresh"
                             + " X25519 + ML-KEM exchange)",
-                    "  /history <peer> [n]                the last n messages (default 20)",
+                    "  /history [peer] [n]                the last n messages (default 20) with"
+                            + " peer (default: the current conversation)",
                     "  /whois <name|peer-id>              an identity on the ledger",
                     "  /verify <name|peer-id>             mark a contact verified after comparing"
                             + " /fingerprint with them",
@@ -93,9 +93,13 @@ public final class Console {
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneId.systemDefault());
     private static final long COMMAND_TIMEOUT_SECONDS = 20;
 
+    /** The most characters a command line may have: a message of the most, and its command. */
+    public static final int MAX_LINE_CHARS = ChatService.MAX_TEXT_CHARS + 128;
+
     private final ChatNode chatNode;
     private final Output out;
     private volatile Contact current;
+    private volatile boolean failed;
 
     /** A console for {@code chatNode}, writing to {@code out}. */
     public Console(ChatNode chatNode, Output out, ChatEvents events) {
@@ -134,6 +138,7 @@ public final class Console {
                                             "/quit"))
                             .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
                             .build();
+            BoundedInput input = BoundedInput.install(reader, MAX_LINE_CHARS);
             out.attach(reader);
             try {
                 while (true) {
@@ -144,6 +149,10 @@ public final class Console {
                         break;
                     } catch (EndOfFileException e) {
                         break;
+                    }
+                    if (input.takeOverLong()) {
+                        fail(tooLong());
+                        continue;
                     }
                     if (!execute(line)) {
                         break;
@@ -157,19 +166,45 @@ public final class Console {
 
     /**
      * Reads commands line by line from {@code in} (a pipe or a file) until /quit or the end of the
-     * input.
+     * input. A line longer than {@link #MAX_LINE_CHARS} is not kept in memory, nor run: it is
+     * reported as an error.
      *
      * @return true if the input ended without /quit
      */
     public boolean runScripted(InputStream in) throws IOException {
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-        String line;
-        while ((line = r.readLine()) != null) {
-            if (!execute(line)) {
+        BoundedLineReader r =
+                new BoundedLineReader(
+                        new InputStreamReader(in, StandardCharsets.UTF_8), MAX_LINE_CHARS);
+        BoundedLineReader.Line line;
+        while ((line = r.next()) != null) {
+            if (line.cut()) {
+                fail(tooLong());
+                continue;
+            }
+            if (!execute(line.text())) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether a command failed (it printed an error): a script's exit status says so. */
+    public boolean anyCommandFailed() {
+        return failed;
+    }
+
+    private static String tooLong() {
+        return "this line is longer than "
+                + MAX_LINE_CHARS
+                + " characters (a message has at most "
+                + ChatService.MAX_TEXT_CHARS
+                + "): it was dropped, not sent; split the text into several messages";
+    }
+
+    /** A command failed: says why, and remembers it for the exit status of a script. */
+    private void fail(String text) {
+        failed = true;
+        out.error(text);
     }
 
     private String prompt() {
@@ -190,7 +225,7 @@ public final class Console {
         if (!trimmed.startsWith("/")) {
             Contact c = current;
             if (c == null) {
-                out.error(
+                fail(
                         "no conversation yet: start one with /msg <name> <text> (/help lists"
                                 + " the commands)");
             } else {
@@ -206,7 +241,7 @@ public final class Console {
                 case "/quit", "/exit", "/q" -> {
                     return false;
                 }
-                case "/help", "/?" -> out.text(HELP);
+                case "/help", "/?" -> help();
                 case "/connect", "/c" -> connect(args);
                 case "/msg", "/m" -> msg(args);
                 case "/peers" -> peers();
@@ -217,15 +252,15 @@ public final class Console {
                 case "/verify" -> verify(args);
                 case "/accept" -> accept(args);
                 case "/ledger" -> ledger(args);
-                default -> out.error("unknown command " + command + ": /help lists them");
+                default -> fail("unknown command " + command + ": /help lists them");
             }
         } catch (CommandError e) {
-            out.error(e.getMessage());
+            fail(e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         } catch (RuntimeException e) {
-            out.error(command + " failed: " + Explain.unwrap(e).getMessage());
+            fail(command + " failed: " + Explain.unwrap(e).getMessage());
         }
         return true;
     }
@@ -240,6 +275,26 @@ public final class Console {
     }
 
     // ------------------------------------------------------------------ commands
+
+    /** The commands: the list for people, one {@code help} event with them for programs. */
+    private void help() {
+        if (out.mode() != Output.Mode.JSON) {
+            out.text(HELP);
+            return;
+        }
+        List<Map<String, String>> commands = new ArrayList<>();
+        for (String l : HELP.split("\n")) {
+            if (l.startsWith("  ")) {
+                String row = l.strip();
+                int gap = row.indexOf("  ");
+                Map<String, String> c = new LinkedHashMap<>();
+                c.put("usage", row.substring(0, gap));
+                c.put("description", row.substring(gap).strip());
+                commands.add(c);
+            }
+        }
+        out.event("help", "", "commands", commands);
+    }
 
     private void connect(String target) throws CommandError, InterruptedException {
         if (target.isEmpty()) {
@@ -400,7 +455,7 @@ public final class Console {
 
     private void send(Contact c, String text) {
         if (text.length() > ChatService.MAX_TEXT_CHARS) {
-            out.error("a message has at most " + ChatService.MAX_TEXT_CHARS + " characters");
+            fail("a message has at most " + ChatService.MAX_TEXT_CHARS + " characters");
             return;
         }
         ChatMessage m;
@@ -408,7 +463,7 @@ public final class Console {
             m = chatNode.chat().send(c, text).get(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (Exception e) {
             Throwable cause = Explain.unwrap(e);
-            out.error(
+            fail(
                     cause instanceof ChatService.HeldException
                             ? cause.getMessage()
                             : "cannot send to " + c.name() + ": " + cause.getMessage());
@@ -455,17 +510,19 @@ public final class Console {
         sb.append(
                 String.format(
                         "%-16s %-9s %-8s %-21s %-36s %s%n",
-                        "peer", "access", "dir", "address", "suite", "keys (out/in epoch)"));
+                        "peer", "access", "dir", "listen address", "suite", "keys (out/in epoch)"));
         for (NodePeer p : peers) {
             SecureSession s = p.session();
             SessionStats st = s.stats();
             Optional<IdentityRecord> rec = p.identity();
             String name = ChatNode.label(rec.orElse(null), p.keyId());
             String dir = p.localRole().name().equals("INITIATOR") ? "out" : "in";
-            String addr = ChatEvents.address(p.remoteAddress());
+            // Where it listens (for a peer that dialled us, not the ephemeral port it came from).
+            String listen = ChatEvents.listenAddress(p);
+            String addr = listen == null ? "-" : listen;
             sb.append(
                     String.format(
-                            "%-16s %-9s %-8s %-21s %-36s %d/%d, %d rekeys%n",
+                            "%-16s %-9s %-8s %-21s %-36s %d/%d, %s%n",
                             escape(name),
                             p.access(),
                             dir,
@@ -473,14 +530,15 @@ public final class Console {
                             s.cipherSuite(),
                             st.sendEpoch(),
                             st.receiveEpoch(),
-                            st.rekeys()));
+                            Words.count(st.rekeys(), "rekey")));
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("peer", name);
             row.put("key_id", p.keyId().toHex());
             rec.ifPresent(r -> row.put("identity_id", r.id().toHex()));
             row.put("access", p.access().name());
             row.put("direction", dir.equals("out") ? "outbound" : "inbound");
-            row.put("address", addr);
+            row.put("address", ChatEvents.address(p.remoteAddress()));
+            row.put("listen_address", listen);
             row.put("suite", s.cipherSuite().name());
             row.put("send_epoch", st.sendEpoch());
             row.put("receive_epoch", st.receiveEpoch());
@@ -518,8 +576,8 @@ public final class Console {
         sb.append("  conversation fingerprint: ")
                 .append(conversation)
                 .append(" (")
-                .append(h.size())
-                .append(" messages)\n");
+                .append(Words.count(h.size(), "message"))
+                .append(")\n");
         sb.append("  your identity:            ")
                 .append(chatNode.identity().peerId().fingerprint())
                 .append('\n');
@@ -646,19 +704,40 @@ public final class Console {
     }
 
     private void history(String args) throws CommandError, InterruptedException {
-        String[] parts = args.split("\\s+");
-        if (parts.length < 1 || parts[0].isEmpty()) {
-            throw new CommandError("usage: /history <name|peer-id> [n]");
+        String usage = "usage: /history [name|peer-id] [n] (default: the current conversation)";
+        String[] parts = args.isEmpty() ? new String[0] : args.split("\\s+");
+        // "/history", "/history 50", "/history bob", "/history bob 50".
+        String target = null;
+        String count = null;
+        if (parts.length == 1 && parts[0].matches("[0-9]{1,9}")) {
+            count = parts[0];
+        } else if (parts.length >= 1) {
+            target = parts[0];
+            count = parts.length > 1 ? parts[1] : null;
+        }
+        if (parts.length > 2) {
+            throw new CommandError(usage);
         }
         int n = 20;
-        if (parts.length > 1) {
+        if (count != null) {
             try {
-                n = Math.max(1, Integer.parseInt(parts[1]));
+                n = Math.max(1, Integer.parseInt(count));
             } catch (NumberFormatException e) {
-                throw new CommandError("usage: /history <name|peer-id> [n]");
+                throw new CommandError(usage);
             }
         }
-        IdentityRecord rec = lookup(parts[0]);
+        IdentityRecord rec;
+        if (target != null) {
+            rec = lookup(target);
+        } else {
+            Contact c = current;
+            if (c == null) {
+                throw new CommandError(
+                        "no conversation yet, so no history to show: name one, as in /history"
+                                + " <name>");
+            }
+            rec = lookup(c.id().toHex());
+        }
         List<HistoryEntry> all = await(chatNode.chat().history(rec.id()));
         List<HistoryEntry> last = all.subList(Math.max(0, all.size() - n), all.size());
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -666,8 +745,7 @@ public final class Console {
         sb.append("history with ")
                 .append(shown(rec))
                 .append(": ")
-                .append(all.size())
-                .append(" messages")
+                .append(Words.count(all.size(), "message"))
                 .append(all.size() > last.size() ? ", the last " + last.size() : "")
                 .append('\n');
         for (HistoryEntry e : last) {
@@ -917,12 +995,12 @@ public final class Console {
                         + ", tip "
                         + tip.hash().toHex()
                         + ", "
-                        + l.identityCount()
-                        + " identities, "
-                        + status.get("mempool")
-                        + " pending transactions, "
-                        + chatNode.node().peers().size()
-                        + " peers, "
+                        + Words.count(l.identityCount(), "identity", "identities")
+                        + ", "
+                        + Words.count((int) status.get("mempool"), "pending transaction")
+                        + ", "
+                        + Words.count(chatNode.node().peers().size(), "peer")
+                        + ", "
                         + (l.miner().isRunning() ? "mining" : "not mining"));
     }
 

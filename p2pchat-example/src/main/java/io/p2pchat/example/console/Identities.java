@@ -41,8 +41,8 @@ public final class Identities {
                 .append(" (")
                 .append(key.block().shortHex())
                 .append("), ")
-                .append(conf)
-                .append(" confirmations (k=")
+                .append(Words.count(conf, "confirmation"))
+                .append(" (k=")
                 .append(k)
                 .append(")\n");
         if (rec.keyHistory().size() > 1) {

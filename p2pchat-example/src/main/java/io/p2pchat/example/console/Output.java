@@ -46,6 +46,7 @@ public final class Output {
     private final PrintStream out;
     private volatile LineReader reader;
     private boolean progressShown; // guarded by this
+    private boolean finished; // guarded by this
 
     /** An output of {@code mode} on {@code out}. */
     public Output(Mode mode, PrintStream out) {
@@ -71,6 +72,9 @@ public final class Output {
      * @param fields further JSON fields, in order (null values are left out)
      */
     public synchronized void event(String kind, String text, Object... fields) {
+        if (finished) {
+            return;
+        }
         endProgress();
         if (mode == Mode.JSON) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -89,6 +93,9 @@ public final class Output {
 
     /** Prints a JSON object on its own line, whatever the mode (for {@code --json} options). */
     public synchronized void json(Map<String, ?> object) {
+        if (finished) {
+            return;
+        }
         endProgress();
         String s = TerminalText.escapeJson(GSON.toJson(object));
         if (reader != null) {
@@ -101,6 +108,9 @@ public final class Output {
 
     /** Lines people read (a table, help), printed as they are; JSON mode prints them too. */
     public synchronized void text(String text) {
+        if (finished) {
+            return;
+        }
         endProgress();
         lines(text);
     }
@@ -120,6 +130,9 @@ public final class Output {
      * plain mode (the caller prints only changes), a {@code progress} event in JSON mode.
      */
     public synchronized void progress(String text, double fraction, Object... fields) {
+        if (finished) {
+            return;
+        }
         if (mode == Mode.TERMINAL && reader == null) {
             int width = 24;
             int filled = (int) Math.round(Math.max(0, Math.min(1, fraction)) * width);
@@ -141,6 +154,23 @@ public final class Output {
             return;
         }
         line(text);
+    }
+
+    /**
+     * The last event: printed on a line of its own, after which this output prints nothing more
+     * (for the line a stopped process leaves). On a terminal, a progress bar stays and the line
+     * goes below it; otherwise the line the cursor is on (where the terminal echoed {@code ^C}) is
+     * erased first.
+     */
+    public synchronized void finish(String kind, String text, Object... fields) {
+        if (finished) {
+            return;
+        }
+        if (mode == Mode.TERMINAL && reader == null && !progressShown) {
+            out.print("\r\033[2K");
+        }
+        event(kind, text, fields);
+        finished = true;
     }
 
     private void endProgress() {

@@ -10,6 +10,7 @@ import io.p2pchat.example.chat.ChatService;
 import io.p2pchat.example.chat.ChatService.Contact;
 import io.p2pchat.example.chat.ContactStore;
 import io.p2pchat.example.chat.HistoryKey;
+import io.p2pchat.example.console.Words;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.identity.StorageRoot;
@@ -65,6 +66,9 @@ import java.util.concurrent.TimeUnit;
 public final class Demo {
     private static final Duration WAIT = Duration.ofSeconds(20);
     private static final String INDENT = "    ";
+
+    /** Records per key: the default ratchet interval (docs/protocol.md §8.1). */
+    static final int RATCHET_RECORDS = 8;
 
     private final PrintStream out;
     private final boolean keep;
@@ -578,8 +582,8 @@ public final class Demo {
                     subject.name
                             + " stapled its ledger certificate (the registration and a Merkle proof"
                             + " of "
-                            + hashes
-                            + " hash(es)); "
+                            + Words.count(hashes, "hash", "hashes")
+                            + "); "
                             + verifier.name
                             + " verified it against block #"
                             + cert.blockHeader().height()
@@ -647,8 +651,10 @@ public final class Demo {
     private void send(Person from, Person to, String text) throws Exception {
         WireTap tap = from.taps.get(to.id());
         WireTap back = to.taps.get(from.id());
-        tap.drainRecords();
-        back.drainRecords();
+        // Key changes not shown yet (the ledger's sync uses the channel too) happened before this
+        // message: they are shown before its record.
+        List<Object> earlier = tap.drain();
+        List<Object> earlierBack = back.drain();
         long t0 = System.nanoTime();
         ChatMessage m =
                 from.node.chat().send(to.contact(), text).get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -659,8 +665,11 @@ public final class Demo {
         long ms = (System.nanoTime() - t0) / 1_000_000;
         messages++;
         say(pad(from.name + " -> " + to.name, 16) + "\"" + text + "\"");
-        for (WireTap.Record r : tap.drainRecords()) {
-            if (r.type() == WireTap.DATA) {
+        showKeyChanges(from, to, earlier);
+        showKeyChanges(to, from, earlierBack);
+        // The message's record, and a key change right after it if it was its key's last.
+        for (Object o : tap.drain()) {
+            if (o instanceof WireTap.Record r && r.type() == WireTap.DATA) {
                 say(
                         INDENT
                                 + "on the wire: "
@@ -672,6 +681,8 @@ public final class Demo {
                                 + " bytes (9-byte header in clear; ciphertext "
                                 + r.head()
                                 + "... and a 16-byte tag)");
+            } else if (o instanceof KeyRotatedEvent e) {
+                showKeyChange(from, to, e);
             }
         }
         say(
@@ -680,7 +691,8 @@ public final class Demo {
                         + " stored it (encrypted at rest) and acknowledged it ("
                         + ms
                         + " ms round trip)");
-        showRotations(from, to);
+        // The acknowledgement's record may have been the last of its key.
+        showKeyChanges(to, from, back.drain());
     }
 
     private void awaitDelivered(Person from, ChatMessage m) throws InterruptedException {
@@ -699,14 +711,22 @@ public final class Demo {
 
     private void rotations(Person a, Person c) throws Exception {
         section("6. Key rotations");
+        WireTap ac = a.taps.get(c.id());
+        WireTap ca = c.taps.get(a.id());
+        showKeyChanges(a, c, ac.drain());
+        showKeyChanges(c, a, ca.drain());
         say(
-                "Symmetric ratchet: each direction moves to a new AES key every 8 records, and"
-                        + " erases the old one. "
+                "Symmetric ratchet: in each direction, a key protects "
+                        + RATCHET_RECORDS
+                        + " records (every record counts: messages, acknowledgements, control"
+                        + " messages); the "
+                        + RATCHET_RECORDS
+                        + "th is its last, then the direction moves to the next key and erases"
+                        + " the old one. "
                         + a.name
                         + " sends "
                         + c.name
                         + " a burst of 8 messages:");
-        a.taps.get(c.id()).drainRecords();
         List<ChatMessage> burst = new ArrayList<>();
         for (int i = 1; i <= 8; i++) {
             String text = "burst message " + i + " of 8";
@@ -720,15 +740,33 @@ public final class Demo {
             check(got != null, c.name + " received the burst");
             messages++;
         }
-        List<WireTap.Record> records = a.taps.get(c.id()).drainRecords();
-        StringBuilder epochs = new StringBuilder();
-        for (WireTap.Record r : records) {
-            if (r.type() == WireTap.DATA) {
-                epochs.append(epochs.length() == 0 ? "" : " ").append(r.epoch());
+        List<Object> timeline = ac.drain();
+        List<Long> epochs = new ArrayList<>();
+        for (Object o : timeline) {
+            if (o instanceof WireTap.Record r && r.type() == WireTap.DATA) {
+                epochs.add(r.epoch());
             }
         }
-        say(INDENT + "key epochs of the 8 data records on the wire: " + epochs);
-        showRotations(a, c);
+        StringBuilder shown = new StringBuilder();
+        for (int i = 0; i < epochs.size(); i++) {
+            if (i > 0) {
+                shown.append(epochs.get(i).equals(epochs.get(i - 1)) ? " " : " | ");
+            }
+            shown.append(epochs.get(i));
+        }
+        say(
+                INDENT
+                        + "key epochs of the "
+                        + Words.count(epochs.size(), "data record")
+                        + " on the wire: "
+                        + shown
+                        + "  (| marks a key change)");
+        for (String line : explainRatchets(timeline)) {
+            say(INDENT + line);
+        }
+        showKeyChanges(a, c, timeline);
+        // carol's acknowledgements count in her direction, so it moves on too.
+        showKeyChanges(c, a, ca.drain());
 
         say(
                 "Key update (/rotate "
@@ -738,10 +776,11 @@ public final class Demo {
                         + " moves her sending key forward now and asks "
                         + c.name
                         + " to do the same.");
-        NodePeer ac = a.peerOf(c);
-        ac.session().rotateKeys(true).await(WAIT.toSeconds(), TimeUnit.SECONDS);
+        NodePeer acPeer = a.peerOf(c);
+        acPeer.session().rotateKeys(true).await(WAIT.toSeconds(), TimeUnit.SECONDS);
         awaitRotations(a, c, KeyRotatedEvent.Kind.KEY_UPDATE);
-        showRotations(a, c);
+        showKeyChanges(a, c, ac.drain());
+        showKeyChanges(c, a, ca.drain());
 
         say(
                 "Rekey (/rotate "
@@ -749,11 +788,64 @@ public final class Demo {
                         + " --rekey): a fresh X25519 + ML-KEM-768 exchange inside the channel;"
                         + " someone who stole the current keys loses access (post-compromise"
                         + " security).");
-        ac.session().rekey().await(WAIT.toSeconds(), TimeUnit.SECONDS);
+        acPeer.session().rekey().await(WAIT.toSeconds(), TimeUnit.SECONDS);
         awaitRotations(a, c, KeyRotatedEvent.Kind.REKEY);
-        showRotations(a, c);
+        showKeyChanges(a, c, ac.drain());
+        showKeyChanges(c, a, ca.drain());
         send(a, c, "Still here, under brand-new keys.");
         send(c, a, "Same conversation, same fingerprint.");
+    }
+
+    /**
+     * For each ratchet in {@code timeline} (what one side wrote during the burst), which record was
+     * the old key's last: the one just before the change, the {@value #RATCHET_RECORDS}th under it
+     * (docs/protocol.md §8.1). Records before the burst are counted back from there.
+     */
+    static List<String> explainRatchets(List<Object> timeline) {
+        List<String> lines = new ArrayList<>();
+        int data = 0;
+        int total = 0;
+        for (Object o : timeline) {
+            if (o instanceof WireTap.Record r && r.type() == WireTap.DATA) {
+                total++;
+            }
+        }
+        Map<Long, Integer> recordsIn = new LinkedHashMap<>();
+        for (Object o : timeline) {
+            if (o instanceof WireTap.Record r) {
+                if (r.epoch() == 0) {
+                    continue;
+                }
+                recordsIn.merge(r.epoch(), 1, Integer::sum);
+                if (r.type() == WireTap.DATA) {
+                    data++;
+                }
+            } else if (o instanceof KeyRotatedEvent e
+                    && e.direction() == KeyRotatedEvent.Direction.OUTBOUND
+                    && e.kind() == KeyRotatedEvent.Kind.RATCHET) {
+                long old = e.epoch() - 1;
+                int before = RATCHET_RECORDS - recordsIn.getOrDefault(old, 0);
+                lines.add(
+                        "epoch "
+                                + old
+                                + (before > 0
+                                        ? " had protected "
+                                                + Words.count(before, "record")
+                                                + " before the burst (earlier messages and"
+                                                + " acknowledgements), so burst message "
+                                        : ": burst message ")
+                                + data
+                                + " was its "
+                                + RATCHET_RECORDS
+                                + "th and last record, and "
+                                + (data < total
+                                        ? "burst message " + (data + 1) + " the first"
+                                        : "the next record is the first")
+                                + " under epoch "
+                                + e.epoch());
+            }
+        }
+        return lines;
     }
 
     /** Waits until both sides' outbound directions report a change of {@code kind}. */
@@ -770,8 +862,6 @@ public final class Demo {
         say(INDENT + "! the " + kind + " did not complete on both sides");
     }
 
-    private final Map<WireTap, Integer> rotationsSeen = new ConcurrentHashMap<>();
-
     private static boolean hasOutbound(WireTap tap, KeyRotatedEvent.Kind kind) {
         for (KeyRotatedEvent e : tap.allRotations()) {
             if (e.direction() == KeyRotatedEvent.Direction.OUTBOUND && e.kind() == kind) {
@@ -781,35 +871,39 @@ public final class Demo {
         return false;
     }
 
-    /** Prints the key changes of both directions between two people since the last call. */
-    private void showRotations(Person a, Person b) {
-        for (Person[] dirn : new Person[][] {{a, b}, {b, a}}) {
-            WireTap tap = dirn[0].taps.get(dirn[1].id());
-            for (KeyRotatedEvent e : tap.drainRotations()) {
-                if (e.direction() != KeyRotatedEvent.Direction.OUTBOUND) {
-                    continue;
-                }
-                String why =
-                        switch (e.kind()) {
-                            case RATCHET -> "ratchet after 8 records";
-                            case KEY_UPDATE -> "key update";
-                            case REKEY -> "rekey: fresh ephemeral exchange";
-                        };
-                say(
-                        INDENT
-                                + "key change  "
-                                + pad(dirn[0].name + " -> " + dirn[1].name, 15)
-                                + "epoch "
-                                + (e.epoch() - 1)
-                                + " -> "
-                                + e.epoch()
-                                + "  ("
-                                + why
-                                + "; the old key is erased, "
-                                + dirn[1].name
-                                + " follows in step)");
+    /** Prints the key changes {@code sender} made in its direction to {@code receiver}. */
+    private void showKeyChanges(Person sender, Person receiver, List<Object> timeline) {
+        for (Object o : timeline) {
+            if (o instanceof KeyRotatedEvent e) {
+                showKeyChange(sender, receiver, e);
             }
         }
+    }
+
+    private void showKeyChange(Person sender, Person receiver, KeyRotatedEvent e) {
+        if (e.direction() != KeyRotatedEvent.Direction.OUTBOUND) {
+            return;
+        }
+        String why =
+                switch (e.kind()) {
+                    case RATCHET ->
+                            "ratchet: the old key protected its " + RATCHET_RECORDS + " records";
+                    case KEY_UPDATE -> "key update";
+                    case REKEY -> "rekey: fresh ephemeral exchange";
+                };
+        say(
+                INDENT
+                        + "key change  "
+                        + pad(sender.name + " -> " + receiver.name, 15)
+                        + "epoch "
+                        + (e.epoch() - 1)
+                        + " -> "
+                        + e.epoch()
+                        + "  ("
+                        + why
+                        + "; it is erased, and "
+                        + receiver.name
+                        + " follows in step)");
     }
 
     // ------------------------------------------------------------------ summary
@@ -858,12 +952,12 @@ public final class Demo {
         }
         say(
                 pad("key changes", 22)
-                        + ratchets
-                        + " ratchets, "
-                        + updates
-                        + " key updates, "
-                        + rekeys
-                        + " rekeys (each direction counted once)");
+                        + Words.count(ratchets, "ratchet")
+                        + ", "
+                        + Words.count(updates, "key update")
+                        + ", "
+                        + Words.count(rekeys, "rekey")
+                        + " (each direction counted once)");
         say("fingerprints (compare them out of band; equal on both sides = no one in the middle):");
         Person[][] pairs = {
             {person("alice"), person("carol")},

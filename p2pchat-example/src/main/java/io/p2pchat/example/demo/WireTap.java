@@ -48,8 +48,13 @@ public final class WireTap {
         }
     }
 
-    private final ConcurrentLinkedQueue<Record> records = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<KeyRotatedEvent> rotations = new ConcurrentLinkedQueue<>();
+    /**
+     * The records this side wrote and its key changes, in the order they happened: both handlers
+     * run on the channel's event loop, and the record layer writes a record (through {@link
+     * #recordTap}) before it reports the key change that record triggered.
+     */
+    private final ConcurrentLinkedQueue<Object> timeline = new ConcurrentLinkedQueue<>();
+
     private final List<KeyRotatedEvent> allRotations = new ArrayList<>(); // guarded by this
 
     /** The handler to add first in the pipeline. */
@@ -72,7 +77,7 @@ public final class WireTap {
             public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                 if (evt instanceof KeyRotatedEvent) {
                     KeyRotatedEvent e = (KeyRotatedEvent) evt;
-                    rotations.add(e);
+                    timeline.add(e);
                     synchronized (WireTap.this) {
                         allRotations.add(e);
                     }
@@ -94,27 +99,20 @@ public final class WireTap {
             long epoch = buf.getUnsignedInt(i + 5);
             int shown = (int) Math.min(8, length - 5);
             String head = ByteBufUtil.hexDump(buf, i + 9, shown);
-            records.add(new Record(type, epoch, (int) (4 + length), head));
+            timeline.add(new Record(type, epoch, (int) (4 + length), head));
             i += (int) (4 + length);
         }
     }
 
-    /** The records written since the last call. */
-    public List<Record> drainRecords() {
-        List<Record> out = new ArrayList<>();
-        Record r;
-        while ((r = records.poll()) != null) {
-            out.add(r);
-        }
-        return out;
-    }
-
-    /** The key changes since the last call. */
-    public List<KeyRotatedEvent> drainRotations() {
-        List<KeyRotatedEvent> out = new ArrayList<>();
-        KeyRotatedEvent e;
-        while ((e = rotations.poll()) != null) {
-            out.add(e);
+    /**
+     * What happened since the last call, in order: each {@link Record} this side wrote and each
+     * {@link KeyRotatedEvent} of either direction.
+     */
+    public List<Object> drain() {
+        List<Object> out = new ArrayList<>();
+        Object o;
+        while ((o = timeline.poll()) != null) {
+            out.add(o);
         }
         return out;
     }

@@ -29,12 +29,19 @@ public final class ChildNode extends ConsoleDriver {
 
     /** The command line that runs p2pchat with {@code args} in a child JVM. */
     public static List<String> command(String... args) {
+        return commandWithHeap("256m", args);
+    }
+
+    /**
+     * The command line that runs p2pchat with {@code args} in a child JVM of at most {@code heap}.
+     */
+    public static List<String> commandWithHeap(String heap, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // The C2 AVX-512 workaround of this build host (docs/ledger.md, "Known JVM issue").
         cmd.add("-XX:+UnlockDiagnosticVMOptions");
         cmd.add("-XX:ArrayOperationPartialInlineSize=0");
-        cmd.add("-Xmx256m");
+        cmd.add("-Xmx" + heap);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.p2pchat.example.P2pChat");
@@ -44,9 +51,15 @@ public final class ChildNode extends ConsoleDriver {
 
     /** Starts {@code p2pchat node --home home args...}. */
     public static ChildNode start(String name, Path home, String... args) throws IOException {
+        return startWithHeap(name, "256m", home, args);
+    }
+
+    /** Starts {@code p2pchat node --home home args...} in a JVM of at most {@code heap}. */
+    public static ChildNode startWithHeap(String name, String heap, Path home, String... args)
+            throws IOException {
         List<String> a = new ArrayList<>(List.of("node", "--home", home.toString()));
         a.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command(a.toArray(new String[0])));
+        ProcessBuilder pb = new ProcessBuilder(commandWithHeap(heap, a.toArray(new String[0])));
         pb.environment().put("P2PCHAT_PASSPHRASE", Homes.PASSPHRASE);
         return new ChildNode(name, pb.start());
     }
@@ -106,12 +119,29 @@ public final class ChildNode extends ConsoleDriver {
         return process.exitValue();
     }
 
-    /** Sends SIGTERM (what Ctrl-C does, near enough) and waits (bounded) for the exit code. */
+    /** Sends SIGTERM and waits (bounded) for the exit code. */
     public int terminate() throws InterruptedException {
         // Through the handle: Process.destroy() would also close our end of its output pipes,
         // losing what the node prints while it shuts down.
         process.toHandle().destroy();
         return awaitExit();
+    }
+
+    /** Sends SIGINT (what Ctrl-C sends) and waits (bounded) for the exit code. */
+    public int interrupt() throws InterruptedException, IOException {
+        Process kill =
+                new ProcessBuilder("kill", "-INT", Long.toString(process.pid()))
+                        .redirectErrorStream(true)
+                        .start();
+        if (!kill.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new AssertionError("kill -INT " + process.pid() + " failed");
+        }
+        return awaitExit();
+    }
+
+    /** Standard input of the process, for a test that writes more than lines. */
+    public java.io.OutputStream rawStdin() {
+        return process.getOutputStream();
     }
 
     /** Kills the process (SIGKILL): the peer sees the connection drop mid-session. */

@@ -212,6 +212,51 @@ public abstract class ConsoleDriver implements AutoCloseable {
         throw new AssertionError(name + ": never " + what + "\n" + transcript());
     }
 
+    /**
+     * Waits until {@code name} is connected to this node with full access (a confirmed identity):
+     * asks {@code /peers} every 250 ms, at most 240 times. Unlike {@link #awaitConfirmed}, it never
+     * makes a command fail, so the exit status of the script stays the test's to check.
+     */
+    public void awaitConnectedAndConfirmed(String name) {
+        Pattern row = Pattern.compile("^" + Pattern.quote(name) + " +FULL ");
+        for (int i = 0; i < 240; i++) {
+            int m = mark();
+            send("/peers");
+            String l =
+                    await(
+                            m,
+                            s ->
+                                    s.contains("\"event\":\"peers\"")
+                                            || s.startsWith("peer ")
+                                            || s.contains("no peers connected"),
+                            "an answer to /peers");
+            JsonObject o = parse(l);
+            boolean full = false;
+            if (o != null) {
+                for (var p : o.getAsJsonArray("peers")) {
+                    JsonObject r = p.getAsJsonObject();
+                    full |=
+                            r.get("peer").getAsString().equals(name)
+                                    && r.get("access").getAsString().equals("FULL");
+                }
+            } else if (l.startsWith("peer ")) {
+                int header = m;
+                while (!lines.get(header).equals(l)) {
+                    header++;
+                }
+                for (int j = header + 1; j < lines.size() && !full; j++) {
+                    full = row.matcher(lines.get(j)).find();
+                }
+            }
+            if (full) {
+                return;
+            }
+            awaitOutput(mark(), 250);
+        }
+        throw new AssertionError(
+                name + ": " + this.name + " never had it connected and confirmed\n" + transcript());
+    }
+
     /** Parses a JSON line, or null. */
     public static JsonObject parse(String line) {
         if (!line.startsWith("{")) {

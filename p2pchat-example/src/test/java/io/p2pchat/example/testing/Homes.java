@@ -71,7 +71,11 @@ public final class Homes {
         }
     }
 
-    /** Runs the real {@code p2pchat init} for {@code name} in {@code dir/name} (RSA-2048). */
+    /**
+     * Runs the real {@code p2pchat init} for {@code name} in {@code dir/name} (RSA-2048), with
+     * {@code --insecure-passphrase}: {@link #PASSPHRASE} is a famous example, which the strength
+     * check refuses.
+     */
     public static Path initWithCli(Path dir, String name) throws Exception {
         Path home = dir.resolve(name);
         InProcessNode init =
@@ -85,7 +89,9 @@ public final class Homes {
                         "--key-bits",
                         "2048",
                         "--passphrase-file",
-                        passphraseFile(dir).toString());
+                        passphraseFile(dir).toString(),
+                        // The test passphrase is the best-known passphrase there is.
+                        "--insecure-passphrase");
         assertThat(init.awaitExit()).as(init.transcript()).isZero();
         return home;
     }

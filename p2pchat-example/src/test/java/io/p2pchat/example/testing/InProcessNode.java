@@ -82,6 +82,12 @@ public final class InProcessNode extends ConsoleDriver {
         }
     }
 
+    /** Closes standard input (the end of a script) and waits for the exit code. */
+    public int endInput() throws Exception {
+        stdin.close();
+        return awaitExit();
+    }
+
     /** Sends /quit and waits for the exit code. */
     public int quit() throws Exception {
         send("/quit");
