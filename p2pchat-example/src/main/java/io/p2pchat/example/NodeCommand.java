@@ -270,9 +270,10 @@ final class NodeCommand implements Callable<Integer> {
                             + ". Move it away to start without remembered contacts (you lose the"
                             + " warnings about their names and keys until you talk with them"
                             + " again).",
+                    ExitCode.CORRUPT_DATA,
                     e);
         } catch (java.io.IOException e) {
-            throw new UserError("Cannot read " + h.contacts() + ": " + e.getMessage(), e);
+            throw new UserError(Explain.fileProblem("Cannot read " + h.contacts(), e), e);
         }
     }
 
