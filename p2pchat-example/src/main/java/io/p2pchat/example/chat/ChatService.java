@@ -1,7 +1,6 @@
 package io.p2pchat.example.chat;
 
 import com.google.protobuf.ByteString;
-import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.PeerAccess;
@@ -116,7 +115,10 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
 
     private final Path historyDir;
     private final HistoryKey key;
-    private final LocalIdentity self;
+
+    /** This node's identity id (not its key's: the conversations outlive a key rotation). */
+    private final PeerId self;
+
     private final Listener listener;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
@@ -149,7 +151,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
      * {@code self}.
      */
     public ChatService(
-            Path historyDir, HistoryKey key, LocalIdentity self, Listener listener, Clock clock) {
+            Path historyDir, HistoryKey key, PeerId self, Listener listener, Clock clock) {
         this.historyDir = Objects.requireNonNull(historyDir, "historyDir");
         this.key = Objects.requireNonNull(key, "key");
         this.self = Objects.requireNonNull(self, "self");
@@ -509,7 +511,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
     private ChatHistory conversation(PeerId peer) throws IOException {
         ChatHistory h = histories.get(peer);
         if (h == null) {
-            h = ChatHistory.open(historyDir, key, self.peerId(), peer);
+            h = ChatHistory.open(historyDir, key, self, peer);
             histories.put(peer, h);
         }
         return h;

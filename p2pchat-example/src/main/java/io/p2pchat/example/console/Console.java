@@ -43,6 +43,7 @@ import org.jline.reader.UserInterruptException;
 import org.jline.reader.impl.completer.StringsCompleter;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The node's console: reads slash commands (and plain text for the current conversation) from a
@@ -73,7 +74,9 @@ public final class Console {
                     "  /rotate <peer> [--rekey]           change the keys now (--rekey: fresh"
                             + " X25519 + ML-KEM exchange)",
                     "  /history <peer> [n]                the last n messages (default 20)",
-                    "  /whois <name|peer-id>              an identity on the ledger",
+                    "  /whois <name|peer-id> [--json]     an identity on the ledger",
+                    "  /identity [rotate|revoke|address|name]  your identity: show it, rotate"
+                            + " its key, revoke it, change its addresses, claim a name",
                     "  /ledger [--json]                   the ledger's status",
                     "  /help                              this list",
                     "  /quit                              leave (Ctrl-D works too)");
@@ -85,6 +88,8 @@ public final class Console {
     private final ChatNode chatNode;
     private final Output out;
     private volatile Contact current;
+    private volatile @Nullable IdentityCommands identityCommands;
+    private volatile @Nullable LineReader reader;
 
     /** A console for {@code chatNode}, writing to {@code out}. */
     public Console(ChatNode chatNode, Output out, ChatEvents events) {
@@ -96,6 +101,11 @@ public final class Console {
                         current = c;
                     }
                 });
+    }
+
+    /** Enables the {@code /identity} commands. */
+    public void identityCommands(IdentityCommands commands) {
+        this.identityCommands = commands;
     }
 
     /** Reads commands from a terminal until /quit, Ctrl-D or Ctrl-C. */
@@ -114,12 +124,14 @@ public final class Console {
                                             "/rotate",
                                             "/history",
                                             "/whois",
+                                            "/identity",
                                             "/ledger",
                                             "/help",
                                             "/quit"))
                             .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
                             .build();
             out.attach(reader);
+            this.reader = reader;
             try {
                 while (true) {
                     String line;
@@ -136,6 +148,7 @@ public final class Console {
                 }
             } finally {
                 out.attach(null);
+                this.reader = null;
             }
         }
     }
@@ -199,6 +212,14 @@ public final class Console {
                 case "/rotate" -> rotate(args);
                 case "/history" -> history(args);
                 case "/whois" -> whois(args);
+                case "/identity", "/id" -> {
+                    IdentityCommands ic = identityCommands;
+                    if (ic == null) {
+                        out.error("/identity is not available here");
+                    } else if (!ic.run(args, reader)) {
+                        return false;
+                    }
+                }
                 case "/ledger" -> ledger(args);
                 default -> out.error("unknown command " + command + ": /help lists them");
             }
@@ -329,7 +350,7 @@ public final class Console {
             throw new CommandError("usage: /msg <name|peer-id> <text>");
         }
         IdentityRecord rec = lookup(parts[0]);
-        if (rec.id().equals(chatNode.identity().peerId())) {
+        if (rec.id().equals(chatNode.identityId())) {
             throw new CommandError("that is you");
         }
         if (rec.revoked()) {
@@ -364,7 +385,7 @@ public final class Console {
         } else if (peer.get().access() != PeerAccess.FULL) {
             state = " (queued: " + shown + "'s registration is not confirmed yet)";
         }
-        Optional<IdentityRecord> me = chatNode.ledger().identity(chatNode.identity().peerId());
+        Optional<IdentityRecord> me = chatNode.ledger().identity(chatNode.identityId());
         if (me.isEmpty() || !chatNode.isConfirmed(me.get())) {
             state += " (your own registration is not confirmed yet: peers accept it once it is)";
         }
@@ -462,7 +483,7 @@ public final class Console {
                 .append(h.size())
                 .append(" messages)\n");
         sb.append("  your identity:            ")
-                .append(chatNode.identity().peerId().fingerprint())
+                .append(chatNode.identityId().fingerprint())
                 .append('\n');
         sb.append("Compare them with ")
                 .append(shown(rec))
@@ -486,7 +507,7 @@ public final class Console {
                     "messages",
                     h.size(),
                     "own_fingerprint",
-                    chatNode.identity().peerId().fingerprint());
+                    chatNode.identityId().fingerprint());
         } else {
             out.text(sb.toString());
         }
@@ -623,15 +644,21 @@ public final class Console {
         }
     }
 
-    private void whois(String target) throws CommandError {
+    private void whois(String args) throws CommandError {
+        boolean json = args.endsWith("--json");
+        String target = json ? args.substring(0, args.length() - 6).strip() : args;
         if (target.isEmpty()) {
-            throw new CommandError("usage: /whois <name|peer-id>");
+            throw new CommandError("usage: /whois <name|peer-id> [--json]");
         }
         IdentityRecord rec = lookup(target);
-        if (out.mode() == Output.Mode.JSON) {
-            out.event("whois", "", "identity", Identities.toJson(rec, chatNode.ledger()));
+        PeerId lookedUp = Identities.peerIdOrNull(target);
+        if (json || out.mode() == Output.Mode.JSON) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("event", "whois");
+            m.put("identity", Identities.toJson(rec, chatNode.ledger(), lookedUp));
+            out.json(m);
         } else {
-            out.text(Identities.describe(rec, chatNode.ledger()));
+            out.text(Identities.describe(rec, chatNode.ledger(), lookedUp));
         }
     }
 
