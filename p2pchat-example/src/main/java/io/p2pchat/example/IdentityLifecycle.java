@@ -429,14 +429,15 @@ public final class IdentityLifecycle {
         }
         PeerId id = rec.id();
         long seq = await(ledger.nextSequence(id));
-        submitOrFail(txs.updateAddresses(signing, id, seq, list), "the address update");
+        LedgerTransaction update = txs.updateAddresses(signing, id, seq, list);
+        submitOrFail(update, "the address update");
         String shown = String.join(", ", addresses.stream().map(HostPort::toString).toList());
         report.event(
                 "address_submitted",
                 "address update submitted: " + escape(shown),
                 "addresses",
                 addresses.stream().map(HostPort::toString).toList());
-        long at = awaitSequence(id, seq, "The address update", "Address update", report);
+        long at = awaitConfirmed(update, "The address update", "Address update", report);
         report.event(
                 "addresses_updated",
                 "registered addresses are now " + escape(shown) + " (block #" + at + ", confirmed)",
@@ -484,7 +485,8 @@ public final class IdentityLifecycle {
         home.set("name.salt", HexFormat.of().formatHex(salt)); // before anything commits to it
         NameCommitment c = NameCommitment.of(name, salt);
         long seq = await(ledger.nextSequence(id));
-        submitOrFail(txs.commitName(signing, id, seq, c), "the name commitment");
+        LedgerTransaction commit = txs.commitName(signing, id, seq, c);
+        submitOrFail(commit, "the name commitment");
         report.event(
                 "name_committed",
                 "commitment to the name '"
@@ -493,21 +495,22 @@ public final class IdentityLifecycle {
                         + " is revealed)",
                 "name",
                 name);
-        long committedAt = awaitBlock(id, seq, "Name commitment", report);
+        long committedAt = awaitBlock(commit, "Name commitment", report);
         long revealFrom = committedAt + ledger.parameters().nameRevealDelay();
         long deadline = System.nanoTime() + WAIT.toNanos();
         long triedAt = -1;
-        long revealSeq = -1;
-        while (revealSeq < 0) {
+        LedgerTransaction reveal = null;
+        while (reveal == null) {
             checkDeadline(deadline, "The name claim", "claim it again with /identity name");
             long height = ledger.tip().height();
             if (height != triedAt) {
                 triedAt = height;
                 long s = await(ledger.nextSequence(id));
-                TxResult r = await(node.submit(txs.revealName(signing, id, s, c)));
+                LedgerTransaction tx = txs.revealName(signing, id, s, c);
+                TxResult r = await(node.submit(tx));
                 if (r.status() == TxResult.Status.ACCEPTED
                         || r.status() == TxResult.Status.ALREADY_KNOWN) {
-                    revealSeq = s;
+                    reveal = tx;
                     break;
                 }
                 if (r.reason() == RejectReason.DUPLICATE_NAME) {
@@ -532,7 +535,7 @@ public final class IdentityLifecycle {
             Thread.sleep(POLL_MILLIS);
         }
         report.event("name_revealed", "name '" + name + "' revealed", "name", name);
-        long at = awaitSequence(id, revealSeq, "The name claim", "Name", report);
+        long at = awaitConfirmed(reveal, "The name claim", "Name", report);
         IdentityRecord done = ledger.identity(id).orElseThrow();
         if (!done.displayName().map(name::equals).orElse(false)) {
             throw new UserError("The name '" + name + "' was taken by another identity first.");
@@ -562,16 +565,16 @@ public final class IdentityLifecycle {
         }
     }
 
-    /** Waits until the identity's transaction {@code seq} is in a block; returns the height. */
-    private long awaitBlock(PeerId id, long seq, String label, Report report)
+    /** Waits until {@code tx} is in a block of the best chain; returns its height. */
+    private long awaitBlock(LedgerTransaction tx, String label, Report report)
             throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (true) {
             checkDeadline(deadline, label, "try again");
-            IdentityRecord rec = ledger.identity(id).orElseThrow();
             long height = ledger.tip().height();
-            if (rec.sequence() >= seq) {
-                return height;
+            long at = inclusionHeight(tx);
+            if (at >= 0) {
+                return at;
             }
             report.progress(
                     "submitted",
@@ -582,33 +585,27 @@ public final class IdentityLifecycle {
     }
 
     /**
-     * Waits until the identity's transaction {@code seq} has k confirmations, counted from the
-     * height at which it was first seen in the chain (a reorganization that drops it starts the
-     * count again); returns that height.
+     * Waits until {@code tx} is in a block of the best chain with k confirmations (a reorganization
+     * that drops it starts the wait again); returns the block's height.
      */
-    private long awaitSequence(PeerId id, long seq, String what, String label, Report report)
+    private long awaitConfirmed(LedgerTransaction tx, String what, String label, Report report)
             throws InterruptedException {
         int k = ledger.parameters().confirmations();
         long deadline = System.nanoTime() + WAIT.toNanos();
-        long seenAt = -1;
         while (true) {
             checkDeadline(deadline, what, "check with /whois");
-            IdentityRecord rec = ledger.identity(id).orElseThrow();
             long height = ledger.tip().height();
-            if (rec.sequence() >= seq) {
-                if (seenAt < 0) {
-                    seenAt = height;
-                }
-                long conf = height - seenAt + 1;
+            long at = inclusionHeight(tx);
+            if (at >= 0) {
+                long conf = height - at + 1;
                 if (conf >= k) {
-                    return seenAt;
+                    return at;
                 }
                 report.progress(
                         "confirming",
-                        label + " in block #" + seenAt + ": " + conf + "/" + k + " confirmations",
+                        label + " in block #" + at + ": " + conf + "/" + k + " confirmations",
                         0.5 + 0.5 * conf / k);
             } else {
-                seenAt = -1;
                 report.progress(
                         "submitted",
                         label + " submitted: waiting for a block (height " + height + ")",
@@ -616,6 +613,55 @@ public final class IdentityLifecycle {
             }
             Thread.sleep(POLL_MILLIS);
         }
+    }
+
+    /** How far back from the tip {@link #inclusionHeight} looks. */
+    private static final int SEARCH_BLOCKS = 64;
+
+    /**
+     * The height of the best-chain block holding {@code tx} among the last {@link #SEARCH_BLOCKS}
+     * blocks, or -1. A block's encoding holds each transaction's envelope as it is.
+     */
+    private long inclusionHeight(LedgerTransaction tx) {
+        io.p2pchat.ledger.ChainTip t = ledger.tip();
+        String key = tx.id() + "@" + t.hash();
+        if (key.equals(searchedKey)) {
+            return searchedHeight; // the chain did not move: same answer
+        }
+        searchedHeight = search(tx, t.height());
+        searchedKey = key;
+        return searchedHeight;
+    }
+
+    private @Nullable String searchedKey;
+    private long searchedHeight = -1;
+
+    private long search(LedgerTransaction tx, long tip) {
+        byte[] needle = tx.bytes();
+        for (long h = tip; h >= Math.max(1, tip - SEARCH_BLOCKS); h--) {
+            Optional<io.p2pchat.ledger.BlockHeader> header = ledger.headerAt(h);
+            if (header.isEmpty()) {
+                continue;
+            }
+            Optional<byte[]> block = await(ledger.block(header.get().hash()));
+            if (block.isPresent() && indexOf(block.get(), needle) >= 0) {
+                return h;
+            }
+        }
+        return -1;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static void checkDeadline(long deadline, String what, String then) {

@@ -37,7 +37,7 @@ public final class Identities {
         if (state(rec, lookedUp).equals("rotated")) {
             sb.append("key ")
                     .append(lookedUp.shortId())
-                    .append(" was ROTATED AWAY: the identity now uses key ")
+                    .append(" was ROTATED AWAY: this identity now uses key ")
                     .append(rec.currentKeyId().shortId())
                     .append('\n');
         }
@@ -100,17 +100,16 @@ public final class Identities {
     }
 
     /**
-     * The state of {@code rec} as looked up by {@code lookedUp} (an identity id, a key id, or null
-     * for a lookup by name): {@code revoked}, {@code rotated} when {@code lookedUp} is a key the
-     * identity no longer uses, else {@code active}.
+     * The state of what was looked up: {@code revoked} when the identity is; {@code rotated} when
+     * {@code lookedUp} (an identity or key id; null for a lookup by name) is not the current key
+     * (after a rotation this includes the identity id, which is the first key's id); else {@code
+     * active}.
      */
     public static String state(IdentityRecord rec, @Nullable PeerId lookedUp) {
         if (rec.revoked()) {
             return "revoked";
         }
-        if (lookedUp != null
-                && !lookedUp.equals(rec.id())
-                && !lookedUp.equals(rec.currentKeyId())) {
+        if (lookedUp != null && !lookedUp.equals(rec.currentKeyId())) {
             return "rotated";
         }
         return "active";
@@ -132,6 +131,7 @@ public final class Identities {
         m.put("name", rec.displayName().orElse(null));
         m.put("identity_id", rec.id().toHex());
         m.put("state", state(rec, lookedUp));
+        m.put("identity_state", rec.revoked() ? "revoked" : "active");
         m.put("fingerprint", rec.id().fingerprint());
         m.put("registered_at_height", rec.registeredAtHeight());
         IdentityRecord.KeyRecord key = rec.currentKeyRecord();
