@@ -148,6 +148,14 @@ class IdentityLifecycleTest {
         assertThat(whoisJson(bob, "alice").get("state").getAsString()).isEqualTo("active");
         assertThat(whoisJson(bob, newKey.toHex()).get("state").getAsString()).isEqualTo("active");
 
+        // After a restart on the new key, both sides still compute the same conversation.
+        assertThat(alice.quit()).isZero();
+        alice = node("alice3", aliceHome, "--listen", "127.0.0.1:" + alicePort);
+        alice.awaitLine("ready:");
+        alice.awaitConfirmed("bob");
+        assertThat(conversationFingerprint(alice, "bob"))
+                .isEqualTo(conversationFingerprint(bob, "alice"));
+
         // The old key is refused: bob dials a node that still presents it.
         ChildNode old =
                 node(
@@ -301,6 +309,12 @@ class IdentityLifecycleTest {
             hosts.add(e.getAsJsonObject().get("host").getAsString());
         }
         assertThat(hosts).containsExactly("127.0.0.1", "127.0.0.2");
+    }
+
+    private static String conversationFingerprint(ChildNode n, String peer) {
+        int m = n.mark();
+        n.send("/fingerprint " + peer);
+        return n.awaitMatch(m, "conversation fingerprint: +([0-9 ]+) \\(").group(1);
     }
 
     private static void copyTree(Path from, Path to) throws IOException {
