@@ -112,9 +112,11 @@ class IdentityLifecycleTest {
         assertThat(alice.quit()).isZero();
         Path oldHome = dir.resolve("alice-old");
         copyTree(aliceHome, oldHome);
+        int b1 = bob.mark();
         alice = node("alice2", aliceHome, "--listen", "127.0.0.1:" + alicePort);
         alice.awaitLine("ready:");
         alice.awaitConfirmed("bob");
+        bob.awaitLine(b1, "connected to alice"); // bob redials the address he joined through
 
         int a0 = alice.mark();
         b0 = bob.mark();
@@ -176,8 +178,8 @@ class IdentityLifecycleTest {
     void revoke_thenPeersRefuse_whoisShowsIt_andTheHomeRefusesToStart() throws Exception {
         Path aliceHome = Homes.init(dir, "alice");
         Path bobHome = Homes.init(dir, "bob");
-        ChildNode alice = genesis("alice", aliceHome, 0);
-        int alicePort = port(alice, 0);
+        int alicePort = freePort();
+        ChildNode alice = genesis("alice", aliceHome, alicePort);
         alice.awaitLine("ready:");
         ChildNode bob =
                 node(
@@ -191,6 +193,16 @@ class IdentityLifecycleTest {
         bob.awaitJson(0, "ready", o -> true);
         alice.awaitConfirmed("bob");
         PeerId key = Homes.identity(aliceHome).peerId();
+        // A copy of the home from before the revocation, to present the key afterwards.
+        assertThat(alice.quit()).isZero();
+        Path copy = dir.resolve("alice-copy");
+        copyTree(aliceHome, copy);
+        int b1 = bob.mark();
+        alice = node("alice2", aliceHome, "--listen", "127.0.0.1:" + alicePort);
+        alice.awaitLine("ready:");
+        alice.awaitConfirmed("bob");
+        // bob redials the address he joined through: the revocation reaches him over it.
+        bob.awaitJson(b1, "connected", o -> o.get("peer").getAsString().equals("alice"));
 
         // A script must say --yes.
         int a0 = alice.mark();
@@ -211,6 +223,14 @@ class IdentityLifecycleTest {
         bob.send("/msg alice are you there?");
         assertThat(bob.awaitJson(c, "error", o -> true).get("message").getAsString())
                 .contains("revoked");
+
+        // The revoked key is refused: bob dials a node that still presents it.
+        ChildNode stale = node("alice-copy", copy, "--listen", "127.0.0.1:0", "--no-mine");
+        int stalePort = port(stale, 0);
+        c = bob.mark();
+        bob.send("/connect 127.0.0.1:" + stalePort);
+        assertThat(bob.awaitJson(c, "error", o -> true).get("message").getAsString())
+                .contains("its identity was revoked on the ledger");
 
         // The home refuses to start, saying what to do.
         ChildNode again = node("alice-again", aliceHome, "--listen", "127.0.0.1:0");
