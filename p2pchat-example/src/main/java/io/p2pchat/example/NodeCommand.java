@@ -384,11 +384,7 @@ final class NodeCommand implements Callable<Integer> {
         Console console = new Console(chatNode, out, events);
         console.identityCommands(
                 new IdentityCommands(
-                        chatNode,
-                        out,
-                        lifecycle,
-                        h,
-                        () -> Passphrases.read(passphraseFile, false)));
+                        chatNode, out, lifecycle, () -> Passphrases.read(passphraseFile, false)));
         out.event(
                 "ready",
                 "ready: "

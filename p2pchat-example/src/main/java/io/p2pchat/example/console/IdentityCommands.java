@@ -3,9 +3,9 @@ package io.p2pchat.example.console;
 import static io.p2pchat.example.console.TerminalText.escape;
 
 import io.p2pchat.example.ChatNode;
-import io.p2pchat.example.Home;
 import io.p2pchat.example.HostPort;
 import io.p2pchat.example.IdentityLifecycle;
+import io.p2pchat.example.P2pChat;
 import io.p2pchat.example.UserError;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.ledger.IdentityRecord;
@@ -44,7 +44,6 @@ public final class IdentityCommands {
     private final ChatNode chatNode;
     private final Output out;
     private final IdentityLifecycle lifecycle;
-    private final Home home;
     private final Supplier<char[]> scriptPassphrase;
 
     /**
@@ -56,12 +55,10 @@ public final class IdentityCommands {
             ChatNode chatNode,
             Output out,
             IdentityLifecycle lifecycle,
-            Home home,
             Supplier<char[]> scriptPassphrase) {
         this.chatNode = chatNode;
         this.out = out;
         this.lifecycle = lifecycle;
-        this.home = home;
         this.scriptPassphrase = scriptPassphrase;
     }
 
@@ -233,12 +230,14 @@ public final class IdentityCommands {
         chatNode.node().peers().forEach(p -> p.close());
         report.event(
                 "revoked",
-                "identity "
+                "identity '"
                         + escape(expected)
-                        + " revoked at block #"
+                        + "' revoked at block #"
                         + height
-                        + "; its connections are closed and this node stops. "
-                        + Home.revokedSentence(home.dir(), height),
+                        + ": peers refuse its key for good; its connections are closed and this"
+                        + " node stops. To chat again, create a new identity in another home: "
+                        + P2pChat.command()
+                        + " init --home NEWDIR --name NAME",
                 "identity_id",
                 rec.id().toHex(),
                 "height",
