@@ -201,8 +201,12 @@ class IdentityLifecycleTest {
         alice = node("alice2", aliceHome, "--listen", "127.0.0.1:" + alicePort);
         alice.awaitLine("ready:");
         alice.awaitConfirmed("bob");
-        // bob redials the address he joined through: the revocation reaches him over it.
+        // bob redials the address he joined through, and a message goes through: the
+        // connection the revocation travels over is up (a duplicate dialed by both sides is
+        // settled by then).
         bob.awaitJson(b1, "connected", o -> o.get("peer").getAsString().equals("alice"));
+        alice.send("/msg bob one last thing");
+        bob.awaitJson(b1, "message", o -> o.get("text").getAsString().equals("one last thing"));
 
         // A script must say --yes.
         int a0 = alice.mark();
