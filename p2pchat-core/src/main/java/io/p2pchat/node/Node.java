@@ -124,7 +124,12 @@ import org.slf4j.LoggerFactory;
 public final class Node implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
 
-    private final LocalIdentity identity;
+    /** The key this node authenticates with now: replaced by {@link #rotateKey}. */
+    private volatile LocalIdentity identity;
+
+    /** Every key this node used in this run: its own identity, never dialed or learned. */
+    private final Set<PeerId> ownKeys = ConcurrentHashMap.newKeySet();
+
     private final Ledger ledger;
     private final LedgerSync sync;
     private final LedgerPeerVerifier handshakeVerifier;
@@ -175,6 +180,7 @@ public final class Node implements AutoCloseable {
 
     private Node(Builder b) {
         this.identity = b.identity;
+        this.ownKeys.add(b.identity.peerId());
         this.ledger = b.ledger;
         this.bindHost = b.host;
         this.bindPort = b.port;
@@ -271,17 +277,7 @@ public final class Node implements AutoCloseable {
                     "cannot bind " + bindHost + ":" + bindPort, bind.cause());
         }
         Channel s = bind.channel();
-        InetSocketAddress local = (InetSocketAddress) s.localAddress();
-        SecureChannelContext.Builder cb = SecureChannelContext.builder(identity);
-        contextCustomizer.accept(cb);
-        String host = local.getHostString();
-        cb.networkId(ledger.parameters().networkId())
-                .acceptUnboundInitiators(serveNetworkParameters)
-                .certificateSource(LedgerCertificateSource.of(ledger, identity.peerId()))
-                .peerVerifier(handshakeVerifier)
-                .listenAddress(
-                        (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + local.getPort());
-        context = cb.build();
+        context = newContext(identity, (InetSocketAddress) s.localAddress());
         server = s;
         ledger.service().addChainListener(chainListener);
         loadAnchors();
@@ -291,9 +287,57 @@ public final class Node implements AutoCloseable {
         log.info(
                 "node {} listening on {} (network {})",
                 identity.peerId().shortId(),
-                local,
+                s.localAddress(),
                 ledger.parameters().networkIdHex().substring(0, 16));
         return this;
+    }
+
+    /** The secure channel settings of the connections authenticated as {@code key}. */
+    private SecureChannelContext newContext(LocalIdentity key, InetSocketAddress local) {
+        SecureChannelContext.Builder cb = SecureChannelContext.builder(key);
+        contextCustomizer.accept(cb);
+        String host = local.getHostString();
+        return cb.networkId(ledger.parameters().networkId())
+                .acceptUnboundInitiators(serveNetworkParameters)
+                .certificateSource(LedgerCertificateSource.of(ledger, key.peerId()))
+                .peerVerifier(handshakeVerifier)
+                .listenAddress(
+                        (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + local.getPort())
+                .build();
+    }
+
+    /**
+     * Authenticates with {@code next} from now on, without a restart: every handshake that starts
+     * after this call (inbound or outbound) presents {@code next} and its ledger certificate. Open
+     * sessions stay as they are: peers close those authenticated with the old key when the block
+     * that rotates it joins their best chain ({@link NodeListener#onSessionRevoked}), and this node
+     * redials the addresses it keeps.
+     *
+     * <p>Call it once the rotation of this node's identity to {@code next} is on the best chain
+     * (from then on peers refuse the old key; they grant the new one full access once it has their
+     * k confirmations), or to go back to an earlier key when a reorganization dropped the rotation.
+     * Nothing here checks the ledger: the caller decides when.
+     *
+     * @throws IllegalStateException if the node is not started or is closed
+     */
+    public synchronized void rotateKey(LocalIdentity next) {
+        Objects.requireNonNull(next, "next");
+        Channel s = server;
+        if (s == null || closed) {
+            throw new IllegalStateException("node not running");
+        }
+        LocalIdentity previous = identity;
+        if (previous.peerId().equals(next.peerId())) {
+            return;
+        }
+        SecureChannelContext c = newContext(next, (InetSocketAddress) s.localAddress());
+        ownKeys.add(next.peerId());
+        identity = next;
+        context = c;
+        log.info(
+                "node {} now authenticates with key {}",
+                previous.peerId().shortId(),
+                next.peerId().shortId());
     }
 
     /** The address the server listens on. */
@@ -305,7 +349,7 @@ public final class Node implements AutoCloseable {
         return (InetSocketAddress) s.localAddress();
     }
 
-    /** This node's identity key. */
+    /** This node's identity key: the one new handshakes present (see {@link #rotateKey}). */
     public LocalIdentity identity() {
         return identity;
     }
@@ -496,10 +540,11 @@ public final class Node implements AutoCloseable {
      */
     public CompletableFuture<TxResult> register(
             List<RegisteredAddress> addresses, @Nullable NameCommitment name) {
+        LocalIdentity key = identity;
         return CompletableFuture.supplyAsync(
                         () ->
                                 IdentityTransactions.forNetwork(ledger.parameters())
-                                        .register(identity, addresses, name))
+                                        .register(key, addresses, name))
                 .thenCompose(this::submit);
     }
 
@@ -565,7 +610,8 @@ public final class Node implements AutoCloseable {
                 }
                 c.addHandlers(ch.pipeline(), role);
                 sync.addHandlers(ch.pipeline());
-                ch.pipeline().addLast("p2pchat-node", new Dispatcher(role, dial));
+                ch.pipeline()
+                        .addLast("p2pchat-node", new Dispatcher(role, dial, c.identity().peerId()));
             }
         };
     }
@@ -601,13 +647,15 @@ public final class Node implements AutoCloseable {
     private final class Dispatcher extends ChannelInboundHandlerAdapter {
         private final Role role;
         private final @Nullable Dial dial;
+        private final PeerId localKey;
         private final long createdNanos = System.nanoTime();
         private @Nullable PeerImpl peer;
         private boolean unbound;
 
-        Dispatcher(Role role, @Nullable Dial dial) {
+        Dispatcher(Role role, @Nullable Dial dial, PeerId localKey) {
             this.role = role;
             this.dial = dial;
+            this.localKey = localKey;
         }
 
         @Override
@@ -684,6 +732,7 @@ public final class Node implements AutoCloseable {
                             session,
                             role,
                             dial == null ? null : dial.address(),
+                            localKey,
                             createdNanos);
             PeerImpl winner = register(p);
             if (winner != p) {
@@ -1006,7 +1055,7 @@ public final class Node implements AutoCloseable {
     private void learnAddresses(Map<PeerId, @Nullable IdentityEntry> changed) {
         long now = ledger.clock().millis();
         for (IdentityEntry e : changed.values()) {
-            if (e == null || e.revoked() || e.id().equals(identity.peerId())) {
+            if (e == null || e.revoked() || isOwn(e)) {
                 continue;
             }
             for (RegisteredAddress a : e.addresses()) {
@@ -1017,6 +1066,11 @@ public final class Node implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Whether an identity is this node's own (under any key it used). */
+    private boolean isOwn(IdentityEntry e) {
+        return ownKeys.contains(e.id()) || ownKeys.contains(e.currentKeyId());
     }
 
     /** Periodic: expire bans, redial wanted and discovered addresses. */
@@ -1118,6 +1172,7 @@ public final class Node implements AutoCloseable {
         final Role role;
         final @Nullable InetSocketAddress dialed;
         final PeerCredentials credentials;
+        final PeerId localKey;
         final long connectedNanos = System.nanoTime();
         final long handshakeNanos;
         volatile long lastBlockNanos;
@@ -1127,8 +1182,10 @@ public final class Node implements AutoCloseable {
                 SecureSession session,
                 Role role,
                 @Nullable InetSocketAddress dialed,
+                PeerId localKey,
                 long channelCreatedNanos) {
             this.channel = channel;
+            this.localKey = localKey;
             this.session = session;
             this.role = role;
             this.dialed = dialed;
@@ -1144,7 +1201,7 @@ public final class Node implements AutoCloseable {
         }
 
         PeerId initiatorId() {
-            return role == Role.INITIATOR ? identity.peerId() : session.peerId();
+            return role == Role.INITIATOR ? localKey : session.peerId();
         }
 
         @Override

@@ -28,16 +28,16 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe. {@link #close()} stops the chat, the node and the ledger, in that order.
  */
 public final class ChatNode implements AutoCloseable {
-    private final LocalIdentity identity;
     private final String name;
+    private final PeerId identityId;
     private final Ledger ledger;
     private final Node node;
     private final ChatService chat;
     private final java.util.concurrent.atomic.AtomicBoolean closed =
             new java.util.concurrent.atomic.AtomicBoolean();
 
-    private ChatNode(LocalIdentity identity, String name, Ledger ledger, Node node, ChatService c) {
-        this.identity = identity;
+    private ChatNode(String name, PeerId identityId, Ledger ledger, Node node, ChatService c) {
+        this.identityId = identityId;
         this.name = name;
         this.ledger = ledger;
         this.node = node;
@@ -46,7 +46,8 @@ public final class ChatNode implements AutoCloseable {
 
     /**
      * Starts a node over an open ledger and contact store (which it then owns): binds {@code
-     * host:port}, attaches the chat service.
+     * host:port}, attaches the chat service. {@code identity} is the key the ledger has as current
+     * for this node's identity (or a key not registered yet).
      *
      * @throws UserError when the address cannot be bound (the ledger is closed then)
      */
@@ -61,6 +62,8 @@ public final class ChatNode implements AutoCloseable {
             ContactStore contacts,
             ChatService.Listener listener,
             Consumer<Node.Builder> customize) {
+        // The identity id outlives key rotations: conversations and history are keyed by it.
+        PeerId identityId = KeyFiles.identityId(ledger, identity);
         ChatService chat =
                 new ChatService(
                         historyDir, historyKey, contacts, identity, listener, Clock.systemUTC());
@@ -82,12 +85,20 @@ public final class ChatNode implements AutoCloseable {
             throw new UserError("Interrupted while starting.", e);
         }
         chat.attach(node);
-        return new ChatNode(identity, name, ledger, node, chat);
+        return new ChatNode(name, identityId, ledger, node, chat);
     }
 
-    /** This node's identity. */
+    /** The key this node presents now (it changes with a key rotation). */
     public LocalIdentity identity() {
-        return identity;
+        return node.identity();
+    }
+
+    /**
+     * This node's identity id on the ledger: the id of its first key (of the key it started with
+     * when that one is not registered yet).
+     */
+    public PeerId identityId() {
+        return identityId;
     }
 
     /** This node's name (as chosen at init; the ledger may not have it yet). */

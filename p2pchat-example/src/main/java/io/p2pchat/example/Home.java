@@ -13,7 +13,10 @@ import java.util.Properties;
  * <pre>
  * HOME/identity.pem             the encrypted identity (IdentityStore): the RSA key and the
  *                               storage root from which the history key is derived
- * HOME/node.properties          name and settings (listen address, the name commitment's salt)
+ * HOME/identity.next.pem        during a key rotation: the new key (same passphrase and root)
+ * HOME/identity.prev.pem        during a key rotation: the old key, briefly (KeyFiles)
+ * HOME/node.properties          name and settings (listen address, the name commitment's salt,
+ *                               identity.revoked once the identity was revoked)
  * HOME/ledger/                  the local replica of the ledger
  * HOME/ledger/network.params    the network's parameters (written at --genesis or first --join)
  * HOME/history/PEER-ID.log      encrypted chat history, one file per conversation (ChatHistory)
@@ -37,6 +40,16 @@ public record Home(Path dir) {
 
     public Path identity() {
         return dir.resolve("identity.pem");
+    }
+
+    /** The new key of an unfinished key rotation ({@link KeyFiles}). */
+    public Path identityNext() {
+        return dir.resolve("identity.next.pem");
+    }
+
+    /** The old key while a rotation replaces it ({@link KeyFiles}). */
+    public Path identityPrev() {
+        return dir.resolve("identity.prev.pem");
     }
 
     public Path properties() {
@@ -91,6 +104,37 @@ public record Home(Path dir) {
         Properties p = load();
         p.setProperty(key, value);
         store(p);
+    }
+
+    /** The height of this home's identity's revocation, if it was revoked from here. */
+    public java.util.OptionalLong revokedAt() {
+        String v = load().getProperty(REVOKED);
+        if (v == null || !v.matches("[0-9]{1,18}")) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(Long.parseLong(v));
+    }
+
+    /** The node.properties key that records the revocation's height. */
+    static final String REVOKED = "identity.revoked";
+
+    /** Fails, saying what to do, when this home's identity was revoked. */
+    public void requireNotRevoked() {
+        java.util.OptionalLong h = revokedAt();
+        if (h.isPresent()) {
+            throw new UserError(revokedSentence(dir, h.getAsLong()));
+        }
+    }
+
+    /** What a person whose identity was revoked can do next. */
+    public static String revokedSentence(Path dir, long height) {
+        return "The identity in "
+                + dir
+                + " was revoked on the ledger at height "
+                + height
+                + " and can no longer be used; to chat again, create a new one in another home: "
+                + P2pChat.command()
+                + " init --home NEWDIR --name NAME";
     }
 
     /** Fails with a clear message when no identity was created here. */

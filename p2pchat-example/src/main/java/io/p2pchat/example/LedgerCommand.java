@@ -293,10 +293,11 @@ final class LedgerCommand implements Callable<Integer> {
         public Integer call() {
             try (Ledger ledger = open()) {
                 IdentityRecord rec = find(ledger, target);
+                PeerId lookedUp = Identities.peerIdOrNull(target);
                 if (json) {
-                    printJson(Identities.toJson(rec, ledger));
+                    printJson(Identities.toJson(rec, ledger, lookedUp));
                 } else {
-                    out().println(Identities.describe(rec, ledger));
+                    out().println(Identities.describe(rec, ledger, lookedUp));
                 }
                 return 0;
             }

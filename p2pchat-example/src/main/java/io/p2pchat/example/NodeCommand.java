@@ -7,6 +7,8 @@ import io.p2pchat.example.chat.HistoryKey;
 import io.p2pchat.example.chat.HistoryMigration;
 import io.p2pchat.example.console.ChatEvents;
 import io.p2pchat.example.console.Console;
+import io.p2pchat.example.console.IdentityCommands;
+import io.p2pchat.example.console.LifecycleReport;
 import io.p2pchat.example.console.Output;
 import io.p2pchat.example.console.Words;
 import io.p2pchat.identity.IdentityStore;
@@ -163,6 +165,7 @@ final class NodeCommand implements Callable<Integer> {
         }
         byte[] expectedId = parseNetworkId();
         h.requireIdentity();
+        h.requireNotRevoked();
         String name = h.name().toLowerCase(Locale.ROOT);
 
         boolean interactive =
@@ -181,11 +184,14 @@ final class NodeCommand implements Callable<Integer> {
         char[] passphrase = Passphrases.read(passphraseFile, false);
         HistoryMigration migration;
         StoredIdentity unlocked;
+        KeyFiles files = new KeyFiles(h, IdentityStore.create());
+        KeyFiles.Pending pending;
         try {
             // Before the identity's load wipes the passphrase: an earlier version's history is
-            // keyed by it.
+            // keyed by it, and the keys of an unfinished rotation are under it too.
             migration = HistoryMigration.prepare(h.history(), passphrase);
-            unlocked = openIdentity(h, passphrase);
+            unlocked = openIdentity(h, passphrase.clone());
+            pending = files.loadPending(passphrase);
         } finally {
             Arrays.fill(passphrase, '\0');
         }
@@ -203,6 +209,7 @@ final class NodeCommand implements Callable<Integer> {
                             + " (same passphrase)");
         }
         Joining joining = new Joining(h, out, identity, joiningOptions(expectedId));
+        AtomicReference<KeyFiles.Decision> keys = new AtomicReference<>();
         ChatEvents events = new ChatEvents(out);
         // While the node finds or joins its network, Ctrl-C stops it with one line saying what
         // was written (and removes what this run created); later, it closes the node.
@@ -230,17 +237,27 @@ final class NodeCommand implements Callable<Integer> {
                                 // The open ledger holds the home's lock: no other node
                                 // converts the same history at once.
                                 migration.run(historyKey).forEach(out::info);
-                                return ChatNode.start(
-                                        identity,
-                                        name,
-                                        ledger,
-                                        bind.host(),
-                                        bind.port(),
-                                        h.history(),
-                                        historyKey,
-                                        contacts,
-                                        events,
-                                        b -> b.listener(events));
+                                // A key rotation cut short is finished or undone, from what
+                                // the ledger holds.
+                                KeyFiles.Decision d = files.reconcile(identity, pending, ledger);
+                                keys.set(d);
+                                if (d.message() != null) {
+                                    out.info(d.message());
+                                }
+                                ChatNode started =
+                                        ChatNode.start(
+                                                d.signing(),
+                                                name,
+                                                ledger,
+                                                bind.host(),
+                                                bind.port(),
+                                                h.history(),
+                                                historyKey,
+                                                contacts,
+                                                events,
+                                                b -> b.listener(events));
+                                started.node().rotateKey(d.key());
+                                return started;
                             });
             if (chatNode == null) {
                 return ExitCode.INTERRUPTED.code();
@@ -249,7 +266,7 @@ final class NodeCommand implements Callable<Integer> {
             if (listen != null) {
                 h.set("listen", listen);
             }
-            return run(chatNode, h, bind, joining, out, events, interactive, identity);
+            return run(chatNode, h, bind, joining, out, events, interactive, keys.get());
         } finally {
             ChatNode c = running.get();
             if (c != null) {
@@ -334,8 +351,9 @@ final class NodeCommand implements Callable<Integer> {
             Output out,
             ChatEvents events,
             boolean interactive,
-            LocalIdentity identity)
+            KeyFiles.Decision keys)
             throws Exception {
+        LocalIdentity identity = chatNode.identity();
         Ledger ledger = chatNode.ledger();
         NetworkParameters params = ledger.parameters();
         InetSocketAddress local = chatNode.address();
@@ -377,6 +395,20 @@ final class NodeCommand implements Callable<Integer> {
         if (!noMine) {
             ledger.miner().start();
         }
+        IdentityLifecycle lifecycle =
+                new IdentityLifecycle(
+                        chatNode.node(),
+                        h,
+                        IdentityStore.create(),
+                        keys.signing(),
+                        keys.pendingNext());
+        if (keys.pendingNext() != null) {
+            try {
+                lifecycle.finishRotation(new LifecycleReport(out, interactive));
+            } catch (UserError e) {
+                out.error(e.getMessage());
+            }
+        }
 
         // Register.
         HostPort adv = advertised(bind, local);
@@ -410,6 +442,9 @@ final class NodeCommand implements Callable<Integer> {
             out.info(reg.note());
         }
         Console console = new Console(chatNode, out, events);
+        console.identityCommands(
+                new IdentityCommands(
+                        chatNode, out, lifecycle, () -> Passphrases.read(passphraseFile, false)));
         out.event(
                 "ready",
                 "ready: "

@@ -40,6 +40,7 @@ import picocli.CommandLine.Option;
             InitCommand.class,
             NodeCommand.class,
             LedgerCommand.class,
+            PassphraseCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class P2pChat implements Callable<Integer> {

@@ -96,7 +96,8 @@ public final class Registration {
         this.node = Objects.requireNonNull(node, "node");
         this.ledger = node.ledger();
         this.identity = node.identity();
-        this.id = identity.peerId();
+        // After a key rotation the identity id is the first key's, not this one's.
+        this.id = KeyFiles.identityId(ledger, identity);
         this.name = name == null || name.isEmpty() ? null : name;
         this.address =
                 advertisedHost == null

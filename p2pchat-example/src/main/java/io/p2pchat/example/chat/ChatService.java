@@ -372,7 +372,7 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
      * key and the peer's current key on the ledger (docs/protocol.md §12.3).
      */
     public CompletableFuture<String> conversationFingerprint(PeerId peer) {
-        return call(() -> conversation(peer).fingerprint(self.peerId(), currentKeyOf(peer)));
+        return call(() -> conversation(peer).fingerprint(selfKeyId(), currentKeyOf(peer)));
     }
 
     /** Messages to {@code peer} not acknowledged yet. */
@@ -817,9 +817,16 @@ public final class ChatService implements NodeApplicationHandler, AutoCloseable 
         return n == null
                 ? self.peerId()
                 : n.ledger()
-                        .identityByKey(self.peerId())
+                        .identityByKey(selfKeyId())
+                        .or(() -> n.ledger().identityByKey(self.peerId()))
                         .map(IdentityRecord::id)
                         .orElse(self.peerId());
+    }
+
+    /** The key this node presents now: its node's, which changes when it rotates its key. */
+    private PeerId selfKeyId() {
+        Node n = node;
+        return n == null ? self.peerId() : n.identity().peerId();
     }
 
     // ------------------------------------------------------------------ contacts (chat thread)

@@ -85,6 +85,8 @@ public final class Console {
                             + " /fingerprint with them",
                     "  /accept <name|peer-id>             accept a name that now means another"
                             + " identity, or a verified contact's new key",
+                    "  /identity [rotate|revoke|address|name]  your identity: show it, rotate"
+                            + " its key, revoke it, change its addresses, claim a name",
                     "  /ledger [--json]                   the ledger's status",
                     "  /help                              this list",
                     "  /quit                              leave (Ctrl-D works too)");
@@ -100,6 +102,8 @@ public final class Console {
     private final Output out;
     private volatile Contact current;
     private volatile boolean failed;
+    private volatile @Nullable IdentityCommands identityCommands;
+    private volatile @Nullable LineReader reader;
 
     /** A console for {@code chatNode}, writing to {@code out}. */
     public Console(ChatNode chatNode, Output out, ChatEvents events) {
@@ -113,6 +117,11 @@ public final class Console {
                         current = c;
                     }
                 });
+    }
+
+    /** Enables the {@code /identity} commands. */
+    public void identityCommands(IdentityCommands commands) {
+        this.identityCommands = commands;
     }
 
     /** Reads commands from a terminal until /quit, Ctrl-D or Ctrl-C. */
@@ -133,6 +142,7 @@ public final class Console {
                                             "/whois",
                                             "/verify",
                                             "/accept",
+                                            "/identity",
                                             "/ledger",
                                             "/help",
                                             "/quit"))
@@ -140,6 +150,7 @@ public final class Console {
                             .build();
             BoundedInput input = BoundedInput.install(reader, MAX_LINE_CHARS);
             out.attach(reader);
+            this.reader = reader;
             try {
                 while (true) {
                     String line;
@@ -160,6 +171,7 @@ public final class Console {
                 }
             } finally {
                 out.attach(null);
+                this.reader = null;
             }
         }
     }
@@ -251,6 +263,14 @@ public final class Console {
                 case "/whois" -> whois(args);
                 case "/verify" -> verify(args);
                 case "/accept" -> accept(args);
+                case "/identity", "/id" -> {
+                    IdentityCommands ic = identityCommands;
+                    if (ic == null) {
+                        out.error("/identity is not available here");
+                    } else if (!ic.run(args, reader)) {
+                        return false;
+                    }
+                }
                 case "/ledger" -> ledger(args);
                 default -> fail("unknown command " + command + ": /help lists them");
             }
@@ -403,7 +423,7 @@ public final class Console {
             throw new CommandError("usage: /msg <name|peer-id> <text>");
         }
         IdentityRecord rec = lookup(parts[0]);
-        if (rec.id().equals(chatNode.identity().peerId())
+        if (rec.id().equals(chatNode.identityId())
                 || rec.currentKeyId().equals(chatNode.identity().peerId())) {
             throw new CommandError("that is you");
         }
@@ -477,7 +497,7 @@ public final class Console {
         } else if (peer.get().access() != PeerAccess.FULL) {
             state = " (queued: " + shown + "'s registration is not confirmed yet)";
         }
-        Optional<IdentityRecord> me = chatNode.ledger().identity(chatNode.identity().peerId());
+        Optional<IdentityRecord> me = chatNode.ledger().identity(chatNode.identityId());
         if (me.isEmpty() || !chatNode.isConfirmed(me.get())) {
             state += " (your own registration is not confirmed yet: peers accept it once it is)";
         }
@@ -579,7 +599,7 @@ public final class Console {
                 .append(Words.count(h.size(), "message"))
                 .append(")\n");
         sb.append("  your identity:            ")
-                .append(chatNode.identity().peerId().fingerprint())
+                .append(chatNode.identityId().fingerprint())
                 .append('\n');
         sb.append("  verified:                 ").append(verifiedState(rec, contact)).append('\n');
         contact.filter(c -> c.keyChangedAtMs() > c.verifiedAtMs())
@@ -617,7 +637,7 @@ public final class Console {
                     "messages",
                     h.size(),
                     "own_fingerprint",
-                    chatNode.identity().peerId().fingerprint(),
+                    chatNode.identityId().fingerprint(),
                     "key_id",
                     rec.currentKeyId().toHex(),
                     "verified",
@@ -788,13 +808,16 @@ public final class Console {
         }
     }
 
-    private void whois(String target) throws CommandError, InterruptedException {
+    private void whois(String args) throws CommandError, InterruptedException {
+        boolean json = args.endsWith("--json");
+        String target = json ? args.substring(0, args.length() - 6).strip() : args;
         if (target.isEmpty()) {
-            throw new CommandError("usage: /whois <name|peer-id>");
+            throw new CommandError("usage: /whois <name|peer-id> [--json]");
         }
         IdentityRecord rec = lookup(target);
         Optional<ChatService.ContactState> contact = await(chatNode.chat().contactState(rec.id()));
-        if (out.mode() == Output.Mode.JSON) {
+        PeerId lookedUp = Identities.peerIdOrNull(target);
+        if (json || out.mode() == Output.Mode.JSON) {
             Map<String, Object> c = null;
             if (contact.isPresent()) {
                 ChatService.ContactState st = contact.get();
@@ -808,15 +831,14 @@ public final class Console {
                 c.put("key_changed_at_ms", st.keyChangedAtMs() > 0 ? st.keyChangedAtMs() : null);
                 c.put("added_at_ms", st.addedAtMs());
             }
-            out.event(
-                    "whois",
-                    "",
-                    "identity",
-                    Identities.toJson(rec, chatNode.ledger()),
-                    "contact",
-                    c);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("event", "whois");
+            m.put("identity", Identities.toJson(rec, chatNode.ledger(), lookedUp));
+            m.put("contact", c);
+            out.json(m);
         } else {
-            StringBuilder sb = new StringBuilder(Identities.describe(rec, chatNode.ledger()));
+            StringBuilder sb =
+                    new StringBuilder(Identities.describe(rec, chatNode.ledger(), lookedUp));
             sb.append("\n  contact:       ")
                     .append(contact.isEmpty() ? "no (you have not talked with it)" : "yes")
                     .append("\n  verified:      ")

@@ -2,6 +2,7 @@ package io.p2pchat.example.console;
 
 import static io.p2pchat.example.console.TerminalText.escape;
 
+import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.RegisteredAddress;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Renders ledger identities for people ({@code whois}), with the name and addresses escaped by
@@ -20,10 +22,25 @@ public final class Identities {
 
     /** A few lines describing {@code rec} as {@code ledger} sees it now. */
     public static String describe(IdentityRecord rec, Ledger ledger) {
+        return describe(rec, ledger, null);
+    }
+
+    /**
+     * A few lines describing {@code rec}, saying so first when {@code lookedUp} is a key it no
+     * longer uses.
+     */
+    public static String describe(IdentityRecord rec, Ledger ledger, @Nullable PeerId lookedUp) {
         long k = ledger.parameters().confirmations();
         long conf = ledger.confirmations(rec.currentKeyRecord().block());
         long now = ledger.clock().millis();
         StringBuilder sb = new StringBuilder();
+        if (state(rec, lookedUp).equals("rotated")) {
+            sb.append("key ")
+                    .append(lookedUp.shortId())
+                    .append(" was ROTATED AWAY: this identity now uses key ")
+                    .append(rec.currentKeyId().shortId())
+                    .append('\n');
+        }
         sb.append(rec.displayName().map(n -> "'" + escape(n) + "'").orElse("(no name)"))
                 .append(
                         rec.revoked()
@@ -50,6 +67,13 @@ public final class Identities {
                     .append(rec.keyHistory().size())
                     .append(" keys, rotations signed by the previous key")
                     .append('\n');
+            for (IdentityRecord.KeyRecord kr : rec.keyHistory()) {
+                sb.append("    ")
+                        .append(kr.keyId().shortId())
+                        .append(" from block #")
+                        .append(kr.height())
+                        .append('\n');
+            }
         }
         if (rec.addresses().isEmpty()) {
             sb.append("  addresses:     none\n");
@@ -66,11 +90,48 @@ public final class Identities {
         return sb.toString();
     }
 
+    /** The peer id that {@code target} spells (64 hex digits), or null for a name. */
+    public static @Nullable PeerId peerIdOrNull(String target) {
+        String s = target.strip().toLowerCase(java.util.Locale.ROOT).replace(" ", "");
+        if (s.startsWith("@")) {
+            s = s.substring(1);
+        }
+        return s.matches("[0-9a-f]{64}") ? PeerId.fromHex(s) : null;
+    }
+
+    /**
+     * The state of what was looked up: {@code revoked} when the identity is; {@code rotated} when
+     * {@code lookedUp} (an identity or key id; null for a lookup by name) is not the current key
+     * (after a rotation this includes the identity id, which is the first key's id); else {@code
+     * active}.
+     */
+    public static String state(IdentityRecord rec, @Nullable PeerId lookedUp) {
+        if (rec.revoked()) {
+            return "revoked";
+        }
+        if (lookedUp != null && !lookedUp.equals(rec.currentKeyId())) {
+            return "rotated";
+        }
+        return "active";
+    }
+
     /** The JSON fields of {@code rec}. */
     public static Map<String, Object> toJson(IdentityRecord rec, Ledger ledger) {
+        return toJson(rec, ledger, null);
+    }
+
+    /**
+     * The JSON fields of {@code rec}, with the {@link #state} for {@code lookedUp}: {@code
+     * identity_id}, {@code key_id} (the current key), {@code state}, the heights of the
+     * registration, of the current key and of the revocation, and the key history.
+     */
+    public static Map<String, Object> toJson(
+            IdentityRecord rec, Ledger ledger, @Nullable PeerId lookedUp) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", rec.displayName().orElse(null));
         m.put("identity_id", rec.id().toHex());
+        m.put("state", state(rec, lookedUp));
+        m.put("identity_state", rec.revoked() ? "revoked" : "active");
         m.put("fingerprint", rec.id().fingerprint());
         m.put("registered_at_height", rec.registeredAtHeight());
         IdentityRecord.KeyRecord key = rec.currentKeyRecord();
@@ -93,6 +154,18 @@ public final class Identities {
         }
         m.put("addresses", addresses);
         m.put("keys", rec.keyHistory().size());
+        List<Map<String, Object>> history = new ArrayList<>();
+        List<IdentityRecord.KeyRecord> keys = rec.keyHistory();
+        for (int i = 0; i < keys.size(); i++) {
+            IdentityRecord.KeyRecord kr = keys.get(i);
+            Map<String, Object> km = new LinkedHashMap<>();
+            km.put("key_id", kr.keyId().toHex());
+            km.put("height", kr.height());
+            km.put("block", kr.block().toHex());
+            km.put("state", i < keys.size() - 1 ? "rotated" : rec.revoked() ? "revoked" : "active");
+            history.add(km);
+        }
+        m.put("key_history", history);
         return m;
     }
 }

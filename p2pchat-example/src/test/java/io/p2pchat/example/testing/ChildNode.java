@@ -29,19 +29,25 @@ public final class ChildNode extends ConsoleDriver {
 
     /** The command line that runs p2pchat with {@code args} in a child JVM. */
     public static List<String> command(String... args) {
-        return commandWithHeap("256m", args);
+        return command(List.of(), args);
     }
 
     /**
      * The command line that runs p2pchat with {@code args} in a child JVM of at most {@code heap}.
      */
     public static List<String> commandWithHeap(String heap, String... args) {
+        return command(List.of("-Xmx" + heap), args);
+    }
+
+    /** The command line that runs p2pchat with {@code args} in a child JVM with {@code jvmArgs}. */
+    public static List<String> command(List<String> jvmArgs, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // The C2 AVX-512 workaround of this build host (docs/ledger.md, "Known JVM issue").
         cmd.add("-XX:+UnlockDiagnosticVMOptions");
         cmd.add("-XX:ArrayOperationPartialInlineSize=0");
-        cmd.add("-Xmx" + heap);
+        cmd.add("-Xmx256m");
+        cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.p2pchat.example.P2pChat");
@@ -51,15 +57,21 @@ public final class ChildNode extends ConsoleDriver {
 
     /** Starts {@code p2pchat node --home home args...}. */
     public static ChildNode start(String name, Path home, String... args) throws IOException {
-        return startWithHeap(name, "256m", home, args);
+        return start(name, home, List.of(), args);
     }
 
     /** Starts {@code p2pchat node --home home args...} in a JVM of at most {@code heap}. */
     public static ChildNode startWithHeap(String name, String heap, Path home, String... args)
             throws IOException {
+        return start(name, home, List.of("-Xmx" + heap), args);
+    }
+
+    /** Starts {@code p2pchat node --home home args...} in a JVM with {@code jvmArgs}. */
+    public static ChildNode start(String name, Path home, List<String> jvmArgs, String... args)
+            throws IOException {
         List<String> a = new ArrayList<>(List.of("node", "--home", home.toString()));
         a.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(commandWithHeap(heap, a.toArray(new String[0])));
+        ProcessBuilder pb = new ProcessBuilder(command(jvmArgs, a.toArray(new String[0])));
         pb.environment().put("P2PCHAT_PASSPHRASE", Homes.PASSPHRASE);
         return new ChildNode(name, pb.start());
     }

@@ -118,6 +118,37 @@ public abstract class ConsoleDriver implements AutoCloseable {
                 name + ": no " + what + " within " + WAIT.toSeconds() + " s\n" + transcript());
     }
 
+    /** Waits for {@code text} on standard error (bounded by {@link #WAIT}). */
+    public void awaitStderr(String text) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (errors.indexOf(text) >= 0) {
+                return;
+            }
+            if (!isAlive()) {
+                break;
+            }
+            synchronized (arrived) {
+                if (errors.indexOf(text) < 0) {
+                    try {
+                        arrived.wait(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new AssertionError("interrupted", e);
+                    }
+                }
+            }
+        }
+        if (errors.indexOf(text) < 0) {
+            throw new AssertionError(name + ": no '" + text + "' on stderr\n" + transcript());
+        }
+    }
+
+    /** What the process printed on standard error so far. */
+    public String stderrText() {
+        return errors.toString();
+    }
+
     /** Waits for a line containing {@code text}, anywhere in the output. */
     public String awaitLine(String text) {
         return await(0, l -> l.contains(text), "line containing '" + text + "'");
@@ -315,9 +346,9 @@ public abstract class ConsoleDriver implements AutoCloseable {
                     errors.append(l).append('\n');
                 } else {
                     lines.add(l);
-                    synchronized (arrived) {
-                        arrived.notifyAll();
-                    }
+                }
+                synchronized (arrived) {
+                    arrived.notifyAll();
                 }
             } else {
                 buf.write(b);
