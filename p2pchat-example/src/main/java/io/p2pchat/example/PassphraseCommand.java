@@ -87,6 +87,9 @@ final class PassphraseCommand implements Callable<Integer> {
             char[] old = Passphrases.read(passphraseFile, false);
             char[] next;
             try {
+                // The current passphrase first: nobody types a new one twice to learn then that
+                // the old one was wrong.
+                checkOpens(h, old.clone());
                 next = readNew();
             } catch (RuntimeException e) {
                 Arrays.fill(old, '\0');
@@ -135,6 +138,24 @@ final class PassphraseCommand implements Callable<Integer> {
                 "file",
                 h.identity().toString());
         return 0;
+    }
+
+    private void checkOpens(Home h, char[] passphrase) {
+        try {
+            IdentityStore.create().load(h.identity(), passphrase);
+        } catch (IdentityStoreException e) {
+            if (e.reason() == IdentityStoreException.Reason.WRONG_PASSPHRASE_OR_TAMPERED) {
+                throw new UserError(
+                        "Wrong passphrase for the identity in "
+                                + home
+                                + " (or the file was altered): nothing was changed.",
+                        e);
+            }
+            throw new UserError(
+                    "Cannot open the identity in " + home + ": " + e.getMessage(),
+                    ExitCode.CORRUPT_DATA,
+                    e);
+        }
     }
 
     private char[] readNew() {
