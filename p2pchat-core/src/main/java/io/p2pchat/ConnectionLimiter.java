@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * the channel, no cryptography (ATTACKS R-03). The {@code maxConcurrentHandshakes} of the context
  * caps the connections still in their handshake (R-04).
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * {@linkplain Sharable Sharable} and thread-safe: one instance serves all child channels of a
  * server, on any event loop. The counters are lock-free.

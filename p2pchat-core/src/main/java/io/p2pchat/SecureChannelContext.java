@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  * The shared, immutable configuration of p2pchat secure channels, and the factory of their
  * handlers: what {@code SslContext} is to {@code SslHandler}.
  *
- * <h3>Usage</h3>
+ * <h2>Usage</h2>
  *
  * <pre>{@code
  * SecureChannelContext context = SecureChannelContext.builder(identity)
@@ -48,13 +48,13 @@ import java.util.function.Consumer;
  * added after them see plaintext {@code ByteBuf}s, one per record, and a {@link
  * io.p2pchat.handshake.HandshakeCompletionEvent} before any data.
  *
- * <h3>Defaults</h3>
+ * <h2>Defaults</h2>
  *
  * Hybrid X25519 + ML-KEM-768 key agreement with AES-128-GCM, then the other suites; 64 KiB frames;
  * 10 s handshake timeout; ratchet every 8 records; rekey every 2 minutes or 2^20 records; 15 s
  * keep-alive; 60 s idle timeout. {@code docs/security.md} explains each choice.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Immutable and thread-safe; share one instance among all channels.
  */
@@ -273,7 +273,7 @@ public final class SecureChannelContext {
          * network parameters received over the channel can be checked against it (default off).
          * docs/protocol.md §5.9.
          *
-         * <h3>Warning</h3>
+         * <h4>Warning</h4>
          *
          * The announced id is authenticated by the responder's signature, but the responder is
          * whoever answered at the address dialed: compare the id with one obtained out of band when

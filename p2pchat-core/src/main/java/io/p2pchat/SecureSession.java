@@ -14,7 +14,7 @@ import java.util.Optional;
  * <p>Obtain it from the {@link io.p2pchat.handshake.HandshakeCompletionEvent}, from {@link
  * io.p2pchat.handshake.HandshakeHandler#handshakeFuture()}, or with {@link #of(Channel)}.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * All methods may be called from any thread. Operations that change keys run on the channel's event
  * loop and report through the returned future.

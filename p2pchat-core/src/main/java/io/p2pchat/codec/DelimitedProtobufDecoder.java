@@ -29,7 +29,7 @@ import java.util.Objects;
  * undecodable message; after a failure it drops all further input. Protobuf's recursion limit (100)
  * applies.
  *
- * <h3>Failure</h3>
+ * <h2>Failure</h2>
  *
  * The channel fails closed: the failure is handed to the secure channel's {@link
  * io.p2pchat.record.RecordCodec} (from the head of the pipeline), which sends the peer its coarse

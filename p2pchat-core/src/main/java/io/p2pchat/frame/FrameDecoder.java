@@ -20,7 +20,7 @@ import io.p2pchat.internal.record.RecordFormat;
  * length field, because the record layer authenticates the header exactly as it was on the wire.
  * The next handler owns and must release it.
  *
- * <h3>Limits</h3>
+ * <h2>Limits</h2>
  *
  * A declared length over {@link #maxFrameLength()} fails at once with {@link
  * FrameTooLargeException}, before any byte of the body is buffered; a length under 5 (no room for
@@ -31,7 +31,7 @@ import io.p2pchat.internal.record.RecordFormat;
  * handshake runs under a smaller one); a change made while a frame is handled applies to the next
  * frame, even one that arrived in the same read.
  *
- * <h3>Buffers</h3>
+ * <h2>Buffers</h2>
  *
  * Each frame is copied, once, from the socket's buffers into a heap buffer of exactly its size,
  * allocated from the channel's allocator when its length field has arrived; frames are therefore

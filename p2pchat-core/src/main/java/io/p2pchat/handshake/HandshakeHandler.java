@@ -41,14 +41,14 @@ import org.slf4j.LoggerFactory;
  * Runs the p2pchat handshake on a channel, then hands the session to the {@link RecordCodec} and
  * removes itself.
  *
- * <h3>Message sequence</h3>
+ * <h2>Message sequence</h2>
  *
  * <pre>
  * Initiator                                           Responder
  * HELLO{InitiatorHello: versions, suites, random,
  *       X25519 share, ML-KEM-768 key, listen address} ------>
- *               <------ HELLO{ResponderHello: version, suite, random, X25519 share, ML-KEM ct}
- *               <------ HANDSHAKE{AuthMessage: identity, RSA-PSS signature, Finished}  (encrypted)
+ *               &lt;------ HELLO{ResponderHello: version, suite, random, X25519 share, ML-KEM ct}
+ *               &lt;------ HANDSHAKE{AuthMessage: identity, RSA-PSS signature, Finished}  (encrypted)
  * HANDSHAKE{AuthMessage: identity, signature, Finished} (encrypted) ------>
  * application records (both directions)
  * </pre>
@@ -57,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * on the context's crypto executor, never on the event loop; frames that arrive meanwhile are held,
  * in bounded number, and processed in order afterwards.
  *
- * <h3>Outcome</h3>
+ * <h2>Outcome</h2>
  *
  * Published twice: {@link #handshakeFuture()} and a {@link HandshakeCompletionEvent} fired through
  * the pipeline (before any application data of the session). On failure the peer receives a coarse

@@ -78,7 +78,7 @@ import org.slf4j.LoggerFactory;
  * {@link StorageRoot}: random bytes kept in the same encrypted blob, from which the application
  * derives the keys of the data it keeps at rest, so that the passphrase is stretched once.
  *
- * <h3>Usage</h3>
+ * <h2>Usage</h2>
  *
  * <pre>{@code
  * IdentityStore store = IdentityStore.create();
@@ -99,7 +99,7 @@ import org.slf4j.LoggerFactory;
  * {@link IdentityStoreException} whose {@link IdentityStoreException#reason() reason} says which,
  * and the application decides what to do.
  *
- * <h3>File format</h3>
+ * <h2>File format</h2>
  *
  * A text file of two PEM blocks (RFC 7468), the public key first:
  *
@@ -141,7 +141,7 @@ import org.slf4j.LoggerFactory;
  * for example {@code openssl pkey -pubout} followed by {@code openssl pkcs8 -topk8 -v2 aes-256-cbc
  * -scrypt}, and opening the result, which gives it a new root.
  *
- * <h3>Security</h3>
+ * <h2>Security</h2>
  *
  * <ul>
  *   <li><b>Key derivation.</b> scrypt with N = 2^{@value #DEFAULT_SCRYPT_LOG2_N}, r = {@value
@@ -175,7 +175,7 @@ import org.slf4j.LoggerFactory;
  *       #MAX_SCRYPT_MEMORY_BYTES} bytes of memory), so a crafted file cannot exhaust memory.
  * </ul>
  *
- * <h3>Failure</h3>
+ * <h2>Failure</h2>
  *
  * Every failure is an {@link IdentityStoreException} with one {@link Reason}. A wrong passphrase
  * and a tampered file are reported alike ({@link Reason#WRONG_PASSPHRASE_OR_TAMPERED}): with
@@ -183,7 +183,7 @@ import org.slf4j.LoggerFactory;
  * passphrase or key material. Writes are atomic and durable (temporary file, fsync, atomic link or
  * rename, directory fsync): after a failure or a crash the file is either absent or complete.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Immutable and thread-safe. {@link #save}, {@link #load}, {@link #open} and {@link
  * #changePassphrase} block for the key derivation and the disk; call them off any event loop. A

@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  * An {@link IdentityStore} could not save or load an identity file. The {@link #reason()} says
  * which case it is; the message explains it to a person.
  *
- * <h3>Security</h3>
+ * <h2>Security</h2>
  *
  * Messages name the file and the failed check, never the passphrase or key bytes. Failures that
  * happen after decryption carry no cause, so that no library message about the plaintext is chained

@@ -17,7 +17,7 @@ import java.security.spec.RSAKeyGenParameterSpec;
  * RsaKeySizes} (2048, 3072 or 4096 bits) are accepted. Save and load identities with {@link
  * IdentityStore}.
  *
- * <h3>Security</h3>
+ * <h2>Security</h2>
  *
  * {@link #toString()} shows only the id. The private key never leaves this object except through
  * {@link #privateKey()}, which exists for the handshake and for {@link IdentityStore}.

@@ -13,7 +13,7 @@ import javax.security.auth.Destroyable;
  * stretched exactly once, by the identity file's scrypt, and nothing else on disk is a cheaper
  * target for guessing it.
  *
- * <h3>Usage</h3>
+ * <h2>Usage</h2>
  *
  * <pre>{@code
  * StoredIdentity stored = IdentityStore.create().open(file, passphrase);
@@ -21,7 +21,7 @@ import javax.security.auth.Destroyable;
  * stored.destroy();
  * }</pre>
  *
- * <h3>Security</h3>
+ * <h2>Security</h2>
  *
  * <ul>
  *   <li>{@link #deriveKey} is HKDF-SHA-256 (RFC 5869) with the root as input key material, no salt,
@@ -36,7 +36,7 @@ import javax.security.auth.Destroyable;
  *       throws {@link IllegalStateException}.
  * </ul>
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Thread-safe.
  */

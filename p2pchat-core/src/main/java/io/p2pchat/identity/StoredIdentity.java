@@ -11,7 +11,7 @@ import javax.security.auth.Destroyable;
  * existed, or made with OpenSSL) and {@code open} added one; an application that keeps data at rest
  * may want to say so, since that data now has a new key.
  *
- * <h3>Security</h3>
+ * <h2>Security</h2>
  *
  * {@link #toString()} shows only the peer id. {@link #destroy()} wipes the root; the RSA private
  * key cannot be wiped on Java 17 (see docs/security.md).

@@ -11,7 +11,7 @@ import java.util.Objects;
 /**
  * A block header in its fixed-width canonical encoding; the block's identity and proof of work.
  *
- * <h3>Encoding (156 bytes, big-endian)</h3>
+ * <h2>Encoding (156 bytes, big-endian)</h2>
  *
  * <pre>
  * offset size field

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * A replica of an identity ledger: the proof-of-work chain of identity transactions, its identity
  * state, the pool of transactions waiting to be mined, and the persistent store.
  *
- * <h3>Usage</h3>
+ * <h2>Usage</h2>
  *
  * <pre>{@code
  * NetworkParameters params = NetworkParameters.decode(sharedParameterBytes);
@@ -49,14 +49,14 @@ import org.slf4j.LoggerFactory;
  * certificate authority of secure channels, give a {@link LedgerPeerVerifier} and a {@link
  * LedgerCertificateSource} to the {@link io.p2pchat.SecureChannelContext}.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Thread-safe. Every change (blocks, transactions) runs on the ledger's own thread, which is
  * persisted (fsync) before the returned future completes and before listeners hear of it; lookups
  * read a consistent snapshot from any thread without waiting for that thread. Never call {@code
  * get()} on a returned future from a Netty event loop.
  *
- * <h3>Failure</h3>
+ * <h2>Failure</h2>
  *
  * Opening fails with a {@link LedgerStorageException} for a locked, corrupt or foreign data
  * directory; a torn tail is repaired and reported ({@link #openReport()}), and so is a stored block
@@ -364,7 +364,7 @@ public final class Ledger implements AutoCloseable {
          * On corruption, cut the block log at the first damaged record instead of failing; the node
          * then re-syncs the rest from its peers (default off).
          *
-         * <h3>Warning</h3>
+         * <h4>Warning</h4>
          *
          * Everything after the damaged record is dropped from disk, including valid blocks.
          */

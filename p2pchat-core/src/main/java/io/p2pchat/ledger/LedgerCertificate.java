@@ -18,7 +18,7 @@ import java.util.List;
  * last key rotation), a Merkle inclusion proof, and the header of the block that holds it. Stapled
  * into the handshake ({@code PeerIdentity.certificate}) by a {@link LedgerCertificateSource}.
  *
- * <h3>Verification</h3>
+ * <h2>Verification</h2>
  *
  * {@link #verifyInclusion} checks what the certificate proves by itself: the network, the proof
  * (the transaction is leaf {@code txIndex} of a tree of {@code txCount} leaves under the header's

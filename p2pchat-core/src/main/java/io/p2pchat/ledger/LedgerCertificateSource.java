@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * {@link Ledger}, rebuilt when the best chain moves, empty while the key is not (or no longer) the
  * current key of an unrevoked identity.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Thread-safe. Called by the handshake off the event loop; it may wait briefly (at most 5 s) for
  * the ledger thread to build the proof, and caches the result until the tip changes.

@@ -3,7 +3,7 @@ package io.p2pchat.ledger;
 /**
  * Receives ledger events.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Called on the ledger thread, after the change is durable, in order. Implementations must be quick
  * and must not block (hand work to another executor); an exception thrown is logged and ignored.

@@ -19,7 +19,7 @@ import java.util.Set;
  * the current key of an unrevoked identity, installed by a block on this ledger's best chain with
  * enough confirmations, and, with address binding, the connection comes from a registered address.
  *
- * <h3>Checks, in order</h3>
+ * <h2>Checks, in order</h2>
  *
  * <ol>
  *   <li>A stapled {@link LedgerCertificate}, if any, decodes ({@code BAD_CERTIFICATE}), is of this
@@ -39,7 +39,7 @@ import java.util.Set;
  * A full node checks against its own state whether or not a certificate is stapled; the certificate
  * matters for peers that are behind, and for light clients ({@link LedgerCertificate#verifyLight}).
  *
- * <h3>Bootstrap mode</h3>
+ * <h2>Bootstrap mode</h2>
  *
  * With {@link Builder#allowSyncOnly(boolean)}, peers that fail only because they are unknown,
  * unconfirmed, on a branch we do not have, or at an unbound address are accepted, authenticated by
@@ -47,7 +47,7 @@ import java.util.Set;
  * the node lets them replicate the ledger only. Revoked keys, rotated-away keys and bad
  * certificates are refused in every mode.
  *
- * <h3>Warning</h3>
+ * <h2>Warning</h2>
  *
  * Proof of work on a small network is cheap to outpace: see {@code docs/trust-model.md} before
  * choosing k.
@@ -284,7 +284,7 @@ public final class LedgerPeerVerifier implements PeerVerifier {
          * Bootstrap mode: accept peers that are not (yet) confirmed identities, for ledger sync
          * only (default off).
          *
-         * <h3>Warning</h3>
+         * <h4>Warning</h4>
          *
          * Such peers are authenticated only as holders of their key: the application must check
          * {@link LedgerPeerVerifier#access} before trusting them with anything but public ledger

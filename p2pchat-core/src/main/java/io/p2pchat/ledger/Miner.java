@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * Mines blocks for a {@link Ledger} on its own thread: SHA-256 proof of work over the block header,
  * on a template of the tip and the mempool.
  *
- * <h3>Policy</h3>
+ * <h2>Policy</h2>
  *
  * Started with {@link #start()}, the miner works only when there is something to confirm: while the
  * mempool holds transactions, or while a block among the last k (the network's confirmations) holds
@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * tools). A new tip or new transactions restart the work on a fresh template; the template is also
  * refreshed every second so that timestamps stay current.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Thread-safe. Mining runs on a dedicated daemon thread, never on an event loop or the ledger
  * thread; blocks found are submitted to the ledger like any other. {@link MiningListener}s are

@@ -24,7 +24,7 @@ import java.util.Objects;
  * refuse each other at the handshake ({@code WRONG_NETWORK}). Share a network by sharing its
  * encoded parameters ({@link #encode()} / {@link #decode}).
  *
- * <h3>Defaults</h3>
+ * <h2>Defaults</h2>
  *
  * Tuned for a small LAN: a 2 s target block interval, an initial difficulty of about 2^21 hashes (a
  * second or two of one core), retarget every 20 blocks within a factor of 4, registration stamps of
@@ -444,7 +444,7 @@ public final class NetworkParameters {
          * Test parameters: about 16 hashes per block (the target can never rise above that), 2-bit
          * stamps, a 100 ms interval.
          *
-         * <h3>Warning</h3>
+         * <h4>Warning</h4>
          *
          * Blocks cost nothing to make: anybody can rewrite such a ledger. For tests and demos only.
          */

@@ -39,10 +39,10 @@ import org.jspecify.annotations.Nullable;
  * <pre>
  * joiner (no network id)                          member (bound, serves parameters)
  * HELLO{ network_id = empty }           -------->
- *                                       <--------  HELLO{ network_id = N }, HANDSHAKE{ Auth }
+ *                                       &lt;--------  HELLO{ network_id = N }, HANDSHAKE{ Auth }
  * HANDSHAKE{ Auth }                     -------->
  * NodeMessage{ get_network_parameters } -------->
- *                                       <--------  NodeMessage{ network_parameters{ P } }, close
+ *                                       &lt;--------  NodeMessage{ network_parameters{ P } }, close
  * check SHA-256(tag || P) == N (and N == expected, if given)
  * </pre>
  */

@@ -73,7 +73,7 @@ import org.slf4j.LoggerFactory;
  * client bootstrap, its peer connections, gossip and sync, and a hook for the application's own
  * messages.
  *
- * <h3>Usage</h3>
+ * <h2>Usage</h2>
  *
  * <pre>{@code
  * Ledger ledger = Ledger.builder(params).dataDirectory(dir).open();
@@ -86,7 +86,7 @@ import org.slf4j.LoggerFactory;
  * node.register(List.of(myAddress), null).get();               // then mine or wait for miners
  * }</pre>
  *
- * <h3>Connections</h3>
+ * <h2>Connections</h2>
  *
  * Every connection runs the secure channel bound to the ledger's network id (a peer of another
  * network is refused with {@code WRONG_NETWORK}), then the ledger handler ({@link LedgerSync}),
@@ -103,7 +103,7 @@ import org.slf4j.LoggerFactory;
  * §11.6); the outbound peers can be saved and redialed at the next start ({@link Builder#anchors}),
  * so an eclipse attempt does not survive a restart.
  *
- * <h3>Misbehaviour and revocation</h3>
+ * <h2>Misbehaviour and revocation</h2>
  *
  * A peer that sends an invalid block or transaction, an oversized, undecodable, unsolicited or
  * foreign message, or floods, is disconnected and its key is banned for the ban duration; other
@@ -114,7 +114,7 @@ import org.slf4j.LoggerFactory;
  * garbled frame header) close the connection without any penalty. When a block that revokes or
  * rotates a key joins the best chain, open sessions authenticated with that key are closed.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Thread-safe. Network I/O runs on the event loop group (the node's own, or one given to the
  * builder, which the caller then owns), ledger work on the ledger thread, mining on the miner
@@ -459,7 +459,7 @@ public final class Node implements AutoCloseable {
      * (transcript-authenticated) hello, and closes. Build the ledger from the result, then {@link
      * #join} the member.
      *
-     * <h3>Warning</h3>
+     * <h4>Warning</h4>
      *
      * The member is whoever answers at the address: the parameters are as trustworthy as that
      * address, unless {@code expectedNetworkId} (obtained out of band) is given and checked.

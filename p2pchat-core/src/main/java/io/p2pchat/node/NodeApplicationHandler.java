@@ -7,7 +7,7 @@ import io.p2pchat.proto.NodeMessage;
  * {@code ledger} (issue 4's chat, or anything an application defines), from peers with {@link
  * io.p2pchat.ledger.PeerAccess#FULL} access only, and learns of peers coming and going.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Called on the peer's channel event loop: messages of one peer arrive in order. Implementations
  * must not block; hand slow work to another executor. An exception thrown is logged and the

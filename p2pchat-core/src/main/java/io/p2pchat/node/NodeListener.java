@@ -6,7 +6,7 @@ import io.p2pchat.ledger.ChainTip;
 /**
  * Receives a {@link Node}'s operational events.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Called on event loops or the ledger thread; implementations must be quick and must not block.
  */

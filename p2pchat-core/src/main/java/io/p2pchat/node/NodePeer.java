@@ -13,7 +13,7 @@ import java.util.Optional;
 /**
  * A peer connected to a {@link Node} over an established secure channel.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Thread-safe. {@link #send} may be called from any thread; the write happens on the channel's
  * event loop.

@@ -20,14 +20,14 @@ import io.p2pchat.internal.handshake.Established;
  *  associated data = the 9 header bytes; nonce = iv XOR uint64 sequence number
  * </pre>
  *
- * <h3>Inbound</h3>
+ * <h2>Inbound</h2>
  *
  * Takes whole frames from {@link io.p2pchat.frame.FrameDecoder} and passes each application
  * record's plaintext on as a heap {@code ByteBuf}, which the next handler must release. Any record
  * that fails authentication, comes out of order, carries a wrong epoch or an unexpected type closes
  * the channel; nothing after it is delivered.
  *
- * <h3>Outbound</h3>
+ * <h2>Outbound</h2>
  *
  * Takes {@code ByteBuf}s (it releases them) as a byte stream, as {@code SslHandler} does: writes
  * are queued until the next flush, then sealed in order into as few records as they fit in, each
@@ -47,7 +47,7 @@ import io.p2pchat.internal.handshake.Established;
  * Channel.isWritable()}. {@code close()} seals queued writes before the close alert; a failure
  * fails them.
  *
- * <h3>Events</h3>
+ * <h2>Events</h2>
  *
  * Fires a {@link io.p2pchat.rotation.KeyRotatedEvent} on every key change and a {@link
  * SecureChannelClosedEvent} when the channel goes inactive. {@code close()} sends an authenticated

@@ -10,7 +10,7 @@ package io.p2pchat.verify;
  * PinnedKeysVerifier}), remembered on first use ({@link TofuVerifier}), or registered in the ledger
  * (the ledger certificate authority).
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Called off the event loop, on the channel context's crypto executor, possibly from several
  * threads at once: implementations must be thread-safe. They may block briefly (disk, a lock) but
@@ -29,7 +29,7 @@ public interface PeerVerifier {
      * A verifier that accepts every peer whose key hashes to its id, which is always true of a
      * completed handshake.
      *
-     * <h3>Warning</h3>
+     * <h4>Warning</h4>
      *
      * It authenticates nobody in particular: any key holder is accepted. Use it only where the
      * application checks {@link io.p2pchat.identity.PeerId}s itself, such as a ledger sync

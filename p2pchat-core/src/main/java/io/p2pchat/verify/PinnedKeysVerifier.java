@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * Accepts only peers whose {@link PeerId} is on a fixed list: the strictest {@link PeerVerifier},
  * for small closed groups that exchanged ids out of band.
  *
- * <h3>Usage</h3>
+ * <h2>Usage</h2>
  *
  * <pre>{@code
  * PeerVerifier verifier = PinnedKeysVerifier.builder()
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * another key has another id and is refused with {@link ErrorCode#UNKNOWN_IDENTITY}. Names are
  * optional labels for logs and for {@link #nameOf(PeerId)}; they carry no authority.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Immutable and thread-safe.
  */

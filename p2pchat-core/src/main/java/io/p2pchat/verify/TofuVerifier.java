@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * Trust on first use, as SSH's {@code known_hosts}: the first identity seen at an endpoint is
  * remembered on disk, and a different identity at that endpoint later is refused loudly.
  *
- * <h3>Endpoints</h3>
+ * <h2>Endpoints</h2>
  *
  * Identities are remembered by endpoint, a {@code "host:port"} string:
  *
@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * Netty's local transport) is <b>accepted without being remembered or checked</b>. An announced
  * address that is not a valid {@code host:port} is refused with {@link ErrorCode#MALFORMED}.
  *
- * <h3>Decisions</h3>
+ * <h2>Decisions</h2>
  *
  * <ul>
  *   <li>Unknown endpoint that we dialed: remember endpoint → peer id in the file, then accept. If
@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  *       #forget(String)} (or delete the line) and connect again.
  * </ul>
  *
- * <h3>Warning</h3>
+ * <h2>Warning</h2>
  *
  * TOFU trusts whoever answers first: a man in the middle at the first contact is remembered as the
  * peer. An announced listen address is a claim, not a proof, so it is only ever checked against an
@@ -76,7 +76,7 @@ import org.slf4j.LoggerFactory;
  * nothing. Compare fingerprints out of band, or use {@link PinnedKeysVerifier} or the ledger, where
  * that matters.
  *
- * <h3>File format</h3>
+ * <h2>File format</h2>
  *
  * UTF-8 text, one {@code host:port peer-id} per line, the id as 64 hex digits; blank lines and
  * lines starting with {@code #} are ignored. The file is rewritten whole, atomically, with mode
@@ -89,7 +89,7 @@ import org.slf4j.LoggerFactory;
  * [0:0:0:0:0:0:0:1]:7001 8b01e4...
  * </pre>
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Thread-safe; {@link #verify} is called concurrently from crypto threads. Lookups take no lock.
  * Changes (a first use, {@link #forget}) are serialized by one lock that is held while the file is

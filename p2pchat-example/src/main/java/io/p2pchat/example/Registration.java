@@ -84,7 +84,9 @@ public final class Registration {
 
     /**
      * @param name the name to claim, or null for none
-     * @param advertised the address to register ("host:port" where peers reach this node), or null
+     * @param advertisedHost the host of the address to register (where peers reach this node), or
+     *     null for none
+     * @param advertisedPort the port of that address
      */
     public Registration(
             Node node,

@@ -21,7 +21,7 @@ import javax.crypto.spec.GCMParameterSpec;
  * MB/s for Bouncy Castle's (docs/benchmarks.md). Other providers are only taken when SunJCE is
  * absent.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Not thread-safe: one instance per direction of one channel, used on its event loop.
  */

@@ -10,7 +10,7 @@ import javax.security.auth.Destroyable;
  * <p>{@link #toString()} never shows the bytes, {@link #equals} is not overridden, and {@link
  * #destroy()} overwrites them with zeros. After destruction every accessor throws.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Not thread-safe; a secret belongs to one channel's event loop or one handshake task.
  */

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * the target exists. Where the file system has no hard links it falls back to a check followed by
  * an atomic rename, which a concurrent writer could race.
  *
- * <h3>Failure</h3>
+ * <h2>Failure</h2>
  *
  * An {@link IOException} from the last step (the directory fsync) means the new file is already in
  * place but might not survive a power loss. On file systems where a directory cannot be opened

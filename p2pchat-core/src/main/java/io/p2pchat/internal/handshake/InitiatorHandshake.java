@@ -21,8 +21,8 @@ import java.security.SecureRandom;
  * <pre>
  * Initiator                                   Responder
  * {@link #start()}         HELLO(InitiatorHello) ------>
- *                   <------ HELLO(ResponderHello)        {@link #onResponderHello}
- *                   <------ HANDSHAKE{AuthMessage}      {@link #onResponderAuth}
+ *                   &lt;------ HELLO(ResponderHello)        {@link #onResponderHello}
+ *                   &lt;------ HANDSHAKE{AuthMessage}      {@link #onResponderAuth}
  * {@link #buildAuth}  HANDSHAKE{AuthMessage} ------>
  * {@link #established()}
  * </pre>

@@ -25,8 +25,8 @@ import java.util.Set;
  * <pre>
  * Initiator                                   Responder
  *           HELLO(InitiatorHello) ------>  {@link #onInitiatorHello}: checks, picks, derives
- *                   <------ HELLO(ResponderHello)        {@link #responderHello()}
- *                   <------ HANDSHAKE{AuthMessage}      {@link #buildAuth}
+ *                   &lt;------ HELLO(ResponderHello)        {@link #responderHello()}
+ *                   &lt;------ HANDSHAKE{AuthMessage}      {@link #buildAuth}
  *           HANDSHAKE{AuthMessage} ------>  {@link #onInitiatorAuth}
  *                                           {@link #established()}
  * </pre>

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * The ledger's single-writer core: the block tree, the best chain, the identity state, the mempool
  * and the orphan pool, over a {@link BlockStore}.
  *
- * <h3>Fork choice</h3>
+ * <h2>Fork choice</h2>
  *
  * The best chain is the valid chain with the most cumulative work (the sum of 2^256/(target+1)); on
  * equal work the chain whose tip arrived first stays. Blocks are stored once their header and
@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * whole branch is valid; a branch with an invalid block is marked invalid from that block on, and
  * the best valid prefix is used instead.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Mutating methods run on the ledger thread only. Read methods ({@link #tip()}, identity lookups,
  * best-chain queries) may be called from any thread: they take the read lock, which the ledger

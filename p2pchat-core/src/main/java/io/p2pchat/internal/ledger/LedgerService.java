@@ -28,14 +28,14 @@ import org.slf4j.LoggerFactory;
  * The ledger executor: one thread that owns the {@link ChainState} and runs every change to it,
  * persists it (fsync) and only then completes the caller's future and notifies listeners.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * All methods may be called from any thread; the work runs on the ledger thread, never on a Netty
  * event loop. Callers on an event loop hop back with {@code ctx.executor()} when the future
  * completes. The queue is bounded: when it is full the future fails with {@link
  * RejectedExecutionException} at once.
  *
- * <h3>Failure</h3>
+ * <h2>Failure</h2>
  *
  * An I/O failure of the store stops block acceptance: every later block submission is rejected with
  * {@code IO_FAILURE}; reads keep working.

@@ -16,7 +16,7 @@ import javax.crypto.AEADBadTagException;
  * <p>Records are strictly sequential: a replayed, reordered, dropped or tampered record fails
  * authentication, because its nonce or associated data differs from the expected one.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Not thread-safe: used on the channel's event loop only.
  */

@@ -13,7 +13,7 @@ import io.p2pchat.internal.crypto.Secret;
  * <p>Output frames are heap buffers so that the JDK's AES-GCM works on {@code byte[]} (its fast
  * path); the transport copies them to direct memory on write.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Not thread-safe: used on the channel's event loop only (or by a handshake before it publishes).
  */

@@ -29,7 +29,7 @@ import java.util.concurrent.CopyOnWriteArraySet;
  * Replicates a {@link Ledger} over secure channels: the shared state of the blockchain CA handlers
  * ({@link LedgerSyncHandler}) of one node, and the gossip of its new blocks and transactions.
  *
- * <h3>Usage</h3>
+ * <h2>Usage</h2>
  *
  * <pre>{@code
  * LedgerSync sync = LedgerSync.builder(ledger).build();
@@ -38,7 +38,7 @@ import java.util.concurrent.CopyOnWriteArraySet;
  * pipeline.addLast(new MyApplicationHandler()); // receives the other NodeMessage bodies
  * }</pre>
  *
- * <h3>What it does</h3>
+ * <h2>What it does</h2>
  *
  * On every connection, both sides announce their tip ({@code Status}); a side that learns of a
  * heavier chain downloads its headers (block locators), validates them, then fetches the blocks it
@@ -47,7 +47,7 @@ import java.util.concurrent.CopyOnWriteArraySet;
  * them; peers fetch what they lack (announce, then fetch). {@code docs/ledger.md} ("Replication")
  * specifies the messages and the flow.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Thread-safe. Handlers run on their channels' event loops and hand all validation and storage to
  * the ledger thread; results come back through each channel's event loop.

@@ -57,21 +57,21 @@ import org.slf4j.LoggerFactory;
  * The blockchain CA handler: replicates the ledger over one secure channel, and passes every
  * non-ledger {@link NodeMessage} on to the next handler.
  *
- * <h3>Message sequence</h3>
+ * <h2>Message sequence</h2>
  *
  * <pre>
  * A                                         B
  * Status{tip, height, work} ------------->  (both sides, once the handshake completes,
- *              <------------- Status        then every status interval)
+ *              &lt;------------- Status        then every status interval)
  * (B has more work)
  * GetHeaders{locator} ------------------->
- *              <------------- Headers{up to 2000, parent first}
+ *              &lt;------------- Headers{up to 2000, parent first}
  * (repeat while 2000 come back)
  * GetBlocks{up to 16 hashes} ------------>
- *              <------------- Blocks{...}  (or NotFound)
+ *              &lt;------------- Blocks{...}  (or NotFound)
  * (gossip, either side)
  * Announce{new block headers | tx ids} -->
- *              <------------- GetBlocks / GetTransactions (only what it lacks)
+ *              &lt;------------- GetBlocks / GetTransactions (only what it lacks)
  * Blocks / Transactions ----------------->
  * </pre>
  *
@@ -83,7 +83,7 @@ import org.slf4j.LoggerFactory;
  * SyncSettings#requestTimeout()} is disconnected as stalling, without penalty, and its downloads go
  * to other peers.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * State is confined to the channel's event loop. Validation, storage and block reads run on the
  * ledger thread; results return through {@code ctx.executor()}. Timeouts use the monotonic clock.

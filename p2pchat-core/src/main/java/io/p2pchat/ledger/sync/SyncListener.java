@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * Receives replication events.
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Called on the connection's event loop; implementations must not block.
  */

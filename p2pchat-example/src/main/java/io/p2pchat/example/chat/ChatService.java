@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * The chat of the reference client, on top of a {@link Node}: messages, acknowledgements, resends
  * and the encrypted history of each conversation.
  *
- * <h3>Protocol</h3>
+ * <h2>Protocol</h2>
  *
  * <ul>
  *   <li>A message ({@link ChatMessage}: 16 random bytes of id, the sender's clock, the text) is
@@ -86,7 +86,7 @@ import org.slf4j.LoggerFactory;
  *       otherwise sending goes on.
  * </ul>
  *
- * <h3>Threading</h3>
+ * <h2>Threading</h2>
  *
  * Thread-safe. All state and all history I/O (fsync) live on one chat thread, never on a Netty
  * event loop; the {@link Listener} is called there. Work queued for it is bounded ({@value

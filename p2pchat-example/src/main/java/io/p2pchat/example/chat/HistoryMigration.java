@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * the passphrase) to the current format ({@link ChatHistory}, keyed by the identity file's storage
  * root), so that nothing a person had is lost and nothing stays under the old key.
  *
- * <h3>Steps</h3>
+ * <h2>Steps</h2>
  *
  * <ol>
  *   <li>{@link #prepare}, before the identity is loaded (which wipes the passphrase): finds the

@@ -18,7 +18,7 @@ import org.jline.reader.LineReader;
  * <p>Every event has a text for people and fields for machines; the mode picks one. Thread-safe:
  * events come from the console, the chat thread and the ledger.
  *
- * <h3>Untrusted text</h3>
+ * <h2>Untrusted text</h2>
  *
  * Callers render every string that came from outside (a peer's message, a name, an address, an
  * exception's message) with {@link TerminalText#escape} where they embed it in a line, so that a

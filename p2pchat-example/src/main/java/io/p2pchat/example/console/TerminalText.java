@@ -6,7 +6,7 @@ package io.p2pchat.example.console;
  * escape sequence reaches it, no newline forges a second line, no bidirectional override reorders
  * what follows.
  *
- * <h3>The rendering of {@link #escape}</h3>
+ * <h2>The rendering of {@link #escape}</h2>
  *
  * Every character below is replaced by a visible ASCII escape; everything else, letters of any
  * script, accents, punctuation and emoji, passes unchanged.
@@ -33,7 +33,7 @@ package io.p2pchat.example.console;
  * the tag characters of a subdivision flag (U+1F3F4, 1 to 7 tag digits or letters, U+E007F).
  * Neither can reorder text or move the cursor.
  *
- * <h3>The backslash is not escaped</h3>
+ * <h2>The backslash is not escaped</h2>
  *
  * A peer who types the four characters {@code \x1b} is shown the same as one who sent a real ESC.
  * Both are inert on the screen, which is the property that matters; a program that needs the exact
@@ -42,7 +42,7 @@ package io.p2pchat.example.console;
  * escape(s)}): text escaped where it is embedded in a line can go through the output's backstop
  * again without being doubled.
  *
- * <h3>JSON</h3>
+ * <h2>JSON</h2>
  *
  * {@link #escapeJson} keeps JSON values exact: in a serialized JSON text it replaces every
  * character of the list above (here without the emoji exceptions) by a JSON <code>&#92;uXXXX</code>

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *                   the identity state at a block, a cache for fast reopening; written atomically
  * </pre>
  *
- * <h3>Durability</h3>
+ * <h2>Durability</h2>
  *
  * Records are written at the end of the file in chunks of at most 64 KiB; {@link #sync()} forces
  * them to the device. A crash may leave a torn last record (cut short, or zero-filled by the file
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * by intact data is corruption ({@code CORRUPT_LEDGER}), never silently skipped; in repair mode the
  * log is cut at the damaged record instead, and the node re-syncs what followed from its peers.
  *
- * <h3>Read-only</h3>
+ * <h2>Read-only</h2>
  *
  * {@link #openReadOnly} opens an existing store for an audit without changing a byte of the data
  * directory: a shared lock on the existing lock file (a running node's exclusive lock refuses it,
