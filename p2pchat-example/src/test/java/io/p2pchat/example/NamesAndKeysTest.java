@@ -131,7 +131,7 @@ class NamesAndKeysTest {
         ChildNode bob =
                 node("bob", bobHome, "--listen", "127.0.0.1:0", "--join", "127.0.0.1:" + alicePort);
         bob.awaitLine("ready:");
-        alice.awaitConfirmed("bob");
+        alice.awaitConnectedAndConfirmed("bob");
         alice.send("/msg bob hello bob");
         bob.awaitLine("<alice> hello bob");
         alice.awaitLine("delivered to bob: hello bob");

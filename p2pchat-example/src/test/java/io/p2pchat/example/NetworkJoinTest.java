@@ -152,7 +152,7 @@ class NetworkJoinTest {
         }
         assertThat(out.indexOf(ready)).isGreaterThan(syncedAt);
         // bob's registration is on alice's chain: bob built on the network's chain, not its own.
-        alice.awaitConfirmed("bob");
+        alice.awaitConnectedAndConfirmed("bob");
 
         // (c) The home now has the network and the join address.
         Properties p = properties(home);

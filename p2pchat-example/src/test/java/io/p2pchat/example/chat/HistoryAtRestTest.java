@@ -235,8 +235,8 @@ class HistoryAtRestTest {
         InProcessNode b = node("bob", bobHome, "--join", "127.0.0.1:" + port);
         a.awaitLine("ready:");
         b.awaitLine("ready:");
-        a.awaitConfirmed("bob");
-        b.awaitConfirmed("alice");
+        a.awaitConnectedAndConfirmed("bob");
+        b.awaitConnectedAndConfirmed("alice");
 
         int a0 = a.mark();
         a.send("/history bob");

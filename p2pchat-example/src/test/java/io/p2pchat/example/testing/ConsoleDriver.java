@@ -188,6 +188,10 @@ public abstract class ConsoleDriver implements AutoCloseable {
      * Waits until this node's ledger shows {@code name} as a confirmed identity: asks {@code
      * /whois} every 250 ms, at most 120 times (blocks travel between nodes in milliseconds, but a
      * script that acts on another node's "ready" may be a little ahead of this node).
+     *
+     * <p>A {@code /whois} of a name not on the ledger yet is a failed command, so a script-mode
+     * node polled this way may exit 1; where a test checks exit status 0 and the peer is
+     * connected, use {@link #awaitConnectedAndConfirmed} instead.
      */
     public void awaitConfirmed(String name) {
         for (int i = 0; i < 120; i++) {
