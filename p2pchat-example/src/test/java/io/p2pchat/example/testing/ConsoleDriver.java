@@ -190,8 +190,8 @@ public abstract class ConsoleDriver implements AutoCloseable {
      * script that acts on another node's "ready" may be a little ahead of this node).
      *
      * <p>A {@code /whois} of a name not on the ledger yet is a failed command, so a script-mode
-     * node polled this way may exit 1; where a test checks exit status 0 and the peer is
-     * connected, use {@link #awaitConnectedAndConfirmed} instead.
+     * node polled this way may exit 1; where a test checks exit status 0 and the peer is connected,
+     * use {@link #awaitConnectedAndConfirmed} instead.
      */
     public void awaitConfirmed(String name) {
         for (int i = 0; i < 120; i++) {
