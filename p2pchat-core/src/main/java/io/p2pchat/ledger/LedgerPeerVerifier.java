@@ -167,7 +167,12 @@ public final class LedgerPeerVerifier implements PeerVerifier {
                         ErrorCode.IDENTITY_KEY_MISMATCH,
                         "peer " + keyId.shortId() + ": certificate names another identity");
             }
-            if (!cert.blockHash().equals(installed.block())) {
+            if (!cert.blockHash().equals(installed.block())
+                    && ledger.confirmations(cert.blockHash()) > 0) {
+                // A certificate from a block our best chain no longer holds is stale (the peer
+                // mined or followed the other side of a split that both sides' chains resolved
+                // since): our own state decides, as without a certificate (ledger.md §12.2, 9).
+                // One from a block on our best chain that did not install the key is a lie.
                 throw new PeerVerificationException(
                         ErrorCode.NOT_ON_BEST_CHAIN,
                         "peer "

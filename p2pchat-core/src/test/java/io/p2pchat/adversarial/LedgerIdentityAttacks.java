@@ -14,7 +14,9 @@ import io.p2pchat.ledger.BlockResult;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.LedgerCertificate;
 import io.p2pchat.ledger.LedgerPeerVerifier;
+import io.p2pchat.ledger.LedgerTransaction;
 import io.p2pchat.ledger.NetworkParameters;
+import io.p2pchat.ledger.PeerAccess;
 import io.p2pchat.ledger.testing.ChainBuilder;
 import io.p2pchat.ledger.testing.SettableClock;
 import io.p2pchat.ledger.testing.TxFactory;
@@ -59,6 +61,10 @@ abstract class LedgerIdentityAttacks extends ArenaTest {
     static final LocalIdentity BOUND = TestIdentities.get("a22-bound");
     static final LocalIdentity REORGED = TestIdentities.get("a20-reorged");
     static final LocalIdentity YOUNG = TestIdentities.get("a22-young");
+
+    /** Registered by the same transaction on the fork (x3) and on the best chain (m3). */
+    static final LocalIdentity SPLIT = TestIdentities.get("a20-split");
+
     static final LocalIdentity UNKNOWN = Arena.EVIL;
 
     /** The ledger fixture, built once. */
@@ -67,6 +73,9 @@ abstract class LedgerIdentityAttacks extends ArenaTest {
         static final ChainBuilder CHAIN = new ChainBuilder(PARAMS);
         static final byte[] GOOD_CERT;
         static final byte[] REORGED_CERT;
+
+        /** SPLIT's certificate from the fork's block x3, stale once m3 carries its registration. */
+        static final byte[] SPLIT_STALE_CERT;
 
         static {
             try {
@@ -83,14 +92,24 @@ abstract class LedgerIdentityAttacks extends ArenaTest {
                                 .build());
                 submit(c.block("m2").on("m1").tx(f.revoke(REVOKED, REVOKED.peerId(), 1)).build());
                 long t = c.header("m2").timestampMillis();
-                submit(c.block("x3").on("m2").timestamp(t + 1).tx(f.register(REORGED)).build());
+                LedgerTransaction splitRegistration = f.register(SPLIT);
+                submit(
+                        c.block("x3")
+                                .on("m2")
+                                .timestamp(t + 1)
+                                .tx(f.register(REORGED), splitRegistration)
+                                .build());
                 for (String x : List.of("x4", "x5", "x6")) {
                     submit(c.block(x).on("x" + (Integer.parseInt(x.substring(1)) - 1)).build());
                 }
                 REORGED_CERT = LEDGER.certificate(REORGED.peerId()).get().orElseThrow().encode();
+                SPLIT_STALE_CERT = LEDGER.certificate(SPLIT.peerId()).get().orElseThrow().encode();
                 String p = "m2";
                 for (int i = 3; i <= 8; i++) {
                     ChainBuilder.Spec s = c.block("m" + i).on(p);
+                    if (i == 3) {
+                        s.tx(splitRegistration);
+                    }
                     if (i == 8) {
                         s.tx(f.register(YOUNG));
                     }
@@ -301,6 +320,39 @@ abstract class LedgerIdentityAttacks extends ArenaTest {
             d.evil.handshake();
             assertThat(d.awaitSession().peerId()).isEqualTo(GOOD.peerId());
         }
+    }
+
+    /**
+     * Regression (found chatting through a key rotation): both nodes mined the rotation, each in
+     * its own block at the same height; the peer whose block lost kept stapling the certificate
+     * from it, and its session stayed sync-only for good although our best chain had installed the
+     * key with k confirmations. A certificate from a block our best chain does not hold is stale:
+     * our own state decides, in the handshake and when access is re-evaluated.
+     */
+    @Test
+    void ledgerIdentity_certificateFromTheLosingSideOfASplit_isStale_ownStateDecides()
+            throws Exception {
+        assertThat(
+                        Fixture.LEDGER.confirmations(
+                                LedgerCertificate.decode(Fixture.SPLIT_STALE_CERT).blockHash()))
+                .isZero();
+        try (Arena.Duel d =
+                arena.evilInitiator(
+                        honest(false), evil(SPLIT, Fixture.SPLIT_STALE_CERT), Bugs.none())) {
+            d.evil.handshake();
+            assertThat(d.awaitSession().peerId()).isEqualTo(SPLIT.peerId());
+        }
+        PeerCredentials stale =
+                new PeerCredentials(
+                        SPLIT.peerId(),
+                        SPLIT.publicKey(),
+                        Fixture.SPLIT_STALE_CERT,
+                        Optional.of(new InetSocketAddress("127.0.0.1", 1)),
+                        Optional.empty(),
+                        Role.INITIATOR);
+        LedgerPeerVerifier bootstrap =
+                LedgerPeerVerifier.builder(Fixture.LEDGER).allowSyncOnly(true).build();
+        assertThat(bootstrap.access(stale)).isEqualTo(PeerAccess.FULL);
     }
 
     /**
