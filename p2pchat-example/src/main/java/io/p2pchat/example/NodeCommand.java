@@ -1,16 +1,31 @@
 package io.p2pchat.example;
 
-import static io.p2pchat.example.console.TerminalText.escape;
+import static io.p2pchat.example.text.TerminalText.escape;
 
 import io.p2pchat.example.chat.ContactStore;
 import io.p2pchat.example.chat.HistoryKey;
 import io.p2pchat.example.chat.HistoryMigration;
-import io.p2pchat.example.console.ChatEvents;
+import io.p2pchat.example.command.IdentityCommands;
+import io.p2pchat.example.command.LifecycleEvents;
 import io.p2pchat.example.console.Console;
-import io.p2pchat.example.console.IdentityCommands;
-import io.p2pchat.example.console.LifecycleReport;
 import io.p2pchat.example.console.Output;
-import io.p2pchat.example.console.Words;
+import io.p2pchat.example.event.ChatEvents;
+import io.p2pchat.example.event.EventBus;
+import io.p2pchat.example.event.EventSink;
+import io.p2pchat.example.home.Home;
+import io.p2pchat.example.home.HomePermissions;
+import io.p2pchat.example.home.KeyFiles;
+import io.p2pchat.example.home.Passphrases;
+import io.p2pchat.example.node.ChatNode;
+import io.p2pchat.example.node.HostPort;
+import io.p2pchat.example.node.IdentityLifecycle;
+import io.p2pchat.example.node.Joining;
+import io.p2pchat.example.node.Registration;
+import io.p2pchat.example.text.ExitCode;
+import io.p2pchat.example.text.Explain;
+import io.p2pchat.example.text.Program;
+import io.p2pchat.example.text.UserError;
+import io.p2pchat.example.text.Words;
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.IdentityStoreException;
 import io.p2pchat.identity.LocalIdentity;
@@ -173,12 +188,16 @@ final class NodeCommand implements Callable<Integer> {
                         && parent.in() == System.in
                         && System.console() != null
                         && stdout == System.out;
-        Output out =
+        Output view =
                 new Output(
                         json
                                 ? Output.Mode.JSON
                                 : interactive ? Output.Mode.TERMINAL : Output.Mode.PLAIN,
                         stdout);
+        // Everything the node reports goes through the bus to its views: the console (this
+        // output) and, with issue 13, a web page.
+        EventBus out = new EventBus();
+        out.subscribe("console", view);
 
         HomePermissions.tighten(h.dir()).ifPresent(out::info);
         char[] passphrase = Passphrases.read(passphraseFile, false);
@@ -221,10 +240,11 @@ final class NodeCommand implements Callable<Integer> {
                             ChatNode c = running.get();
                             if (c != null) {
                                 if (registering) {
-                                    stoppedRegistering(out, h, c);
+                                    stoppedRegistering(out, view, h, c);
                                 }
                                 c.close();
                             }
+                            flush(out);
                         },
                         "p2pchat-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -266,8 +286,9 @@ final class NodeCommand implements Callable<Integer> {
             if (listen != null) {
                 h.set("listen", listen);
             }
-            return run(chatNode, h, bind, joining, out, events, interactive, keys.get());
+            return run(chatNode, h, bind, joining, out, view, events, interactive, keys.get());
         } finally {
+            flush(out);
             ChatNode c = running.get();
             if (c != null) {
                 c.close();
@@ -301,8 +322,9 @@ final class NodeCommand implements Callable<Integer> {
      * Ctrl-C or SIGTERM while registering: one line, on a fresh line, saying what is kept and how
      * to go on; the output stops there (the registration fails under the closing node, silently).
      */
-    private static void stoppedRegistering(Output out, Home h, ChatNode c) {
+    private static void stoppedRegistering(EventBus bus, Output out, Home h, ChatNode c) {
         long height = c.ledger().tip().height();
+        flush(bus);
         out.finish(
                 "stopped",
                 "stopped while registering: the ledger so far (height "
@@ -316,6 +338,15 @@ final class NodeCommand implements Callable<Integer> {
                 h.dir().toString(),
                 "height",
                 height);
+    }
+
+    /** Lets the views show what was published (at most 5 s: a stuck terminal does not hold us). */
+    private static void flush(EventBus bus) {
+        try {
+            bus.flush(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void removeHook(Thread hook) {
@@ -348,7 +379,8 @@ final class NodeCommand implements Callable<Integer> {
             Home h,
             HostPort bind,
             Joining joining,
-            Output out,
+            EventBus out,
+            Output view,
             ChatEvents events,
             boolean interactive,
             KeyFiles.Decision keys)
@@ -404,7 +436,8 @@ final class NodeCommand implements Callable<Integer> {
                         keys.pendingNext());
         if (keys.pendingNext() != null) {
             try {
-                lifecycle.finishRotation(new LifecycleReport(out, interactive));
+                lifecycle.finishRotation(
+                        new LifecycleEvents(out, view.mode() == Output.Mode.TERMINAL));
             } catch (UserError e) {
                 out.error(e.getMessage());
             }
@@ -430,7 +463,7 @@ final class NodeCommand implements Callable<Integer> {
                                 h.set("name.salt", HexFormat.of().formatHex(salt));
                             }
                         },
-                        new ProgressPrinter(out));
+                        new ProgressPrinter(out, view.mode()));
         registering = true;
         IdentityRecord me;
         try {
@@ -441,7 +474,7 @@ final class NodeCommand implements Callable<Integer> {
         if (reg.note() != null) {
             out.info(reg.note());
         }
-        Console console = new Console(chatNode, out, events);
+        Console console = new Console(chatNode, view, out, events);
         console.identityCommands(
                 new IdentityCommands(
                         chatNode, out, lifecycle, () -> Passphrases.read(passphraseFile, false)));
@@ -495,26 +528,28 @@ final class NodeCommand implements Callable<Integer> {
 
     /** Prints registration progress, once per change of text outside a terminal. */
     private static final class ProgressPrinter implements Registration.Progress {
-        private final Output out;
+        private final EventSink out;
+        private final Output.Mode mode;
         private String last = "";
         private String lastStage = "";
 
-        ProgressPrinter(Output out) {
+        ProgressPrinter(EventSink out, Output.Mode mode) {
             this.out = out;
+            this.mode = mode;
         }
 
         @Override
         public void update(String stage, String text, double fraction) {
-            if (out.mode() == Output.Mode.TERMINAL) {
-                out.progress(text, fraction, "stage", stage);
+            if (mode == Output.Mode.TERMINAL) {
+                out.progress(stage, text, fraction);
                 return;
             }
             // Scripts get one line per stage change or block, not a line per mining tick.
             String key = stage + text.replaceAll(", mining [0-9.]+ MH/s", "");
             if (!key.equals(last)) {
                 last = key;
-                if (out.mode() == Output.Mode.JSON) {
-                    out.progress(text, fraction, "stage", stage);
+                if (mode == Output.Mode.JSON) {
+                    out.progress(stage, text, fraction);
                 } else if (!stage.equals(lastStage) || !stage.equals("submitted")) {
                     out.info(text.replaceAll(", mining [0-9.]+ MH/s", ""));
                 }
@@ -528,7 +563,7 @@ final class NodeCommand implements Callable<Integer> {
      *
      * @return how many are still not acknowledged
      */
-    private static int awaitDelivery(ChatNode chatNode, Output out) throws InterruptedException {
+    private static int awaitDelivery(ChatNode chatNode, EventSink out) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         boolean told = false;
         int pending = pending(chatNode);
@@ -620,7 +655,7 @@ final class NodeCommand implements Callable<Integer> {
                             "No identity in "
                                     + h.dir()
                                     + ". Create one with: "
-                                    + P2pChat.command()
+                                    + Program.command()
                                     + " init --home "
                                     + h.dir()
                                     + " --name NAME",

@@ -1,16 +1,16 @@
 package io.p2pchat.example.demo;
 
-import static io.p2pchat.example.console.TerminalText.escape;
+import static io.p2pchat.example.text.TerminalText.escape;
 
 import com.google.protobuf.ByteString;
 import io.p2pchat.SecureSession;
-import io.p2pchat.example.ChatNode;
-import io.p2pchat.example.Registration;
 import io.p2pchat.example.chat.ChatService;
 import io.p2pchat.example.chat.ChatService.Contact;
 import io.p2pchat.example.chat.ContactStore;
 import io.p2pchat.example.chat.HistoryKey;
-import io.p2pchat.example.console.Words;
+import io.p2pchat.example.node.ChatNode;
+import io.p2pchat.example.node.Registration;
+import io.p2pchat.example.text.Words;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.identity.StorageRoot;
