@@ -9,14 +9,15 @@ import io.p2pchat.example.command.IdentityCommands;
 import io.p2pchat.example.command.LifecycleEvents;
 import io.p2pchat.example.console.Console;
 import io.p2pchat.example.console.Output;
+import io.p2pchat.example.console.RegistrationEvents;
 import io.p2pchat.example.event.ChatEvents;
 import io.p2pchat.example.event.EventBus;
-import io.p2pchat.example.event.EventSink;
 import io.p2pchat.example.home.Home;
 import io.p2pchat.example.home.HomePermissions;
 import io.p2pchat.example.home.KeyFiles;
 import io.p2pchat.example.home.Passphrases;
 import io.p2pchat.example.node.ChatNode;
+import io.p2pchat.example.node.Departure;
 import io.p2pchat.example.node.HostPort;
 import io.p2pchat.example.node.IdentityLifecycle;
 import io.p2pchat.example.node.Joining;
@@ -33,7 +34,6 @@ import io.p2pchat.identity.StoredIdentity;
 import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.NetworkParameters;
-import io.p2pchat.node.NodePeer;
 import java.io.PrintStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -50,9 +50,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -71,6 +68,11 @@ import picocli.CommandLine.ParentCommand;
  *   <li>registers the identity and its name if needed, with a progress bar;
  *   <li>runs the console until /quit (or the end of the input, for scripts).
  * </ol>
+ *
+ * <p>Threading: the command's thread runs all of this; the shutdown hook cancels the joining and
+ * prints the last line; everything else the node reports goes through the {@link
+ * io.p2pchat.example.event.EventBus} to the console's {@link Output}, which the bus calls on its
+ * own thread.
  */
 @Command(
         name = "node",
@@ -463,7 +465,7 @@ final class NodeCommand implements Callable<Integer> {
                                 h.set("name.salt", HexFormat.of().formatHex(salt));
                             }
                         },
-                        new ProgressPrinter(out, view.mode()));
+                        new RegistrationEvents(out, view.mode()));
         registering = true;
         IdentityRecord me;
         try {
@@ -504,7 +506,10 @@ final class NodeCommand implements Callable<Integer> {
             Thread.currentThread().join();
         }
         // A script learns from the exit status whether everything it asked for was done.
-        int undelivered = eof ? awaitDelivery(chatNode, out) : awaitAcknowledgements(chatNode);
+        int undelivered =
+                eof
+                        ? Departure.awaitDelivery(chatNode, out)
+                        : Departure.awaitAcknowledgements(chatNode);
         if (undelivered > 0) {
             out.info(
                     "leaving with "
@@ -524,99 +529,6 @@ final class NodeCommand implements Callable<Integer> {
             return ExitCode.USER_ERROR.code();
         }
         return undelivered > 0 ? ExitCode.UNDELIVERED.code() : ExitCode.OK.code();
-    }
-
-    /** Prints registration progress, once per change of text outside a terminal. */
-    private static final class ProgressPrinter implements Registration.Progress {
-        private final EventSink out;
-        private final Output.Mode mode;
-        private String last = "";
-        private String lastStage = "";
-
-        ProgressPrinter(EventSink out, Output.Mode mode) {
-            this.out = out;
-            this.mode = mode;
-        }
-
-        @Override
-        public void update(String stage, String text, double fraction) {
-            if (mode == Output.Mode.TERMINAL) {
-                out.progress(stage, text, fraction);
-                return;
-            }
-            // Scripts get one line per stage change or block, not a line per mining tick.
-            String key = stage + text.replaceAll(", mining [0-9.]+ MH/s", "");
-            if (!key.equals(last)) {
-                last = key;
-                if (mode == Output.Mode.JSON) {
-                    out.progress(stage, text, fraction);
-                } else if (!stage.equals(lastStage) || !stage.equals("submitted")) {
-                    out.info(text.replaceAll(", mining [0-9.]+ MH/s", ""));
-                }
-                lastStage = stage;
-            }
-        }
-    }
-
-    /**
-     * Waits (at most 10 s) for queued messages to be acknowledged before leaving.
-     *
-     * @return how many are still not acknowledged
-     */
-    private static int awaitDelivery(ChatNode chatNode, EventSink out) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        boolean told = false;
-        int pending = pending(chatNode);
-        while (pending > 0 && System.nanoTime() < deadline) {
-            if (!told) {
-                out.info(
-                        "waiting up to 10 s for "
-                                + Words.count(pending, "message")
-                                + " to be delivered before leaving...");
-                told = true;
-            }
-            Thread.sleep(100);
-            pending = pending(chatNode);
-        }
-        return pending;
-    }
-
-    /**
-     * On {@code /quit}: waits (at most 10 s) only for the acknowledgements that connected peers
-     * still owe (a message they received a moment ago), not for peers that are away.
-     *
-     * @return how many sent messages are still not acknowledged
-     */
-    private static int awaitAcknowledgements(ChatNode chatNode) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline && owedByConnectedPeers(chatNode) > 0) {
-            Thread.sleep(50);
-        }
-        return pending(chatNode);
-    }
-
-    private static int owedByConnectedPeers(ChatNode chatNode) throws InterruptedException {
-        int owed = 0;
-        for (NodePeer p : chatNode.node().peers()) {
-            Optional<IdentityRecord> rec = p.identity();
-            if (rec.isPresent()) {
-                try {
-                    owed += chatNode.chat().pending(rec.get().id()).get(5, TimeUnit.SECONDS);
-                } catch (ExecutionException | TimeoutException e) {
-                    // unknown: not waited for
-                }
-            }
-        }
-        return owed;
-    }
-
-    /** How many sent messages are not acknowledged yet (unknown counts as none). */
-    private static int pending(ChatNode chatNode) throws InterruptedException {
-        try {
-            return chatNode.chat().totalPending().get(5, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            return 0;
-        }
     }
 
     private String resolveListen(Home h) {

@@ -46,6 +46,11 @@ import org.jspecify.annotations.Nullable;
  * next start.
  *
  * <p>Not thread-safe: the console runs one operation at a time.
+ *
+ * <p>Size: over 600 lines because each of the four operations (rotate with its crash-safe finish,
+ * revoke, addresses, name) is a short transaction flow sharing the same submit, wait-for-block and
+ * wait-for-confirmations steps at the bottom of this class; splitting them apart would make those
+ * steps public.
  */
 public final class IdentityLifecycle {
     /** Receives the progress and the events of an operation, on the calling thread. */

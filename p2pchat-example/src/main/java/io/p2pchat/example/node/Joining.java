@@ -39,7 +39,6 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
@@ -67,6 +66,15 @@ import org.jspecify.annotations.Nullable;
  * version stored the join address before the first sync): that one waits as {@code joining}. Ctrl-C
  * (or SIGTERM) while waiting stops the node with one line saying what was written; the shutdown
  * hook calls {@link #cancel}.
+ *
+ * <p>Size: over 600 lines because joining is one state machine (stored network, new network, first
+ * sync, restart sync, retry, rollback) whose steps share the home's state and the cleanup on
+ * Ctrl-C; the backoff is apart ({@link Backoff}).
+ *
+ * <p>Threading: {@link #open} and {@link #awaitNetwork} run on the node command's thread, which
+ * alone owns the fields ({@code fresh}, {@code createdLedger}, {@code legacy}); {@link #cancel}
+ * comes from the shutdown hook and only completes the {@code cancelled} future, which the waits
+ * observe. Output goes to an {@link io.p2pchat.example.event.EventSink}, which never blocks.
  */
 public final class Joining {
     /** The property of node.properties that holds the state of the home's network. */
@@ -606,38 +614,6 @@ public final class Joining {
     private static String seconds(Duration d) {
         long ms = d.toMillis();
         return ms < 10_000 ? String.format("%.1f s", ms / 1000.0) : (ms + 500) / 1000 + " s";
-    }
-
-    /**
-     * Exponential backoff with jitter, as bitcoind retries its seeds: the first delay is {@code
-     * min}, each next one doubles, up to {@code max}; each is drawn within ±20 % of that.
-     */
-    static final class Backoff {
-        private final long minMillis;
-        private final long maxMillis;
-        private long nextMillis;
-        private int attempts;
-
-        Backoff(Duration min, Duration max) {
-            this.minMillis = Math.max(1, min.toMillis());
-            this.maxMillis = Math.max(minMillis, max.toMillis());
-            this.nextMillis = minMillis;
-        }
-
-        /** The delay before the next attempt. */
-        Duration next() {
-            attempts++;
-            long base = nextMillis;
-            nextMillis = Math.min(maxMillis, nextMillis * 2);
-            double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
-            return Duration.ofMillis(
-                    Math.max(minMillis, Math.min(maxMillis, Math.round(base * jitter))));
-        }
-
-        /** How many attempts failed so far. */
-        int attempts() {
-            return attempts;
-        }
     }
 
     /**

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class JoiningTest {
     @Test
     void backoff_doublesFromTheMinimumToTheMaximum_withinTwentyPercent() {
-        Joining.Backoff b = new Joining.Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
+        Backoff b = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(60));
         long base = 1000;
         for (int i = 0; i < 12; i++) {
             long d = b.next().toMillis();
