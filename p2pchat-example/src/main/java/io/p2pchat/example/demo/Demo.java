@@ -659,6 +659,10 @@ public final class Demo {
     }
 
     private void send(Person from, Person to, String text) throws Exception {
+        // The chat reports a connection on its own thread, after the handshake the demo awaited:
+        // the taps are in place once both sides have reported it.
+        from.peerOf(to);
+        to.peerOf(from);
         WireTap tap = from.taps.get(to.id());
         WireTap back = to.taps.get(from.id());
         // Key changes not shown yet (the ledger's sync uses the channel too) happened before this
