@@ -1,6 +1,7 @@
 package io.p2pchat.example;
 
 import io.p2pchat.example.demo.Demo;
+import io.p2pchat.example.text.UserError;
 import io.p2pchat.identity.RsaKeySizes;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,5 +1,11 @@
 package io.p2pchat.example;
 
+import io.p2pchat.example.home.Home;
+import io.p2pchat.example.home.HomePermissions;
+import io.p2pchat.example.home.Passphrases;
+import io.p2pchat.example.text.Explain;
+import io.p2pchat.example.text.Program;
+import io.p2pchat.example.text.UserError;
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.IdentityStoreException;
 import io.p2pchat.identity.LocalIdentity;
@@ -105,7 +111,7 @@ final class InitCommand implements Callable<Integer> {
         out.println("  peer id:     " + identity.peerId().toHex());
         out.println("  fingerprint: " + identity.peerId().fingerprint());
         out.println("Next, start a new network:");
-        String cmd = P2pChat.command();
+        String cmd = Program.command();
         out.println("  " + cmd + " node --home " + home + " --listen 127.0.0.1:7000 --genesis");
         out.println("or join one through any member's address:");
         out.println(

@@ -1,5 +1,6 @@
 package io.p2pchat.example;
 
+import io.p2pchat.example.text.ExitCode;
 import sun.misc.Signal;
 
 /**

@@ -1,12 +1,18 @@
 package io.p2pchat.example;
 
-import static io.p2pchat.example.console.TerminalText.escape;
+import static io.p2pchat.example.text.TerminalText.escape;
 
 import com.google.gson.GsonBuilder;
 import com.google.protobuf.ByteString;
-import io.p2pchat.example.console.Identities;
-import io.p2pchat.example.console.TerminalText;
-import io.p2pchat.example.console.Words;
+import io.p2pchat.example.home.Home;
+import io.p2pchat.example.home.HomePermissions;
+import io.p2pchat.example.text.ExitCode;
+import io.p2pchat.example.text.Explain;
+import io.p2pchat.example.text.Identities;
+import io.p2pchat.example.text.Program;
+import io.p2pchat.example.text.TerminalText;
+import io.p2pchat.example.text.UserError;
+import io.p2pchat.example.text.Words;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.BlockHeader;
 import io.p2pchat.ledger.ChainTip;
@@ -95,7 +101,7 @@ final class LedgerCommand implements Callable<Integer> {
                         "No ledger in "
                                 + home
                                 + ": run a node there first ("
-                                + P2pChat.command()
+                                + Program.command()
                                 + " node --home "
                                 + home
                                 + " --genesis, or --join HOST:PORT).");

@@ -1,16 +1,32 @@
 package io.p2pchat.example;
 
-import static io.p2pchat.example.console.TerminalText.escape;
+import static io.p2pchat.example.text.TerminalText.escape;
 
 import io.p2pchat.example.chat.ContactStore;
 import io.p2pchat.example.chat.HistoryKey;
 import io.p2pchat.example.chat.HistoryMigration;
-import io.p2pchat.example.console.ChatEvents;
+import io.p2pchat.example.command.IdentityCommands;
+import io.p2pchat.example.command.LifecycleEvents;
 import io.p2pchat.example.console.Console;
-import io.p2pchat.example.console.IdentityCommands;
-import io.p2pchat.example.console.LifecycleReport;
 import io.p2pchat.example.console.Output;
-import io.p2pchat.example.console.Words;
+import io.p2pchat.example.console.RegistrationEvents;
+import io.p2pchat.example.event.ChatEvents;
+import io.p2pchat.example.event.EventBus;
+import io.p2pchat.example.home.Home;
+import io.p2pchat.example.home.HomePermissions;
+import io.p2pchat.example.home.KeyFiles;
+import io.p2pchat.example.home.Passphrases;
+import io.p2pchat.example.node.ChatNode;
+import io.p2pchat.example.node.Departure;
+import io.p2pchat.example.node.HostPort;
+import io.p2pchat.example.node.IdentityLifecycle;
+import io.p2pchat.example.node.Joining;
+import io.p2pchat.example.node.Registration;
+import io.p2pchat.example.text.ExitCode;
+import io.p2pchat.example.text.Explain;
+import io.p2pchat.example.text.Program;
+import io.p2pchat.example.text.UserError;
+import io.p2pchat.example.text.Words;
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.IdentityStoreException;
 import io.p2pchat.identity.LocalIdentity;
@@ -18,7 +34,6 @@ import io.p2pchat.identity.StoredIdentity;
 import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.NetworkParameters;
-import io.p2pchat.node.NodePeer;
 import java.io.PrintStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -35,9 +50,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -56,6 +68,11 @@ import picocli.CommandLine.ParentCommand;
  *   <li>registers the identity and its name if needed, with a progress bar;
  *   <li>runs the console until /quit (or the end of the input, for scripts).
  * </ol>
+ *
+ * <p>Threading: the command's thread runs all of this; the shutdown hook cancels the joining and
+ * prints the last line; everything else the node reports goes through the {@link
+ * io.p2pchat.example.event.EventBus} to the console's {@link Output}, which the bus calls on its
+ * own thread.
  */
 @Command(
         name = "node",
@@ -173,12 +190,16 @@ final class NodeCommand implements Callable<Integer> {
                         && parent.in() == System.in
                         && System.console() != null
                         && stdout == System.out;
-        Output out =
+        Output view =
                 new Output(
                         json
                                 ? Output.Mode.JSON
                                 : interactive ? Output.Mode.TERMINAL : Output.Mode.PLAIN,
                         stdout);
+        // Everything the node reports goes through the bus to its views: the console (this
+        // output) and, with issue 13, a web page.
+        EventBus out = new EventBus();
+        out.subscribe("console", view);
 
         HomePermissions.tighten(h.dir()).ifPresent(out::info);
         char[] passphrase = Passphrases.read(passphraseFile, false);
@@ -221,10 +242,11 @@ final class NodeCommand implements Callable<Integer> {
                             ChatNode c = running.get();
                             if (c != null) {
                                 if (registering) {
-                                    stoppedRegistering(out, h, c);
+                                    stoppedRegistering(out, view, h, c);
                                 }
                                 c.close();
                             }
+                            flush(out);
                         },
                         "p2pchat-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -266,8 +288,9 @@ final class NodeCommand implements Callable<Integer> {
             if (listen != null) {
                 h.set("listen", listen);
             }
-            return run(chatNode, h, bind, joining, out, events, interactive, keys.get());
+            return run(chatNode, h, bind, joining, out, view, events, interactive, keys.get());
         } finally {
+            flush(out);
             ChatNode c = running.get();
             if (c != null) {
                 c.close();
@@ -301,8 +324,9 @@ final class NodeCommand implements Callable<Integer> {
      * Ctrl-C or SIGTERM while registering: one line, on a fresh line, saying what is kept and how
      * to go on; the output stops there (the registration fails under the closing node, silently).
      */
-    private static void stoppedRegistering(Output out, Home h, ChatNode c) {
+    private static void stoppedRegistering(EventBus bus, Output out, Home h, ChatNode c) {
         long height = c.ledger().tip().height();
+        flush(bus);
         out.finish(
                 "stopped",
                 "stopped while registering: the ledger so far (height "
@@ -316,6 +340,15 @@ final class NodeCommand implements Callable<Integer> {
                 h.dir().toString(),
                 "height",
                 height);
+    }
+
+    /** Lets the views show what was published (at most 5 s: a stuck terminal does not hold us). */
+    private static void flush(EventBus bus) {
+        try {
+            bus.flush(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void removeHook(Thread hook) {
@@ -348,7 +381,8 @@ final class NodeCommand implements Callable<Integer> {
             Home h,
             HostPort bind,
             Joining joining,
-            Output out,
+            EventBus out,
+            Output view,
             ChatEvents events,
             boolean interactive,
             KeyFiles.Decision keys)
@@ -404,7 +438,8 @@ final class NodeCommand implements Callable<Integer> {
                         keys.pendingNext());
         if (keys.pendingNext() != null) {
             try {
-                lifecycle.finishRotation(new LifecycleReport(out, interactive));
+                lifecycle.finishRotation(
+                        new LifecycleEvents(out, view.mode() == Output.Mode.TERMINAL));
             } catch (UserError e) {
                 out.error(e.getMessage());
             }
@@ -430,7 +465,7 @@ final class NodeCommand implements Callable<Integer> {
                                 h.set("name.salt", HexFormat.of().formatHex(salt));
                             }
                         },
-                        new ProgressPrinter(out));
+                        new RegistrationEvents(out, view.mode()));
         registering = true;
         IdentityRecord me;
         try {
@@ -441,7 +476,7 @@ final class NodeCommand implements Callable<Integer> {
         if (reg.note() != null) {
             out.info(reg.note());
         }
-        Console console = new Console(chatNode, out, events);
+        Console console = new Console(chatNode, view, out, events);
         console.identityCommands(
                 new IdentityCommands(
                         chatNode, out, lifecycle, () -> Passphrases.read(passphraseFile, false)));
@@ -471,7 +506,10 @@ final class NodeCommand implements Callable<Integer> {
             Thread.currentThread().join();
         }
         // A script learns from the exit status whether everything it asked for was done.
-        int undelivered = eof ? awaitDelivery(chatNode, out) : awaitAcknowledgements(chatNode);
+        int undelivered =
+                eof
+                        ? Departure.awaitDelivery(chatNode, out)
+                        : Departure.awaitAcknowledgements(chatNode);
         if (undelivered > 0) {
             out.info(
                     "leaving with "
@@ -491,97 +529,6 @@ final class NodeCommand implements Callable<Integer> {
             return ExitCode.USER_ERROR.code();
         }
         return undelivered > 0 ? ExitCode.UNDELIVERED.code() : ExitCode.OK.code();
-    }
-
-    /** Prints registration progress, once per change of text outside a terminal. */
-    private static final class ProgressPrinter implements Registration.Progress {
-        private final Output out;
-        private String last = "";
-        private String lastStage = "";
-
-        ProgressPrinter(Output out) {
-            this.out = out;
-        }
-
-        @Override
-        public void update(String stage, String text, double fraction) {
-            if (out.mode() == Output.Mode.TERMINAL) {
-                out.progress(text, fraction, "stage", stage);
-                return;
-            }
-            // Scripts get one line per stage change or block, not a line per mining tick.
-            String key = stage + text.replaceAll(", mining [0-9.]+ MH/s", "");
-            if (!key.equals(last)) {
-                last = key;
-                if (out.mode() == Output.Mode.JSON) {
-                    out.progress(text, fraction, "stage", stage);
-                } else if (!stage.equals(lastStage) || !stage.equals("submitted")) {
-                    out.info(text.replaceAll(", mining [0-9.]+ MH/s", ""));
-                }
-                lastStage = stage;
-            }
-        }
-    }
-
-    /**
-     * Waits (at most 10 s) for queued messages to be acknowledged before leaving.
-     *
-     * @return how many are still not acknowledged
-     */
-    private static int awaitDelivery(ChatNode chatNode, Output out) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        boolean told = false;
-        int pending = pending(chatNode);
-        while (pending > 0 && System.nanoTime() < deadline) {
-            if (!told) {
-                out.info(
-                        "waiting up to 10 s for "
-                                + Words.count(pending, "message")
-                                + " to be delivered before leaving...");
-                told = true;
-            }
-            Thread.sleep(100);
-            pending = pending(chatNode);
-        }
-        return pending;
-    }
-
-    /**
-     * On {@code /quit}: waits (at most 10 s) only for the acknowledgements that connected peers
-     * still owe (a message they received a moment ago), not for peers that are away.
-     *
-     * @return how many sent messages are still not acknowledged
-     */
-    private static int awaitAcknowledgements(ChatNode chatNode) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline && owedByConnectedPeers(chatNode) > 0) {
-            Thread.sleep(50);
-        }
-        return pending(chatNode);
-    }
-
-    private static int owedByConnectedPeers(ChatNode chatNode) throws InterruptedException {
-        int owed = 0;
-        for (NodePeer p : chatNode.node().peers()) {
-            Optional<IdentityRecord> rec = p.identity();
-            if (rec.isPresent()) {
-                try {
-                    owed += chatNode.chat().pending(rec.get().id()).get(5, TimeUnit.SECONDS);
-                } catch (ExecutionException | TimeoutException e) {
-                    // unknown: not waited for
-                }
-            }
-        }
-        return owed;
-    }
-
-    /** How many sent messages are not acknowledged yet (unknown counts as none). */
-    private static int pending(ChatNode chatNode) throws InterruptedException {
-        try {
-            return chatNode.chat().totalPending().get(5, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            return 0;
-        }
     }
 
     private String resolveListen(Home h) {
@@ -620,7 +567,7 @@ final class NodeCommand implements Callable<Integer> {
                             "No identity in "
                                     + h.dir()
                                     + ". Create one with: "
-                                    + P2pChat.command()
+                                    + Program.command()
                                     + " init --home "
                                     + h.dir()
                                     + " --name NAME",

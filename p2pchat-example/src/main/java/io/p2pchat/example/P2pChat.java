@@ -2,7 +2,11 @@ package io.p2pchat.example;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
-import io.p2pchat.example.console.TerminalText;
+import io.p2pchat.example.text.ExitCode;
+import io.p2pchat.example.text.Explain;
+import io.p2pchat.example.text.Program;
+import io.p2pchat.example.text.TerminalText;
+import io.p2pchat.example.text.UserError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStreamWriter;
@@ -72,7 +76,7 @@ public final class P2pChat implements Callable<Integer> {
 
     /** How the person started this program, for hints ("./p2pchat" from the launcher). */
     public static String command() {
-        return System.getProperty("p2pchat.command", "p2pchat");
+        return Program.command();
     }
 
     /** Standard input of this run. */

@@ -1,6 +1,12 @@
 package io.p2pchat.example;
 
 import io.p2pchat.example.console.Output;
+import io.p2pchat.example.home.Home;
+import io.p2pchat.example.home.HomePermissions;
+import io.p2pchat.example.home.KeyFiles;
+import io.p2pchat.example.home.Passphrases;
+import io.p2pchat.example.text.ExitCode;
+import io.p2pchat.example.text.UserError;
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.IdentityStoreException;
 import java.io.IOException;

@@ -7,6 +7,7 @@ import io.p2pchat.example.testing.ChildNode;
 import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.Relay;
+import io.p2pchat.example.text.ExitCode;
 import io.p2pchat.identity.LocalIdentity;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.p2pchat.example.testing.ChildNode;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.InProcessNode;
+import io.p2pchat.example.text.ExitCode;
+import io.p2pchat.example.text.Explain;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;

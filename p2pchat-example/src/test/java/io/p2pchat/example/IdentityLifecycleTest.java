@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import io.p2pchat.example.home.KeyFiles;
 import io.p2pchat.example.testing.ChildNode;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.identity.PeerId;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pchat.example.testing.ChildNode;
 import io.p2pchat.example.testing.Homes;
+import io.p2pchat.example.text.ExitCode;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;

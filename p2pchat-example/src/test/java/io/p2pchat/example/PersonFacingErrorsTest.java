@@ -2,10 +2,12 @@ package io.p2pchat.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.p2pchat.example.node.Registration;
 import io.p2pchat.example.testing.ChildNode;
 import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.InProcessNode;
+import io.p2pchat.example.text.ExitCode;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.ledger.IdentityTransactions;
 import io.p2pchat.ledger.Ledger;

@@ -92,6 +92,12 @@ import org.slf4j.LoggerFactory;
  * event loop; the {@link Listener} is called there. Work queued for it is bounded ({@value
  * #MAX_QUEUED} tasks): an incoming message that does not fit is dropped unacknowledged, and the
  * sender sends it again.
+ *
+ * <p>Size: over 600 lines for now, because its delivery, contact review and redial logic all work
+ * on the maps confined to the chat thread (histories, wanted, reported, redial state); the value
+ * types and the {@link Listener} are the other third. Next split: the nested types into files of
+ * their own, the contact review ({@code reviewContacts}, {@code refresh}, {@code announce*}) and
+ * the redial into classes confined to the same thread.
  */
 public final class ChatService implements NodeApplicationHandler, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChatService.class);

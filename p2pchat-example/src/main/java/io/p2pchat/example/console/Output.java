@@ -2,6 +2,10 @@ package io.p2pchat.example.console;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import io.p2pchat.example.event.Event;
+import io.p2pchat.example.event.EventListener;
+import io.p2pchat.example.event.EventSink;
+import io.p2pchat.example.text.TerminalText;
 import java.io.PrintStream;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -27,8 +31,19 @@ import org.jline.reader.LineReader;
  * is): a line this class prints holds no control or format character, and texts for people separate
  * their lines with {@code \n} only. In the JSON form the values stay exact, and the printed line is
  * made terminal-safe by {@link TerminalText#escapeJson}.
+ *
+ * <h2>The console as a view</h2>
+ *
+ * This is the console's view of the node's {@link Event}s: subscribed to the {@link
+ * io.p2pchat.example.event.EventBus} it renders each one by its {@link Event.Form}, as terminal or
+ * plain lines or as one JSON line. Used directly as an {@link EventSink} (before the bus exists, or
+ * in a test), it renders on the caller's thread.
+ *
+ * <p>Threading: every rendering method is {@code synchronized} on this object, which guards the
+ * progress-bar state; the bus calls it on its console thread, and the shutdown hook calls {@link
+ * #finish}.
  */
-public final class Output {
+public final class Output implements EventSink, EventListener {
     /** The three forms. */
     public enum Mode {
         /** A person at a terminal: timestamps, the prompt redrawn below. */
@@ -54,6 +69,51 @@ public final class Output {
         this.out = Objects.requireNonNull(out, "out");
     }
 
+    /** Renders {@code e} now, on the caller's thread. */
+    @Override
+    public void publish(Event e) {
+        switch (e.form()) {
+            case LINE -> event(e.kind(), e.text(), e.fieldArray());
+            case QUIET_ON_TERMINAL -> {
+                if (mode != Mode.TERMINAL) {
+                    event(e.kind(), e.text(), e.fieldArray());
+                }
+            }
+            case BLOCK -> {
+                if (mode == Mode.JSON) {
+                    event(e.kind(), "", e.fieldArray());
+                } else {
+                    text(e.text());
+                }
+            }
+            case JSON -> json(withKind(e));
+            case PROGRESS -> progress(e.text(), fraction(e), "stage", e.fields().get("stage"));
+            case STEP -> {
+                if (mode == Mode.JSON) {
+                    progress(e.text(), fraction(e), "stage", e.fields().get("stage"));
+                } else {
+                    event("progress", TerminalText.escape(e.text()));
+                }
+            }
+        }
+    }
+
+    private static double fraction(Event e) {
+        return e.fields().get("fraction") instanceof Number n ? n.doubleValue() : 0;
+    }
+
+    private static Map<String, Object> withKind(Event e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("event", e.kind());
+        m.putAll(e.fields());
+        return m;
+    }
+
+    @Override
+    public void onEvent(Event e) {
+        publish(e);
+    }
+
     /** The mode. */
     public Mode mode() {
         return mode;
@@ -71,6 +131,7 @@ public final class Output {
      * @param text the line people read
      * @param fields further JSON fields, in order (null values are left out)
      */
+    @Override
     public synchronized void event(String kind, String text, Object... fields) {
         if (finished) {
             return;
@@ -116,11 +177,13 @@ public final class Output {
     }
 
     /** An informational line: one line, whatever {@code text} holds. */
+    @Override
     public void info(String text) {
         event("info", TerminalText.escape(text), "message", text);
     }
 
     /** An error, explained: one line, whatever {@code text} holds. */
+    @Override
     public void error(String text) {
         event("error", "error: " + TerminalText.escape(text), "message", text);
     }

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.p2pchat.example.ExitCode;
 import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.InProcessNode;
 import io.p2pchat.example.testing.LegacyHomes;
+import io.p2pchat.example.text.ExitCode;
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.p2pchat.example.chat.ChatService;
 import io.p2pchat.example.chat.ChatService.Contact;
+import io.p2pchat.example.event.ChatEvents;
 import io.p2pchat.identity.PeerId;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -3,6 +3,8 @@ package io.p2pchat.example.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonParser;
+import io.p2pchat.example.text.TerminalText;
+import io.p2pchat.example.text.TerminalTextTest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

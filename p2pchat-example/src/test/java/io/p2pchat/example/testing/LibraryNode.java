@@ -1,12 +1,12 @@
 package io.p2pchat.example.testing;
 
-import io.p2pchat.example.ChatNode;
-import io.p2pchat.example.Registration;
 import io.p2pchat.example.chat.ContactStore;
 import io.p2pchat.example.chat.HistoryKey;
-import io.p2pchat.example.console.ChatEvents;
 import io.p2pchat.example.console.Console;
 import io.p2pchat.example.console.Output;
+import io.p2pchat.example.event.ChatEvents;
+import io.p2pchat.example.node.ChatNode;
+import io.p2pchat.example.node.Registration;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.StorageRoot;
 import io.p2pchat.ledger.IdentityRecord;
