@@ -76,11 +76,14 @@ function onState(state) {
     reconnecting: 'reconnecting…',
     refused: 'not connected',
   }[state] || state;
-  if (state === 'refused' && !link.everOpened) {
+  if (state === 'refused') model.refused = true; // until the link is live again
+  if (state === 'live') model.refused = false;
+  if (state === 'refused') {
     showReply('The node refused this page: open the exact URL the node printed (it ends with #token=…).', 'error');
   } else if (state === 'live') {
     showReply('');
   }
+  redraw();
 }
 
 function showReply(message, kind) {
@@ -118,6 +121,11 @@ function onSubmit(e) {
 
 function start() {
   token = takeToken();
+  // The URL pasted into a tab that already shows the page changes only the fragment: take the
+  // new token and start again.
+  window.addEventListener('hashchange', () => {
+    if (/^#token=/.test(location.hash) && takeToken() !== token) location.reload();
+  });
   document.getElementById('command-form').addEventListener('submit', onSubmit);
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden && model.current) {
@@ -126,8 +134,9 @@ function start() {
     }
   });
   if (!token) {
-    fill('messages', h('li', {class: 'empty'},
-      'This page needs the address the node printed, the one that ends with #token=…'));
+    fill('messages', h('li', {class: 'card'},
+      h('h3', {}, 'Open the address the node printed'),
+      h('p', {}, 'This page needs the address the node printed, the one that ends with #token=…')));
     document.getElementById('link').textContent = 'no token';
     return;
   }

@@ -96,7 +96,10 @@ export class Model {
     }
     for (const h of s.handshakes || []) this.handshake(h);
     if (s.progress) this.progress = s.progress;
-    this.current = current && this.conversations.has(current) ? current : this.current;
+    if (current && this.conversations.has(current)) this.current = current;
+    else this.current = this.conversations.size ? this.conversations.keys().next().value : current;
+    const open = this.conversations.get(this.current);
+    if (open && !document.hidden) open.unread = 0;
   }
 
   conversation(name, id) {

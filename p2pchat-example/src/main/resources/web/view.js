@@ -3,11 +3,12 @@
 
 import {h, fill, text, short, clock} from './dom.js';
 
+// The four buttons of the original design, then what happens during a session.
 const STEP_NAMES = {
-  tcp: 'Connect to the peer',
-  certificate: 'Swap public keys (certificate from the ledger)',
+  tcp: 'Connect',
+  certificate: 'Swap public keys',
   authentication: 'Authenticate by signature',
-  key_agreement: 'Agree on the key (X25519 + ML-KEM-768)',
+  key_agreement: 'Agree on the key',
   ratchet: 'Ratchet',
   key_update: 'Key update',
   rekey: 'Rekey',
@@ -28,7 +29,9 @@ export function render(model, actions) {
 
 function renderTop(m) {
   const id = m.identity;
-  fill('identity',
+  if (!id.id && !id.name) {
+    fill('identity', h('span', {class: 'muted'}, 'waiting for the node…'));
+  } else fill('identity',
     h('span', {class: 'name'}, id.name || 'unnamed'),
     id.id ? h('span', {class: 'mono muted', title: id.id}, short(id.id)) : null,
     id.state ? h('span', {class: 'badge', 'data-state': id.state}, id.state) : null);
@@ -69,18 +72,28 @@ function renderPeers(m, actions) {
       h('div', {class: 'item-main'},
         h('span', {class: 'dot', 'data-state': p.access || ''}),
         h('span', {class: 'name'}, p.peer),
-        h('span', {class: 'muted small'}, p.direction === 'inbound' ? 'in' : 'out')),
-      h('div', {class: 'item-sub muted mono'}, p.listen_address || p.address || ''));
+        p.access && p.access !== 'FULL'
+          ? h('span', {class: 'tag warn', title: 'its registration is not confirmed yet: ledger sync only'}, 'sync only')
+          : null),
+      h('div', {class: 'item-sub muted'},
+        (p.direction === 'inbound' ? 'inbound' : 'outbound') + ' · ',
+        h('span', {class: 'mono'}, p.listen_address || p.address || '')));
     li.addEventListener('click', () => actions.open(p.peer));
     return li;
   }) : h('li', {class: 'empty muted'}, 'No peer connected.'));
 }
 
 function renderChat(m) {
+  if (m.refused) {
+    fill('messages', h('li', {class: 'card'},
+      h('h3', {}, 'This page has no access to the node'),
+      h('p', {}, 'Open the exact address the node printed: it ends with #token=… and changes every time the node starts.')));
+    return;
+  }
   const c = m.current ? m.conversations.get(m.current) : null;
   text('chat-title', c ? c.name : (m.current || 'No conversation open'));
   const peer = c ? [...m.peers.values()].find((p) => p.peer === c.name) : null;
-  text('chat-sub', c ? (peer ? 'connected · ' + (peer.suite || '') : 'not connected') : '');
+  text('chat-sub', c ? (peer ? 'connected · ' + (peer.suite || '').replaceAll('_', ' ') : 'not connected') : '');
   const list = document.getElementById('messages');
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   fill('messages', c && c.messages.length ? c.messages.map((msg) =>
@@ -99,9 +112,10 @@ function renderHandshake(m) {
   const steps = (name && m.handshakes.get(name)) || [...m.handshakes.values()].at(-1) || [];
   fill('handshake', steps.length ? steps.map((s) =>
     h('li', {class: 'step', 'data-state': s.state || 'done'},
-      h('div', {class: 'step-name'}, STEP_NAMES[s.step] || s.step),
-      h('div', {class: 'step-detail muted'}, s.detail || ''),
-      typeof s.ms === 'number' ? h('div', {class: 'step-time mono'}, s.ms + ' ms') : null))
+      h('div', {class: 'step-head'},
+        h('span', {class: 'step-name'}, STEP_NAMES[s.step] || s.step),
+        typeof s.ms === 'number' ? h('span', {class: 'step-time mono'}, s.ms + ' ms') : null),
+      s.detail ? h('div', {class: 'step-detail muted'}, s.detail) : null))
     : h('li', {class: 'empty muted'}, 'The steps of the next connection show here.'));
 }
 
@@ -148,7 +162,7 @@ function renderLedger(m) {
   if (typeof l.identities === 'number') rows.push([h('dt', {}, 'identities'), h('dd', {}, l.identities)]);
   if (typeof l.mempool === 'number') rows.push([h('dt', {}, 'pending'), h('dd', {}, l.mempool)]);
   if (typeof l.mining === 'boolean') rows.push([h('dt', {}, 'mining'), h('dd', {}, l.mining ? 'yes' : 'no')]);
-  fill('ledger', rows);
+  fill('ledger', rows.length ? rows : h('dd', {class: 'muted'}, 'No ledger data yet.'));
   fill('blocks', m.blocks.map((b) =>
     h('li', {class: 'block'},
       h('span', {class: 'mono'}, '#' + b.height),
@@ -159,6 +173,10 @@ function renderLedger(m) {
 }
 
 function renderActivity(m) {
+  if (!m.activity.length) {
+    fill('activity', h('li', {class: 'empty muted'}, 'Nothing yet.'));
+    return;
+  }
   fill('activity', m.activity.slice(0, 60).map((a) =>
     h('li', {class: 'log-' + a.kind},
       h('time', {class: 'muted'}, clock(a.at)),
