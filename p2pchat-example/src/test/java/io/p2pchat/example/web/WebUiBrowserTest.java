@@ -1,0 +1,157 @@
+package io.p2pchat.example.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.NoAlertPresentException;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The page in headless Chromium against a server with the test backend: it loads with the token,
+ * shows the state and live events, keeps a peer's markup as text, and sends typed commands.
+ * Screenshots go to {@code target/web-ui/}.
+ */
+@Tag("browser")
+class WebUiBrowserTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final String XSS = "<img src=x onerror=alert(1)>";
+
+    private final TestBackend backend = new TestBackend();
+    private WebUiServer server;
+    private Browser browser;
+
+    @BeforeEach
+    void start() throws Exception {
+        Browser.require();
+        backend.snapshot(UiEvent.parse(Fixtures.SNAPSHOT));
+        server = WebUiServer.builder(backend).build().start();
+        browser = Browser.open();
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /**
+     * alice's page: the snapshot, a live message with markup shown as text, a typed message and
+     * command reaching the node, the handshake steps and fingerprints.
+     */
+    @Test
+    void showsEventsKeepsMarkupAsTextAndSendsCommands() throws Exception {
+        browser.driver.get(server.url());
+        awaitText("messages", "hi alice, it's bob");
+        assertThat(browser.driver.getCurrentUrl()).doesNotContain("token");
+        assertThat(text("identity")).contains("alice");
+        assertThat(text("conversations")).contains("bob").contains("carol");
+        assertThat(text("peers")).contains("bob").contains("127.0.0.1:7001");
+
+        for (String e : Fixtures.HANDSHAKE) {
+            backend.publish(UiEvent.parse(e));
+        }
+        backend.publish(UiEvent.parse(Fixtures.FINGERPRINT));
+        backend.publish(UiEvent.parse(Fixtures.message("bob", XSS)));
+        awaitText("messages", XSS);
+        assertThat(browser.driver.findElements(By.cssSelector("#messages img"))).isEmpty();
+        List<WebElement> texts = browser.driver.findElements(By.cssSelector("#messages .text"));
+        assertThat(texts.get(texts.size() - 1).getText()).isEqualTo(XSS);
+        assertNoAlert();
+
+        WebElement input = browser.driver.findElement(By.id("command"));
+        input.sendKeys("see you at five", Keys.ENTER);
+        assertThat(backend.commands.poll(20, TimeUnit.SECONDS))
+                .isEqualTo("/msg bob see you at five");
+        backend.publish(UiEvent.parse(Fixtures.sent("bob", "see you at five", "m9")));
+        backend.publish(UiEvent.parse(Fixtures.delivered("bob", "m9")));
+        input.sendKeys("/peers", Keys.ENTER);
+        assertThat(backend.commands.poll(20, TimeUnit.SECONDS)).isEqualTo("/peers");
+        awaitText("messages", "see you at five");
+        await().atMost(WAIT)
+                .until(
+                        () ->
+                                !browser.driver
+                                        .findElements(
+                                                By.cssSelector(
+                                                        "#messages li[data-state=delivered]"))
+                                        .isEmpty());
+        awaitText("handshake", "Authenticate by signature");
+        awaitText("fingerprints", "31415");
+        await().atMost(WAIT)
+                .until(
+                        () ->
+                                browser.driver
+                                        .findElement(By.cssSelector("#fingerprints img.qr"))
+                                        .isDisplayed());
+        assertNoAlert();
+        Path shot = browser.screenshot("chat");
+        assertThat(shot).exists();
+        assertThat(browser.consoleMessages())
+                .noneMatch(m -> m.contains("Content Security Policy") || m.contains("Uncaught"));
+    }
+
+    /** Without the token the page says what to open and the node sends it nothing. */
+    @Test
+    void withoutTheTokenThePageExplainsAndGetsNothing() throws Exception {
+        browser.driver.get(server.origin() + "/");
+        awaitText("messages", "#token=");
+        assertThat(backend.subscribers()).isZero();
+        browser.driver.get(server.origin() + "/#token=" + "A".repeat(43));
+        awaitText("reply", "refused this page");
+        assertThat(backend.subscribers()).isZero();
+        browser.screenshot("no-token");
+    }
+
+    private String text(String id) {
+        return browser.driver.findElement(By.id(id)).getText();
+    }
+
+    /**
+     * Waits for {@code expected} in element {@code id}; on timeout, a screenshot and the console.
+     */
+    private void awaitText(String id, String expected) throws Exception {
+        try {
+            await().atMost(WAIT)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> text(id).contains(expected));
+        } catch (ConditionTimeoutException e) {
+            Path shot = browser.screenshot("failed-" + id);
+            throw new AssertionError(
+                    "#"
+                            + id
+                            + " never showed '"
+                            + expected
+                            + "' but '"
+                            + text(id)
+                            + "' ("
+                            + shot
+                            + "); console: "
+                            + browser.consoleMessages(),
+                    e);
+        }
+    }
+
+    private void assertNoAlert() {
+        try {
+            browser.driver.switchTo().alert();
+            throw new AssertionError("the page opened an alert: a peer's markup ran");
+        } catch (NoAlertPresentException expected) {
+            // the markup stayed text
+        }
+    }
+}
