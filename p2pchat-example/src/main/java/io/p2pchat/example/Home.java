@@ -1,6 +1,6 @@
 package io.p2pchat.example;
 
-import io.p2pchat.internal.fs.AtomicFiles;
+import io.p2pchat.util.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package io.p2pchat.example;
 
-import io.p2pchat.internal.fs.AtomicFiles;
-import io.p2pchat.internal.fs.PrivateFiles;
+import io.p2pchat.util.AtomicFiles;
+import io.p2pchat.util.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
