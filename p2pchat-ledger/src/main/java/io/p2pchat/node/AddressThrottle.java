@@ -22,7 +22,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Thread-safe.
  */
-public final class AddressThrottle {
+final class AddressThrottle {
     /** Failures tolerated from one address before it is throttled, by default. */
     public static final int DEFAULT_FREE_FAILURES = 5;
 

@@ -12,7 +12,7 @@ import java.util.Map;
  *
  * <p>Thread-safe.
  */
-public final class BanList {
+final class BanList {
     private final Clock clock;
     private final int capacity;
     private final LinkedHashMap<String, Long> until = new LinkedHashMap<>(); // guarded by this

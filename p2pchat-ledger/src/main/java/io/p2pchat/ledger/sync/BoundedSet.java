@@ -9,7 +9,7 @@ import java.util.Map;
  *
  * <p>Not thread-safe unless wrapped: {@link #synchronizedSet} returns a thread-safe view.
  */
-public final class BoundedSet<T> {
+final class BoundedSet<T> {
     private final LinkedHashMap<T, Boolean> map;
 
     /** A set of at most {@code capacity} entries. */
