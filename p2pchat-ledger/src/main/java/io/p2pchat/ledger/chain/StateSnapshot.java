@@ -41,7 +41,7 @@ import java.util.Map;
  * @param block the block whose state this is
  * @param state the state after {@code block}
  */
-public record StateSnapshot(long height, BlockHash block, IdentityState state) {
+record StateSnapshot(long height, BlockHash block, IdentityState state) {
     private static final int CURRENT_KEY_IS_ID = 1;
     private static final int HAS_COMMITMENT = 2;
     private static final int HAS_NAME = 4;

@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
  * Read access to the identity state at some point of a chain: the base state of the best chain, or
  * a {@link StateDelta} layered over it while a block or a reorganization is validated.
  */
-public interface StateView {
+interface StateView {
     /** A view with no identities. */
     StateView EMPTY =
             new StateView() {
