@@ -1,9 +1,9 @@
 package io.p2pchat.bench;
 
+import io.p2pchat.crypto.MlKem768;
+import io.p2pchat.crypto.RsaPss;
+import io.p2pchat.crypto.X25519;
 import io.p2pchat.identity.LocalIdentity;
-import io.p2pchat.internal.crypto.MlKem768;
-import io.p2pchat.internal.crypto.RsaPss;
-import io.p2pchat.internal.crypto.X25519;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;

@@ -13,15 +13,15 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
-import io.p2pchat.CipherSuite;
-import io.p2pchat.Role;
-import io.p2pchat.SecureChannelContext;
-import io.p2pchat.handshake.HandshakeCompletionEvent;
+import io.p2pchat.channel.CipherSuite;
+import io.p2pchat.channel.HandshakeCompletionEvent;
+import io.p2pchat.channel.PeerVerificationException;
+import io.p2pchat.channel.PeerVerifier;
+import io.p2pchat.channel.Role;
+import io.p2pchat.channel.RotationPolicy;
+import io.p2pchat.channel.SecureChannelContext;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
-import io.p2pchat.rotation.RotationPolicy;
-import io.p2pchat.verify.PeerVerificationException;
-import io.p2pchat.verify.PeerVerifier;
 import java.security.cert.X509Certificate;
 import java.util.EnumMap;
 import java.util.List;
@@ -138,12 +138,8 @@ final class Endpoints {
             case P2PCHAT_RATCHET_OFF:
                 b.rotationPolicy(
                         RotationPolicy.DEFAULT
-                                .withRatchetIntervalRecords(
-                                        io.p2pchat.internal.handshake.HandshakeLimits
-                                                .MAX_RATCHET_RECORDS)
-                                .withRatchetIntervalBytes(
-                                        io.p2pchat.internal.handshake.HandshakeLimits
-                                                .MAX_RATCHET_BYTES));
+                                .withRatchetIntervalRecords(RotationPolicy.MAX_RATCHET_RECORDS)
+                                .withRatchetIntervalBytes(RotationPolicy.MAX_RATCHET_BYTES));
                 break;
             default:
                 break;
@@ -156,7 +152,8 @@ final class Endpoints {
         return peer -> {
             if (!peer.peerId().equals(expected)) {
                 throw new PeerVerificationException(
-                        io.p2pchat.ErrorCode.UNKNOWN_IDENTITY, "peer " + peer.peerId().shortId());
+                        io.p2pchat.channel.ErrorCode.UNKNOWN_IDENTITY,
+                        "peer " + peer.peerId().shortId());
             }
         };
     }

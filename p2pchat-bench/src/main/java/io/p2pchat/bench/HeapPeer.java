@@ -10,10 +10,10 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
-import io.p2pchat.Role;
-import io.p2pchat.SecureChannelContext;
+import io.p2pchat.channel.PeerVerifier;
+import io.p2pchat.channel.Role;
+import io.p2pchat.channel.SecureChannelContext;
 import io.p2pchat.identity.LocalIdentity;
-import io.p2pchat.verify.PeerVerifier;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -141,8 +141,8 @@ public final class HeapPeer {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof io.p2pchat.handshake.HandshakeCompletionEvent) {
-                done(((io.p2pchat.handshake.HandshakeCompletionEvent) evt).isSuccess());
+            if (evt instanceof io.p2pchat.channel.HandshakeCompletionEvent) {
+                done(((io.p2pchat.channel.HandshakeCompletionEvent) evt).isSuccess());
             }
         }
 

@@ -2,10 +2,10 @@ package io.p2pchat.bench;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.p2pchat.internal.record.ContentType;
-import io.p2pchat.internal.record.RecordReader;
-import io.p2pchat.internal.record.RecordWriter;
-import io.p2pchat.record.RecordException;
+import io.p2pchat.channel.ContentType;
+import io.p2pchat.channel.RecordException;
+import io.p2pchat.channel.RecordReader;
+import io.p2pchat.channel.RecordWriter;
 import java.security.SecureRandom;
 
 /**

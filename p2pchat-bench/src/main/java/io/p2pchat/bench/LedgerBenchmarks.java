@@ -1,16 +1,16 @@
 package io.p2pchat.bench;
 
+import io.p2pchat.channel.CertificateSource;
+import io.p2pchat.channel.PeerVerifier;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.ledger.IdentityTransactions;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.LedgerCertificateSource;
 import io.p2pchat.ledger.LedgerPeerVerifier;
-import io.p2pchat.ledger.LedgerTransaction;
-import io.p2pchat.ledger.RegisteredAddress;
-import io.p2pchat.ledger.TxResult;
+import io.p2pchat.ledger.model.LedgerTransaction;
+import io.p2pchat.ledger.model.RegisteredAddress;
+import io.p2pchat.ledger.model.TxResult;
 import io.p2pchat.ledger.testing.LedgerPerf;
-import io.p2pchat.verify.CertificateSource;
-import io.p2pchat.verify.PeerVerifier;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;

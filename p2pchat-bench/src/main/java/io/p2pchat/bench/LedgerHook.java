@@ -1,8 +1,8 @@
 package io.p2pchat.bench;
 
+import io.p2pchat.channel.CertificateSource;
+import io.p2pchat.channel.PeerVerifier;
 import io.p2pchat.identity.LocalIdentity;
-import io.p2pchat.verify.CertificateSource;
-import io.p2pchat.verify.PeerVerifier;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package io.p2pchat.bench;
 
-import io.p2pchat.internal.crypto.Hkdf;
-import io.p2pchat.internal.crypto.KeySchedule;
-import io.p2pchat.internal.record.RecordWriter;
+import io.p2pchat.channel.RecordWriter;
+import io.p2pchat.crypto.Hkdf;
+import io.p2pchat.crypto.KeySchedule;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;

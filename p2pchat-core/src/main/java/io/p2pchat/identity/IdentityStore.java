@@ -1,9 +1,9 @@
 package io.p2pchat.identity;
 
+import io.p2pchat.crypto.RsaPss;
 import io.p2pchat.identity.IdentityStoreException.Reason;
-import io.p2pchat.internal.crypto.RsaPss;
-import io.p2pchat.internal.fs.AtomicFiles;
-import io.p2pchat.internal.fs.PrivateFiles;
+import io.p2pchat.util.AtomicFiles;
+import io.p2pchat.util.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;

@@ -14,8 +14,8 @@ import org.jspecify.annotations.Nullable;
  * happen after decryption carry no cause, so that no library message about the plaintext is chained
  * in.
  *
- * <p>This is not an {@link io.p2pchat.ErrorCoded} exception: error codes describe why a channel or
- * peer was rejected, and none of them describes a local key file.
+ * <p>This is not an {@link io.p2pchat.channel.ErrorCoded} exception: error codes describe why a
+ * channel or peer was rejected, and none of them describes a local key file.
  */
 public final class IdentityStoreException extends IOException {
     private static final long serialVersionUID = 1L;

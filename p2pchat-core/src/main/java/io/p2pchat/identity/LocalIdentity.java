@@ -1,6 +1,6 @@
 package io.p2pchat.identity;
 
-import io.p2pchat.internal.crypto.RsaPss;
+import io.p2pchat.crypto.RsaPss;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;

@@ -1,7 +1,6 @@
 package io.p2pchat.identity;
 
-import io.p2pchat.Sha256Id;
-import io.p2pchat.internal.crypto.TranscriptHash;
+import io.p2pchat.crypto.TranscriptHash;
 import java.security.PublicKey;
 import java.util.Locale;
 

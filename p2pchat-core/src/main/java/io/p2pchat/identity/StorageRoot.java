@@ -1,6 +1,6 @@
 package io.p2pchat.identity;
 
-import io.p2pchat.internal.crypto.Hkdf;
+import io.p2pchat.crypto.Hkdf;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;

@@ -1,9 +1,12 @@
 package io.p2pchat.verify;
 
-import io.p2pchat.ErrorCode;
+import io.p2pchat.channel.ErrorCode;
+import io.p2pchat.channel.PeerCredentials;
+import io.p2pchat.channel.PeerVerificationException;
+import io.p2pchat.channel.PeerVerifier;
+import io.p2pchat.crypto.RsaPss;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.identity.RsaKeySizes;
-import io.p2pchat.internal.crypto.RsaPss;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
 import java.util.Collection;

@@ -1,9 +1,12 @@
 package io.p2pchat.verify;
 
-import io.p2pchat.ErrorCode;
-import io.p2pchat.Role;
+import io.p2pchat.channel.ErrorCode;
+import io.p2pchat.channel.PeerCredentials;
+import io.p2pchat.channel.PeerVerificationException;
+import io.p2pchat.channel.PeerVerifier;
+import io.p2pchat.channel.Role;
 import io.p2pchat.identity.PeerId;
-import io.p2pchat.internal.fs.AtomicFiles;
+import io.p2pchat.util.AtomicFiles;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;

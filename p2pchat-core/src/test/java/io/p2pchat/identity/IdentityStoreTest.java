@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p2pchat.identity.IdentityStore.Encryption;
 import io.p2pchat.identity.IdentityStoreException.Reason;
-import io.p2pchat.internal.fs.AtomicFiles;
 import io.p2pchat.testing.TestIdentities;
+import io.p2pchat.util.AtomicFiles;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;

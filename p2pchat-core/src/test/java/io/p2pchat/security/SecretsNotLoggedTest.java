@@ -10,15 +10,16 @@ import ch.qos.logback.core.read.ListAppender;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.p2pchat.ErrorCode;
-import io.p2pchat.SecureSession;
+import io.p2pchat.channel.ChannelTesting;
+import io.p2pchat.channel.ErrorCode;
+import io.p2pchat.channel.KeyRotatedEvent;
+import io.p2pchat.channel.PeerVerificationException;
+import io.p2pchat.channel.RecordCodec;
+import io.p2pchat.channel.RotationPolicy;
+import io.p2pchat.channel.SecureSession;
 import io.p2pchat.identity.LocalIdentity;
-import io.p2pchat.record.RecordCodec;
-import io.p2pchat.rotation.KeyRotatedEvent;
-import io.p2pchat.rotation.RotationPolicy;
 import io.p2pchat.testing.EmbeddedPair;
 import io.p2pchat.testing.TestIdentities;
-import io.p2pchat.verify.PeerVerificationException;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -60,12 +61,12 @@ class SecretsNotLoggedTest {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             RecordCodec codec = ctx.pipeline().get(RecordCodec.class);
-            if (codec != null && codec.core().writerForTesting() != null) {
-                secrets.add(codec.core().writerForTesting().trafficSecretForTesting());
-                secrets.add(codec.core().readerForTesting().trafficSecretForTesting());
+            if (codec != null && ChannelTesting.writer(codec) != null) {
+                secrets.add(ChannelTesting.writer(codec).trafficSecretForTesting());
+                secrets.add(ChannelTesting.reader(codec).trafficSecretForTesting());
             }
             if (evt instanceof KeyRotatedEvent
-                    || evt instanceof io.p2pchat.handshake.HandshakeCompletionEvent) {
+                    || evt instanceof io.p2pchat.channel.HandshakeCompletionEvent) {
                 texts.add(evt.toString());
             }
             ctx.fireUserEventTriggered(evt);
@@ -90,13 +91,13 @@ class SecretsNotLoggedTest {
             pair.initiator
                     .pipeline()
                     .addAfter(
-                            io.p2pchat.SecureChannelContext.RECORD_HANDLER,
+                            io.p2pchat.channel.SecureChannelContext.RECORD_HANDLER,
                             "snoop",
                             new SecretSnooper());
             pair.responder
                     .pipeline()
                     .addAfter(
-                            io.p2pchat.SecureChannelContext.RECORD_HANDLER,
+                            io.p2pchat.channel.SecureChannelContext.RECORD_HANDLER,
                             "snoop",
                             new SecretSnooper());
             SecureSession s = pair.handshake().orElseThrow();
@@ -113,18 +114,10 @@ class SecretsNotLoggedTest {
             pair.pump();
             pair.sendFromInitiator(new byte[] {1});
             secrets.add(
-                    pair.initiator
-                            .pipeline()
-                            .get(RecordCodec.class)
-                            .core()
-                            .writerForTesting()
+                    ChannelTesting.writer(pair.initiator.pipeline().get(RecordCodec.class))
                             .trafficSecretForTesting());
             texts.add(
-                    pair.initiator
-                            .pipeline()
-                            .get(RecordCodec.class)
-                            .core()
-                            .writerForTesting()
+                    ChannelTesting.writer(pair.initiator.pipeline().get(RecordCodec.class))
                             .toString());
             // a tampered record: failure path at TRACE
             pair.tap((d, i, f) -> EmbeddedPair.flipBit(f, f.readableBytes() * 8 - 1));

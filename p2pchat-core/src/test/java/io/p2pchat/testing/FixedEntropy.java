@@ -1,6 +1,6 @@
 package io.p2pchat.testing;
 
-import io.p2pchat.internal.crypto.TranscriptHash;
+import io.p2pchat.crypto.TranscriptHash;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.p2pchat.ErrorCode;
-import io.p2pchat.Role;
+import io.p2pchat.channel.ErrorCode;
+import io.p2pchat.channel.PeerCredentials;
+import io.p2pchat.channel.PeerVerificationException;
+import io.p2pchat.channel.Role;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.testing.TestIdentities;
 import java.net.InetSocketAddress;

@@ -10,7 +10,7 @@ import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.IdentityStoreException;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.RsaKeySizes;
-import io.p2pchat.internal.fs.PrivateFiles;
+import io.p2pchat.util.PrivateFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -10,16 +10,16 @@ import io.p2pchat.example.testing.ForgedBlocks.Forgery;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.InProcessNode;
 import io.p2pchat.identity.LocalIdentity;
-import io.p2pchat.internal.ledger.Pow;
-import io.p2pchat.ledger.BlockHeader;
-import io.p2pchat.ledger.ChainTip;
 import io.p2pchat.ledger.IdentityTransactions;
 import io.p2pchat.ledger.Ledger;
-import io.p2pchat.ledger.LedgerListener;
-import io.p2pchat.ledger.NameCommitment;
-import io.p2pchat.ledger.NetworkParameters;
-import io.p2pchat.ledger.TipChangeEvent;
-import io.p2pchat.ledger.TxResult;
+import io.p2pchat.ledger.model.BlockHeader;
+import io.p2pchat.ledger.model.ChainTip;
+import io.p2pchat.ledger.model.LedgerListener;
+import io.p2pchat.ledger.model.NameCommitment;
+import io.p2pchat.ledger.model.NetworkParameters;
+import io.p2pchat.ledger.model.Pow;
+import io.p2pchat.ledger.model.TipChangeEvent;
+import io.p2pchat.ledger.model.TxResult;
 import io.p2pchat.node.Node;
 import java.net.InetSocketAddress;
 import java.nio.file.FileSystems;
@@ -86,7 +86,8 @@ class LedgerAuditTest {
         }
     }
 
-    private static void submit(Ledger l, io.p2pchat.ledger.LedgerTransaction tx) throws Exception {
+    private static void submit(Ledger l, io.p2pchat.ledger.model.LedgerTransaction tx)
+            throws Exception {
         TxResult r = l.submitTransaction(tx).get(30, TimeUnit.SECONDS);
         assertThat(r.status()).as(r.message()).isEqualTo(TxResult.Status.ACCEPTED);
     }

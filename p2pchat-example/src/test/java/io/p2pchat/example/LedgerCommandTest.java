@@ -9,10 +9,10 @@ import io.p2pchat.example.testing.InProcessNode;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.ledger.IdentityTransactions;
 import io.p2pchat.ledger.Ledger;
-import io.p2pchat.ledger.NameCommitment;
-import io.p2pchat.ledger.NetworkParameters;
-import io.p2pchat.ledger.RegisteredAddress;
-import io.p2pchat.ledger.TxResult;
+import io.p2pchat.ledger.model.NameCommitment;
+import io.p2pchat.ledger.model.NetworkParameters;
+import io.p2pchat.ledger.model.RegisteredAddress;
+import io.p2pchat.ledger.model.TxResult;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -63,7 +63,8 @@ class LedgerCommandTest {
         }
     }
 
-    private static void submit(Ledger l, io.p2pchat.ledger.LedgerTransaction tx) throws Exception {
+    private static void submit(Ledger l, io.p2pchat.ledger.model.LedgerTransaction tx)
+            throws Exception {
         TxResult r = l.submitTransaction(tx).get(30, TimeUnit.SECONDS);
         assertThat(r.status()).as(r.message()).isEqualTo(TxResult.Status.ACCEPTED);
     }

@@ -9,7 +9,7 @@ import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.InProcessNode;
 import io.p2pchat.ledger.Ledger;
-import io.p2pchat.ledger.NetworkParameters;
+import io.p2pchat.ledger.model.NetworkParameters;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;

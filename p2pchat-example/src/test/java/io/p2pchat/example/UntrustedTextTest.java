@@ -19,7 +19,7 @@ import io.p2pchat.example.testing.LibraryNode;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.StorageRoot;
 import io.p2pchat.ledger.Ledger;
-import io.p2pchat.ledger.NetworkParameters;
+import io.p2pchat.ledger.model.NetworkParameters;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

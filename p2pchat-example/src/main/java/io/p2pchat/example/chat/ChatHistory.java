@@ -2,12 +2,12 @@ package io.p2pchat.example.chat;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.p2pchat.ConversationDigest;
+import io.p2pchat.channel.ConversationDigest;
 import io.p2pchat.identity.PeerId;
-import io.p2pchat.internal.fs.AtomicFiles;
-import io.p2pchat.internal.fs.PrivateFiles;
 import io.p2pchat.proto.ChatMessage;
 import io.p2pchat.proto.HistoryEntry;
+import io.p2pchat.util.AtomicFiles;
+import io.p2pchat.util.PrivateFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;

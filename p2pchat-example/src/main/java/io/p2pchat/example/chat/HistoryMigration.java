@@ -1,8 +1,8 @@
 package io.p2pchat.example.chat;
 
 import io.p2pchat.identity.PeerId;
-import io.p2pchat.internal.fs.AtomicFiles;
 import io.p2pchat.proto.HistoryEntry;
+import io.p2pchat.util.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;

@@ -9,7 +9,7 @@ import io.p2pchat.example.node.ChatNode;
 import io.p2pchat.example.text.Identities;
 import io.p2pchat.example.text.Words;
 import io.p2pchat.identity.PeerId;
-import io.p2pchat.ledger.IdentityRecord;
+import io.p2pchat.ledger.model.IdentityRecord;
 import io.p2pchat.node.NodePeer;
 import io.p2pchat.proto.ChatMessage;
 import io.p2pchat.proto.HistoryEntry;

@@ -5,7 +5,7 @@ import static io.p2pchat.example.text.TerminalText.escape;
 import io.p2pchat.example.chat.ChatService;
 import io.p2pchat.example.node.ChatNode;
 import io.p2pchat.example.text.Explain;
-import io.p2pchat.ledger.IdentityRecord;
+import io.p2pchat.ledger.model.IdentityRecord;
 import java.net.InetSocketAddress;
 import java.util.Locale;
 import java.util.Optional;

@@ -2,12 +2,12 @@ package io.p2pchat.example.event;
 
 import static io.p2pchat.example.text.TerminalText.escape;
 
-import io.p2pchat.SecureSession;
+import io.p2pchat.channel.SecureSession;
 import io.p2pchat.example.chat.ChatService;
 import io.p2pchat.example.chat.ChatService.Contact;
 import io.p2pchat.example.text.TerminalText;
 import io.p2pchat.identity.PeerId;
-import io.p2pchat.ledger.PeerAccess;
+import io.p2pchat.ledger.model.PeerAccess;
 import io.p2pchat.node.NodeListener;
 import io.p2pchat.node.NodePeer;
 import io.p2pchat.proto.ChatMessage;

@@ -3,7 +3,7 @@ package io.p2pchat.example.home;
 import io.p2pchat.example.text.Explain;
 import io.p2pchat.example.text.Program;
 import io.p2pchat.example.text.UserError;
-import io.p2pchat.internal.fs.AtomicFiles;
+import io.p2pchat.util.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -2,8 +2,8 @@ package io.p2pchat.example.home;
 
 import io.p2pchat.example.text.Explain;
 import io.p2pchat.example.text.UserError;
-import io.p2pchat.internal.fs.AtomicFiles;
-import io.p2pchat.internal.fs.PrivateFiles;
+import io.p2pchat.util.AtomicFiles;
+import io.p2pchat.util.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;

@@ -2,7 +2,7 @@ package io.p2pchat.example.node;
 
 import io.p2pchat.example.event.EventSink;
 import io.p2pchat.example.text.Words;
-import io.p2pchat.ledger.IdentityRecord;
+import io.p2pchat.ledger.model.IdentityRecord;
 import io.p2pchat.node.NodePeer;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;

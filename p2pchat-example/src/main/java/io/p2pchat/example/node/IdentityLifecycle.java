@@ -12,14 +12,14 @@ import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.identity.RsaKeySizes;
 import io.p2pchat.identity.StoredIdentity;
-import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.IdentityTransactions;
 import io.p2pchat.ledger.Ledger;
-import io.p2pchat.ledger.LedgerTransaction;
-import io.p2pchat.ledger.NameCommitment;
-import io.p2pchat.ledger.RegisteredAddress;
-import io.p2pchat.ledger.RejectReason;
-import io.p2pchat.ledger.TxResult;
+import io.p2pchat.ledger.model.IdentityRecord;
+import io.p2pchat.ledger.model.LedgerTransaction;
+import io.p2pchat.ledger.model.NameCommitment;
+import io.p2pchat.ledger.model.RegisteredAddress;
+import io.p2pchat.ledger.model.RejectReason;
+import io.p2pchat.ledger.model.TxResult;
 import io.p2pchat.node.Node;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -426,7 +426,7 @@ public final class IdentityLifecycle {
         if (addresses.isEmpty()) {
             throw new UserError("Give at least one address: /identity address HOST:PORT ...");
         }
-        int max = io.p2pchat.ledger.NetworkParameters.MAX_ADDRESSES;
+        int max = io.p2pchat.ledger.model.NetworkParameters.MAX_ADDRESSES;
         if (addresses.size() > max) {
             throw new UserError("At most " + max + " addresses can be registered.");
         }
@@ -632,7 +632,7 @@ public final class IdentityLifecycle {
      * blocks, or -1. A block's encoding holds each transaction's envelope as it is.
      */
     private long inclusionHeight(LedgerTransaction tx) {
-        io.p2pchat.ledger.ChainTip t = ledger.tip();
+        io.p2pchat.ledger.model.ChainTip t = ledger.tip();
         String key = tx.id() + "@" + t.hash();
         if (key.equals(searchedKey)) {
             return searchedHeight; // the chain did not move: same answer
@@ -648,7 +648,7 @@ public final class IdentityLifecycle {
     private long search(LedgerTransaction tx, long tip) {
         byte[] needle = tx.bytes();
         for (long h = tip; h >= Math.max(1, tip - SEARCH_BLOCKS); h--) {
-            Optional<io.p2pchat.ledger.BlockHeader> header = ledger.headerAt(h);
+            Optional<io.p2pchat.ledger.model.BlockHeader> header = ledger.headerAt(h);
             if (header.isEmpty()) {
                 continue;
             }

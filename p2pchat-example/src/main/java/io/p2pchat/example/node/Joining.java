@@ -2,8 +2,9 @@ package io.p2pchat.example.node;
 
 import static io.p2pchat.example.text.TerminalText.escape;
 
-import io.p2pchat.AlertCode;
-import io.p2pchat.ErrorCode;
+import io.p2pchat.channel.AlertCode;
+import io.p2pchat.channel.ErrorCode;
+import io.p2pchat.channel.PeerAlertException;
 import io.p2pchat.example.event.EventSink;
 import io.p2pchat.example.home.Home;
 import io.p2pchat.example.text.ExitCode;
@@ -14,12 +15,11 @@ import io.p2pchat.example.text.Words;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.Ledger;
-import io.p2pchat.ledger.LedgerStorageException;
-import io.p2pchat.ledger.NetworkParameters;
-import io.p2pchat.ledger.OpenReport;
+import io.p2pchat.ledger.model.LedgerStorageException;
+import io.p2pchat.ledger.model.NetworkParameters;
+import io.p2pchat.ledger.model.OpenReport;
 import io.p2pchat.node.Node;
 import io.p2pchat.node.NodePeer;
-import io.p2pchat.record.PeerAlertException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;

@@ -3,11 +3,11 @@ package io.p2pchat.example.text;
 import static io.p2pchat.example.text.TerminalText.escape;
 
 import io.netty.channel.ConnectTimeoutException;
-import io.p2pchat.AlertCode;
-import io.p2pchat.ErrorCode;
-import io.p2pchat.ledger.LedgerStorageException;
-import io.p2pchat.record.PeerAlertException;
-import io.p2pchat.verify.PeerVerificationException;
+import io.p2pchat.channel.AlertCode;
+import io.p2pchat.channel.ErrorCode;
+import io.p2pchat.channel.PeerAlertException;
+import io.p2pchat.channel.PeerVerificationException;
+import io.p2pchat.ledger.model.LedgerStorageException;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;

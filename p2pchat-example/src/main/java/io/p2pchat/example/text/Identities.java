@@ -3,9 +3,9 @@ package io.p2pchat.example.text;
 import static io.p2pchat.example.text.TerminalText.escape;
 
 import io.p2pchat.identity.PeerId;
-import io.p2pchat.ledger.IdentityRecord;
 import io.p2pchat.ledger.Ledger;
-import io.p2pchat.ledger.RegisteredAddress;
+import io.p2pchat.ledger.model.IdentityRecord;
+import io.p2pchat.ledger.model.RegisteredAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

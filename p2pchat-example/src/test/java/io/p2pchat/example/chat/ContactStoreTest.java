@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.identity.StorageRoot;
-import io.p2pchat.internal.fs.AtomicFiles;
 import io.p2pchat.proto.ContactRecord;
+import io.p2pchat.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.p2pchat.example.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2pchat.rotation.KeyRotatedEvent;
+import io.p2pchat.channel.KeyRotatedEvent;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

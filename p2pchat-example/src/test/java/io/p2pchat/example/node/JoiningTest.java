@@ -2,10 +2,10 @@ package io.p2pchat.example.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.p2pchat.AlertCode;
-import io.p2pchat.ErrorCode;
-import io.p2pchat.SecureChannelException;
-import io.p2pchat.record.PeerAlertException;
+import io.p2pchat.channel.AlertCode;
+import io.p2pchat.channel.ErrorCode;
+import io.p2pchat.channel.PeerAlertException;
+import io.p2pchat.channel.SecureChannelException;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;

@@ -1,15 +1,16 @@
 package io.p2pchat.example.testing;
 
-import io.p2pchat.internal.ledger.BlockData;
-import io.p2pchat.internal.ledger.ChainState;
-import io.p2pchat.internal.ledger.Consensus;
-import io.p2pchat.internal.ledger.Merkle;
-import io.p2pchat.internal.ledger.Pow;
-import io.p2pchat.internal.ledger.store.RecordFormat;
-import io.p2pchat.ledger.BlockHeader;
 import io.p2pchat.ledger.Ledger;
-import io.p2pchat.ledger.NetworkParameters;
-import io.p2pchat.ledger.RejectReason;
+import io.p2pchat.ledger.chain.ChainState;
+import io.p2pchat.ledger.chain.Consensus;
+import io.p2pchat.ledger.chain.LedgerServices;
+import io.p2pchat.ledger.model.BlockHeader;
+import io.p2pchat.ledger.model.Merkle;
+import io.p2pchat.ledger.model.NetworkParameters;
+import io.p2pchat.ledger.model.Pow;
+import io.p2pchat.ledger.model.RejectReason;
+import io.p2pchat.ledger.store.BlockData;
+import io.p2pchat.ledger.store.RecordFormat;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ public final class ForgedBlocks {
         BigInteger target;
         long time;
         try (Ledger l = Ledger.builder(params).dataDirectory(ledgerDir).readOnly(true).open()) {
-            ChainState chain = l.service().chain();
+            ChainState chain = LedgerServices.of(l).chain();
             parent = chain.header(l.tip().hash());
             target = Consensus.expectedTarget(parent, chain::header, params);
             time = parent.timestampMillis() + 1;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.LocalIdentity;
-import io.p2pchat.internal.fs.AtomicFiles;
-import io.p2pchat.internal.fs.PrivateFiles;
+import io.p2pchat.util.AtomicFiles;
+import io.p2pchat.util.PrivateFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

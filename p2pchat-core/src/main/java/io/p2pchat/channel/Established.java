@@ -1,0 +1,82 @@
+package io.p2pchat.channel;
+
+import io.p2pchat.crypto.Secret;
+import io.p2pchat.identity.PeerId;
+import java.security.interfaces.RSAPublicKey;
+import java.util.Optional;
+
+/**
+ * Everything a completed handshake hands to the record layer. Owns its secrets: the record layer
+ * takes them over and destroys them.
+ */
+final class Established {
+    public final Role role;
+    public final int version;
+    public final CipherSuite suite;
+    public final Secret sendTrafficSecret;
+    public final Secret receiveTrafficSecret;
+    public final Secret exporterSecret;
+    public final Secret rekeyRoot;
+    public final PeerId peerId;
+    public final RSAPublicKey peerPublicKey;
+    public final byte[] peerCertificate;
+    public final Optional<String> peerListenAddress;
+    public final int ratchetIntervalRecords;
+    public final long ratchetIntervalBytes;
+    public final int peerMaxFrameLength;
+    public final byte[] transcriptHash;
+
+    /**
+     * The network id the peer announced in its hello: ours on a bound channel, empty for an unbound
+     * initiator, the responder's for a discovering initiator (docs/protocol.md §5.9).
+     */
+    public final byte[] peerNetworkId;
+
+    Established(
+            Role role,
+            int version,
+            CipherSuite suite,
+            Secret sendTrafficSecret,
+            Secret receiveTrafficSecret,
+            Secret exporterSecret,
+            Secret rekeyRoot,
+            PeerId peerId,
+            RSAPublicKey peerPublicKey,
+            byte[] peerCertificate,
+            Optional<String> peerListenAddress,
+            int ratchetIntervalRecords,
+            long ratchetIntervalBytes,
+            int peerMaxFrameLength,
+            byte[] transcriptHash,
+            byte[] peerNetworkId) {
+        this.role = role;
+        this.version = version;
+        this.suite = suite;
+        this.sendTrafficSecret = sendTrafficSecret;
+        this.receiveTrafficSecret = receiveTrafficSecret;
+        this.exporterSecret = exporterSecret;
+        this.rekeyRoot = rekeyRoot;
+        this.peerId = peerId;
+        this.peerPublicKey = peerPublicKey;
+        this.peerCertificate = peerCertificate;
+        this.peerListenAddress = peerListenAddress;
+        this.ratchetIntervalRecords = ratchetIntervalRecords;
+        this.ratchetIntervalBytes = ratchetIntervalBytes;
+        this.peerMaxFrameLength = peerMaxFrameLength;
+        this.transcriptHash = transcriptHash;
+        this.peerNetworkId = peerNetworkId;
+    }
+
+    /** Destroys every secret; for handshakes abandoned after completion. */
+    public void destroy() {
+        sendTrafficSecret.destroy();
+        receiveTrafficSecret.destroy();
+        exporterSecret.destroy();
+        rekeyRoot.destroy();
+    }
+
+    @Override
+    public String toString() {
+        return "Established[" + role + ", " + suite + ", peer=" + peerId.shortId() + "]";
+    }
+}

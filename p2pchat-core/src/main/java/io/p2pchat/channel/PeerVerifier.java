@@ -1,0 +1,41 @@
+package io.p2pchat.channel;
+
+/**
+ * Decides whether an authenticated peer may talk to us: the pluggable trust decision of the
+ * handshake.
+ *
+ * <p>By the time {@link #verify} runs, the handshake has already proven that the peer holds the
+ * private key of {@link PeerCredentials#publicKey()} (its transcript signature and Finished MAC
+ * verified). The verifier decides whether that key is the right one: pinned ({@code
+ * io.p2pchat.verify.PinnedKeysVerifier}), remembered on first use ({@code
+ * io.p2pchat.verify.TofuVerifier}), or registered in the ledger (the ledger certificate authority).
+ *
+ * <h2>Threading</h2>
+ *
+ * Called off the event loop, on the channel context's crypto executor, possibly from several
+ * threads at once: implementations must be thread-safe. They may block briefly (disk, a lock) but
+ * must not wait for the network.
+ */
+@FunctionalInterface
+public interface PeerVerifier {
+    /**
+     * Accepts the peer by returning, or rejects it by throwing.
+     *
+     * @throws PeerVerificationException with the precise reason when the peer is rejected
+     */
+    void verify(PeerCredentials peer) throws PeerVerificationException;
+
+    /**
+     * A verifier that accepts every peer whose key hashes to its id, which is always true of a
+     * completed handshake.
+     *
+     * <h4>Warning</h4>
+     *
+     * It authenticates nobody in particular: any key holder is accepted. Use it only where the
+     * application checks {@link io.p2pchat.identity.PeerId}s itself, such as a ledger sync
+     * connection before the peer's record is known.
+     */
+    static PeerVerifier insecureAcceptAny() {
+        return peer -> {};
+    }
+}

@@ -1,0 +1,223 @@
+package io.p2pchat.channel;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.p2pchat.crypto.AesGcm;
+import io.p2pchat.crypto.KeySchedule;
+import io.p2pchat.crypto.Secret;
+import javax.crypto.AEADBadTagException;
+
+/**
+ * The receiving half of the record layer: checks the epoch, opens records with the key and the
+ * sequence number it expects next, counts, and ratchets in step with the sender.
+ *
+ * <p>Records are strictly sequential: a replayed, reordered, dropped or tampered record fails
+ * authentication, because its nonce or associated data differs from the expected one.
+ *
+ * <h2>Threading</h2>
+ *
+ * Not thread-safe: used on the channel's event loop only.
+ */
+public final class RecordReader {
+    private final AesGcm aead = new AesGcm();
+    private final int keyLength;
+    private final byte[] aad = new byte[RecordFormat.HEADER_LENGTH];
+    private byte[] trafficSecret;
+    private long epoch = -1;
+    private long seq;
+    private long recordsInEpoch;
+    private long bytesInEpoch;
+    private int lastContentType;
+
+    /** Creates a reader for keys of {@code keyLength} bytes (16 or 32). */
+    public RecordReader(int keyLength) {
+        this.keyLength = keyLength;
+    }
+
+    /** Installs the traffic secret of {@code newEpoch}, taking ownership of the array. */
+    public void install(long newEpoch, byte[] secret) {
+        if (newEpoch < 0 || newEpoch > RecordFormat.MAX_EPOCH) {
+            throw new IllegalArgumentException("epoch: " + newEpoch);
+        }
+        byte[] key = KeySchedule.trafficKey(secret, keyLength);
+        byte[] iv = KeySchedule.trafficIv(secret);
+        aead.init(key, iv);
+        Secret.wipe(key, iv, trafficSecret);
+        trafficSecret = secret;
+        epoch = newEpoch;
+        seq = 0;
+        recordsInEpoch = 0;
+        bytesInEpoch = 0;
+    }
+
+    /** Moves to the next epoch with the ratcheted secret. */
+    public void ratchet() {
+        install(epoch + 1, KeySchedule.nextTrafficSecret(trafficSecret));
+    }
+
+    /** Whether the next epoch would pass {@link RecordFormat#MAX_EPOCH}. */
+    public boolean epochExhausted() {
+        return epoch >= RecordFormat.MAX_EPOCH;
+    }
+
+    /** Whether the limits say the peer changed keys after the last record. */
+    public boolean ratchetDue(long maxRecords, long maxBytes) {
+        return recordsInEpoch >= maxRecords || bytesInEpoch >= maxBytes;
+    }
+
+    /** The current epoch, or -1 before the first key. */
+    public long epoch() {
+        return epoch;
+    }
+
+    /** Whether a key is installed. */
+    public boolean hasKey() {
+        return aead.hasKey();
+    }
+
+    /** The content type of the frame last passed to {@link #open}. */
+    public int lastContentType() {
+        return lastContentType;
+    }
+
+    /** The content type of a frame (including its length field), without consuming it. */
+    public static int contentType(ByteBuf frame) {
+        return frame.getUnsignedByte(frame.readerIndex() + RecordFormat.LENGTH_FIELD_LENGTH);
+    }
+
+    /** The epoch of a frame (including its length field), without consuming it. */
+    public static long epochOf(ByteBuf frame) {
+        return frame.getUnsignedInt(frame.readerIndex() + RecordFormat.LENGTH_FIELD_LENGTH + 1);
+    }
+
+    /**
+     * Opens a whole frame (length field included; not released here) into a new buffer.
+     *
+     * @return the plaintext in a new heap buffer the caller owns
+     * @throws RecordException {@code WRONG_EPOCH} or {@code BAD_RECORD_MAC}
+     */
+    public ByteBuf open(ByteBufAllocator alloc, ByteBuf frame) throws RecordException {
+        int fragment = checkHeader(frame);
+        int start = frame.readerIndex();
+        ByteBuf plain = alloc.heapBuffer(fragment);
+        boolean ok = false;
+        try {
+            byte[] out = plain.array();
+            int outOff = plain.arrayOffset() + plain.writerIndex();
+            int n;
+            if (frame.hasArray() && frame.array() != out) {
+                n =
+                        aead.open(
+                                seq,
+                                aad,
+                                0,
+                                aad.length,
+                                frame.array(),
+                                frame.arrayOffset() + start + RecordFormat.HEADER_LENGTH,
+                                fragment,
+                                out,
+                                outOff);
+            } else {
+                // Direct frame, or a heap frame in the same backing array as the output (pooled
+                // allocators carve both from one chunk): the JDK copies the whole array when input
+                // and output share it at different offsets, so stage the ciphertext and decrypt
+                // in place at one offset, its fast path.
+                frame.getBytes(start + RecordFormat.HEADER_LENGTH, out, outOff, fragment);
+                n = aead.open(seq, aad, 0, aad.length, out, outOff, fragment, out, outOff);
+            }
+            plain.writerIndex(plain.writerIndex() + n);
+            frame.skipBytes(frame.readableBytes());
+            advance(n);
+            ok = true;
+            return plain;
+        } catch (AEADBadTagException e) {
+            throw new RecordException(ErrorCode.BAD_RECORD_MAC, "record authentication failed");
+        } finally {
+            if (!ok) {
+                plain.release();
+            }
+        }
+    }
+
+    /**
+     * Opens a whole frame (length field included; not released here) <b>in place</b>: the plaintext
+     * overwrites the ciphertext in the frame's own memory and is returned as a retained slice of
+     * the frame, with no copy and no allocation. For frames the caller owns outright, such as those
+     * of {@link io.p2pchat.channel.FrameDecoder}; the frame's bytes are undefined afterwards, and
+     * also after a failure. Frames that are not writable heap buffers are opened with {@link #open}
+     * instead.
+     *
+     * @return the plaintext, a retained slice of {@code frame} that the caller owns and releases
+     * @throws RecordException {@code WRONG_EPOCH} or {@code BAD_RECORD_MAC}
+     */
+    public ByteBuf openInPlace(ByteBufAllocator alloc, ByteBuf frame) throws RecordException {
+        if (!frame.hasArray() || frame.isReadOnly()) {
+            return open(alloc, frame);
+        }
+        int fragment = checkHeader(frame);
+        int body = frame.readerIndex() + RecordFormat.HEADER_LENGTH;
+        byte[] array = frame.array();
+        int off = frame.arrayOffset() + body;
+        int n;
+        try {
+            // Same array, same offset: the JDK's in-place path, no internal copy.
+            n = aead.open(seq, aad, 0, aad.length, array, off, fragment, array, off);
+        } catch (AEADBadTagException e) {
+            throw new RecordException(ErrorCode.BAD_RECORD_MAC, "record authentication failed");
+        }
+        ByteBuf plain = frame.retainedSlice(body, n); // the caller releases the slice and frame
+        frame.skipBytes(frame.readableBytes());
+        advance(n);
+        return plain;
+    }
+
+    /** Checks the epoch and length and reads the associated data; returns the fragment length. */
+    private int checkHeader(ByteBuf frame) throws RecordException {
+        lastContentType = contentType(frame);
+        long recordEpoch = epochOf(frame);
+        if (recordEpoch != epoch) {
+            throw new RecordException(
+                    ErrorCode.WRONG_EPOCH,
+                    "record of epoch " + recordEpoch + ", expected " + epoch);
+        }
+        int fragment = frame.readableBytes() - RecordFormat.HEADER_LENGTH;
+        if (fragment < AesGcm.TAG_LENGTH) {
+            throw new RecordException(ErrorCode.BAD_RECORD_MAC, "record shorter than its tag");
+        }
+        frame.getBytes(frame.readerIndex(), aad, 0, RecordFormat.HEADER_LENGTH);
+        return fragment;
+    }
+
+    private void advance(int plaintextBytes) {
+        seq++;
+        recordsInEpoch++;
+        bytesInEpoch += plaintextBytes;
+    }
+
+    /** Sets the sequence number; for tests of exhaustion only. */
+    public void setSequenceForTesting(long value) {
+        seq = value;
+    }
+
+    /** The next expected sequence number. */
+    public long sequence() {
+        return seq;
+    }
+
+    /** A copy of the current traffic secret; for tests that check keys are gone. */
+    public byte[] trafficSecretForTesting() {
+        return trafficSecret == null ? null : trafficSecret.clone();
+    }
+
+    /** Wipes all key material. */
+    public void destroy() {
+        aead.destroy();
+        Secret.wipe(trafficSecret);
+        trafficSecret = null;
+    }
+
+    @Override
+    public String toString() {
+        return "RecordReader[epoch=" + epoch + ", seq=" + seq + ", key redacted]";
+    }
+}

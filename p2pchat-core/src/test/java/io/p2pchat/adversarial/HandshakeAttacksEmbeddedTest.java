@@ -1,9 +1,0 @@
-package io.p2pchat.adversarial;
-
-/** ATTACKS B2 handshake rows against an embedded honest peer (deterministic, simulated time). */
-class HandshakeAttacksEmbeddedTest extends HandshakeAttacks {
-    @Override
-    protected Arena newArena() {
-        return Arena.embedded();
-    }
-}

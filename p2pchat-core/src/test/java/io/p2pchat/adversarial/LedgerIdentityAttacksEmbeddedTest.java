@@ -1,9 +1,0 @@
-package io.p2pchat.adversarial;
-
-/** ATTACKS against an embedded honest responder (inline crypto, simulated time). */
-class LedgerIdentityAttacksEmbeddedTest extends LedgerIdentityAttacks {
-    @Override
-    protected Arena newArena() {
-        return Arena.embedded();
-    }
-}

@@ -1,9 +1,0 @@
-package io.p2pchat.adversarial;
-
-/** ATTACKS B2 record-layer rows, embedded arena. */
-class RecordAttacksEmbeddedTest extends RecordAttacks {
-    @Override
-    protected Arena newArena() {
-        return Arena.embedded();
-    }
-}

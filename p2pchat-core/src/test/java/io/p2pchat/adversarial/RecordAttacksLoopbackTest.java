@@ -1,9 +1,0 @@
-package io.p2pchat.adversarial;
-
-/** ATTACKS B2 record-layer rows, loopback arena. */
-class RecordAttacksLoopbackTest extends RecordAttacks {
-    @Override
-    protected Arena newArena() {
-        return Arena.loopback();
-    }
-}
