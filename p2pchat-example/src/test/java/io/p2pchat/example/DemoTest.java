@@ -40,6 +40,5 @@ class DemoTest {
         // No log noise: nothing on standard error.
         assertThat(demo.stderr()).isEmpty();
         System.out.println("demo took " + took.toMillis() + " ms");
-        assertThat(took).isLessThan(Duration.ofSeconds(60));
     }
 }

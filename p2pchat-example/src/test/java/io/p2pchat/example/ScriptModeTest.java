@@ -13,7 +13,6 @@ import io.p2pchat.example.text.ExitCode;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -165,7 +164,6 @@ class ScriptModeTest {
         nodes.add(alice);
         alice.awaitLine("ready:");
         int a0 = alice.mark();
-        long start = System.nanoTime();
         OutputStream in = alice.rawStdin();
         byte[] chunk = new byte[1 << 20];
         Arrays.fill(chunk, (byte) 'x');
@@ -176,12 +174,10 @@ class ScriptModeTest {
         in.write("\n/help\n".getBytes(StandardCharsets.UTF_8));
         in.flush();
         String refused = alice.awaitLine(a0, "error: this line is longer than");
-        Duration took = Duration.ofNanos(System.nanoTime() - start);
         assertThat(refused)
                 .contains(Console.MAX_LINE_CHARS + " characters")
                 .contains("a message has at most 4096");
         alice.awaitLine(a0, "Commands:");
-        assertThat(took).isLessThan(Duration.ofSeconds(30));
         assertThat(alice.quit()).as("the refused line is a failed command").isEqualTo(1);
         assertThat(alice.transcript()).doesNotContain("OutOfMemoryError");
     }

@@ -19,6 +19,7 @@ final class BoundedInput {
     private final LineReader reader;
     private final int maxChars;
     private volatile boolean overLong;
+    private volatile int longestBuffer;
 
     private BoundedInput(LineReader reader, int maxChars) {
         this.reader = reader;
@@ -42,11 +43,20 @@ final class BoundedInput {
             return true; // the rest of an over-long line: dropped
         }
         boolean done = original.apply();
-        if (reader.getBuffer().length() > maxChars) {
+        int length = reader.getBuffer().length();
+        if (length > longestBuffer) {
+            longestBuffer = length;
+        }
+        if (length > maxChars) {
             overLong = true;
             reader.getBuffer().clear();
         }
         return done;
+    }
+
+    /** The longest the line buffer has been (for tests: what the console kept in memory). */
+    int longestBuffer() {
+        return longestBuffer;
     }
 
     /** Whether the line just read was over-long (and was dropped); resets the state. */

@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jline.reader.LineReader;
@@ -18,9 +17,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A 200 KB paste into the terminal console, key by key as a terminal without bracketed paste
- * delivers it: JLine's reader (as the console sets it up) ends the line within seconds, drops it,
- * and reads the next line normally. Without the bound, JLine redraws the growing line after every
- * character: minutes, and memory in proportion.
+ * delivers it: JLine's reader (as the console sets it up) never holds more than the limit, drops
+ * the line, and reads the next line normally. Without the bound, JLine keeps and redraws the
+ * growing line after every character: minutes, and memory in proportion. The test asserts what was
+ * kept and what reached the screen, not a time (the timeouts only stop a hang).
  */
 class BoundedInputTest {
     @Test
@@ -51,21 +51,20 @@ class BoundedInputTest {
                                     throw new java.io.UncheckedIOException(e);
                                 }
                             });
-            long start = System.nanoTime();
             CompletableFuture<String> first =
                     CompletableFuture.supplyAsync(() -> reader.readLine("> "));
             String line = first.get(60, TimeUnit.SECONDS);
-            Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertThat(line).isEmpty();
             assertThat(input.takeOverLong()).isTrue();
-            assertThat(took).isLessThan(Duration.ofSeconds(20));
+            assertThat(input.longestBuffer()).isLessThanOrEqualTo(4224 + 1);
+            // What JLine drew for the paste: at most the kept part of it, not 200 KB redrawn.
+            assertThat(screen.size()).isLessThan(100_000);
             String next =
                     CompletableFuture.supplyAsync(() -> reader.readLine("> "))
                             .get(30, TimeUnit.SECONDS);
             assertThat(next).isEqualTo("/help");
             assertThat(input.takeOverLong()).isFalse();
             typing.get(10, TimeUnit.SECONDS);
-            System.out.println("200 KB paste dropped in " + took.toMillis() + " ms");
         }
     }
 }

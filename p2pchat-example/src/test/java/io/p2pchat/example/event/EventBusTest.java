@@ -62,11 +62,12 @@ class EventBusTest {
                 EventBus.Subscription f = bus.subscribe("fast", fast::add)) {
             bus.publish(info(0));
             assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
-            long start = System.nanoTime();
             for (int i = 1; i <= 1000; i++) {
                 bus.publish(info(i)); // 4 fit in the stuck view's queue, 996 do not
             }
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(WAIT);
+            // The publisher got here while the stuck view still holds its first event: it never
+            // waited for that view (had it, the view would have been released by its timeout).
+            assertThat(slow).hasSize(1);
             assertThat(s.dropped()).isEqualTo(996);
             assertThat(f.awaitDelivered(WAIT)).isTrue();
             assertThat(fast).hasSize(1001);
