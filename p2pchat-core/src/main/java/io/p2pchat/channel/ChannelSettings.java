@@ -8,6 +8,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Everything the handlers of one context share; built by {@link
  * io.p2pchat.channel.SecureChannelContext.Builder} and immutable except for the handshake counter.
+ *
+ * <p>Threading: shared by every channel of a context, so by several event loops and by the crypto
+ * executor's threads (the handshake configuration, the verifier and the random source are used
+ * there). Immutable; the one mutable member, {@code activeHandshakes}, is an {@link AtomicInteger},
+ * and {@link SecureRandom} is thread-safe.
  */
 record ChannelSettings(
         HandshakeConfig handshake,

@@ -50,6 +50,13 @@ import io.netty.channel.ChannelPromise;
  * close alert first, so the peer can tell a clean end from a truncation.
  *
  * <p>Created per channel by {@link io.p2pchat.channel.SecureChannelContext}; not sharable.
+ *
+ * <h2>Threading</h2>
+ *
+ * Confined to the channel's event loop, as every handler method is, and so is {@link #session()};
+ * on another thread read the session from the channel's {@link SecureSession#ATTRIBUTE} (set before
+ * the completion event) and use it there: its methods hop onto the event loop where they must. No
+ * record work runs on the crypto executor.
  */
 public final class RecordCodec extends ChannelDuplexHandler {
     private final RecordCodecCore core;

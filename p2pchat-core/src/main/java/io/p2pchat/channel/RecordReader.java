@@ -3,8 +3,6 @@ package io.p2pchat.channel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.p2pchat.crypto.AesGcm;
-import io.p2pchat.crypto.KeySchedule;
-import io.p2pchat.crypto.Secret;
 import javax.crypto.AEADBadTagException;
 
 /**
@@ -14,65 +12,57 @@ import javax.crypto.AEADBadTagException;
  * <p>Records are strictly sequential: a replayed, reordered, dropped or tampered record fails
  * authentication, because its nonce or associated data differs from the expected one.
  *
+ * <p>The key, epoch, sequence number and per-key counters are a package-private {@code
+ * DirectionKeys}, the same state {@link RecordWriter} keeps for the other direction, so that the
+ * two ends change keys alike.
+ *
  * <h2>Threading</h2>
  *
  * Not thread-safe: used on the channel's event loop only.
  */
 public final class RecordReader {
-    private final AesGcm aead = new AesGcm();
-    private final int keyLength;
+    private final DirectionKeys keys;
     private final byte[] aad = new byte[RecordFormat.HEADER_LENGTH];
-    private byte[] trafficSecret;
-    private long epoch = -1;
-    private long seq;
-    private long recordsInEpoch;
-    private long bytesInEpoch;
     private int lastContentType;
 
     /** Creates a reader for keys of {@code keyLength} bytes (16 or 32). */
     public RecordReader(int keyLength) {
-        this.keyLength = keyLength;
+        this.keys = new DirectionKeys(keyLength);
     }
 
     /** Installs the traffic secret of {@code newEpoch}, taking ownership of the array. */
     public void install(long newEpoch, byte[] secret) {
-        if (newEpoch < 0 || newEpoch > RecordFormat.MAX_EPOCH) {
-            throw new IllegalArgumentException("epoch: " + newEpoch);
-        }
-        byte[] key = KeySchedule.trafficKey(secret, keyLength);
-        byte[] iv = KeySchedule.trafficIv(secret);
-        aead.init(key, iv);
-        Secret.wipe(key, iv, trafficSecret);
-        trafficSecret = secret;
-        epoch = newEpoch;
-        seq = 0;
-        recordsInEpoch = 0;
-        bytesInEpoch = 0;
+        keys.install(newEpoch, secret);
     }
 
     /** Moves to the next epoch with the ratcheted secret. */
     public void ratchet() {
-        install(epoch + 1, KeySchedule.nextTrafficSecret(trafficSecret));
+        keys.ratchet();
     }
 
     /** Whether the next epoch would pass {@link RecordFormat#MAX_EPOCH}. */
     public boolean epochExhausted() {
-        return epoch >= RecordFormat.MAX_EPOCH;
+        return keys.epochExhausted();
     }
 
     /** Whether the limits say the peer changed keys after the last record. */
     public boolean ratchetDue(long maxRecords, long maxBytes) {
-        return recordsInEpoch >= maxRecords || bytesInEpoch >= maxBytes;
+        return keys.ratchetDue(maxRecords, maxBytes);
     }
 
     /** The current epoch, or -1 before the first key. */
     public long epoch() {
-        return epoch;
+        return keys.epoch();
+    }
+
+    /** The key state of this direction, for the record layer's key changes ({@link Ratchet}). */
+    DirectionKeys keys() {
+        return keys;
     }
 
     /** Whether a key is installed. */
     public boolean hasKey() {
-        return aead.hasKey();
+        return keys.hasKey();
     }
 
     /** The content type of the frame last passed to {@link #open}. */
@@ -107,11 +97,7 @@ public final class RecordReader {
             int n;
             if (frame.hasArray() && frame.array() != out) {
                 n =
-                        aead.open(
-                                seq,
-                                aad,
-                                0,
-                                aad.length,
+                        decrypt(
                                 frame.array(),
                                 frame.arrayOffset() + start + RecordFormat.HEADER_LENGTH,
                                 fragment,
@@ -123,7 +109,7 @@ public final class RecordReader {
                 // and output share it at different offsets, so stage the ciphertext and decrypt
                 // in place at one offset, its fast path.
                 frame.getBytes(start + RecordFormat.HEADER_LENGTH, out, outOff, fragment);
-                n = aead.open(seq, aad, 0, aad.length, out, outOff, fragment, out, outOff);
+                n = decrypt(out, outOff, fragment, out, outOff);
             }
             plain.writerIndex(plain.writerIndex() + n);
             frame.skipBytes(frame.readableBytes());
@@ -161,7 +147,7 @@ public final class RecordReader {
         int n;
         try {
             // Same array, same offset: the JDK's in-place path, no internal copy.
-            n = aead.open(seq, aad, 0, aad.length, array, off, fragment, array, off);
+            n = decrypt(array, off, fragment, array, off);
         } catch (AEADBadTagException e) {
             throw new RecordException(ErrorCode.BAD_RECORD_MAC, "record authentication failed");
         }
@@ -175,10 +161,10 @@ public final class RecordReader {
     private int checkHeader(ByteBuf frame) throws RecordException {
         lastContentType = contentType(frame);
         long recordEpoch = epochOf(frame);
-        if (recordEpoch != epoch) {
+        if (recordEpoch != keys.epoch()) {
             throw new RecordException(
                     ErrorCode.WRONG_EPOCH,
-                    "record of epoch " + recordEpoch + ", expected " + epoch);
+                    "record of epoch " + recordEpoch + ", expected " + keys.epoch());
         }
         int fragment = frame.readableBytes() - RecordFormat.HEADER_LENGTH;
         if (fragment < AesGcm.TAG_LENGTH) {
@@ -189,35 +175,37 @@ public final class RecordReader {
     }
 
     private void advance(int plaintextBytes) {
-        seq++;
-        recordsInEpoch++;
-        bytesInEpoch += plaintextBytes;
+        keys.advance(plaintextBytes);
+    }
+
+    /** Runs AES-GCM over one record body with the current key, sequence number and header. */
+    private int decrypt(byte[] in, int inOff, int len, byte[] out, int outOff)
+            throws AEADBadTagException {
+        return keys.aead().open(keys.sequence(), aad, 0, aad.length, in, inOff, len, out, outOff);
     }
 
     /** Sets the sequence number; for tests of exhaustion only. */
     public void setSequenceForTesting(long value) {
-        seq = value;
+        keys.setSequence(value);
     }
 
     /** The next expected sequence number. */
     public long sequence() {
-        return seq;
+        return keys.sequence();
     }
 
     /** A copy of the current traffic secret; for tests that check keys are gone. */
     public byte[] trafficSecretForTesting() {
-        return trafficSecret == null ? null : trafficSecret.clone();
+        return keys.trafficSecretCopy();
     }
 
     /** Wipes all key material. */
     public void destroy() {
-        aead.destroy();
-        Secret.wipe(trafficSecret);
-        trafficSecret = null;
+        keys.destroy();
     }
 
     @Override
     public String toString() {
-        return "RecordReader[epoch=" + epoch + ", seq=" + seq + ", key redacted]";
+        return "RecordReader[" + keys + "]";
     }
 }

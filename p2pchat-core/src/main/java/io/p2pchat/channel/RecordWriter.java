@@ -3,8 +3,6 @@ package io.p2pchat.channel;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.p2pchat.crypto.AesGcm;
-import io.p2pchat.crypto.KeySchedule;
-import io.p2pchat.crypto.Secret;
 
 /**
  * The sending half of the record layer: seals plaintext into frames under the current traffic key,
@@ -13,23 +11,21 @@ import io.p2pchat.crypto.Secret;
  * <p>Output frames are heap buffers so that the JDK's AES-GCM works on {@code byte[]} (its fast
  * path); the transport copies them to direct memory on write.
  *
+ * <p>The key, epoch, sequence number and per-key counters are a package-private {@code
+ * DirectionKeys}, the same state {@link RecordReader} keeps for the other direction, so that the
+ * two ends change keys alike.
+ *
  * <h2>Threading</h2>
  *
  * Not thread-safe: used on the channel's event loop only (or by a handshake before it publishes).
  */
 public final class RecordWriter {
-    private final AesGcm aead = new AesGcm();
-    private final int keyLength;
+    private final DirectionKeys keys;
     private final byte[] header = new byte[RecordFormat.HEADER_LENGTH];
-    private byte[] trafficSecret;
-    private long epoch = -1;
-    private long seq;
-    private long recordsInEpoch;
-    private long bytesInEpoch;
 
     /** Creates a writer for keys of {@code keyLength} bytes (16 or 32). */
     public RecordWriter(int keyLength) {
-        this.keyLength = keyLength;
+        this.keys = new DirectionKeys(keyLength);
     }
 
     /**
@@ -37,48 +33,42 @@ public final class RecordWriter {
      * previous secret and key.
      */
     public void install(long newEpoch, byte[] secret) {
-        if (newEpoch < 0 || newEpoch > RecordFormat.MAX_EPOCH) {
-            throw new IllegalArgumentException("epoch: " + newEpoch);
-        }
-        byte[] key = KeySchedule.trafficKey(secret, keyLength);
-        byte[] iv = KeySchedule.trafficIv(secret);
-        aead.init(key, iv);
-        Secret.wipe(key, iv, trafficSecret);
-        trafficSecret = secret;
-        epoch = newEpoch;
-        seq = 0;
-        recordsInEpoch = 0;
-        bytesInEpoch = 0;
+        keys.install(newEpoch, secret);
     }
 
     /** Moves to the next epoch with the ratcheted secret. */
     public void ratchet() {
-        install(epoch + 1, KeySchedule.nextTrafficSecret(trafficSecret));
+        keys.ratchet();
     }
 
     /** Whether the next epoch would pass {@link RecordFormat#MAX_EPOCH}. */
     public boolean epochExhausted() {
-        return epoch >= RecordFormat.MAX_EPOCH;
+        return keys.epochExhausted();
     }
 
     /** Whether the limits say the key must change after the last record. */
     public boolean ratchetDue(long maxRecords, long maxBytes) {
-        return recordsInEpoch >= maxRecords || bytesInEpoch >= maxBytes;
+        return keys.ratchetDue(maxRecords, maxBytes);
     }
 
     /** The current epoch, or -1 before the first key. */
     public long epoch() {
-        return epoch;
+        return keys.epoch();
     }
 
     /** Records sealed under the current key. */
     public long recordsInEpoch() {
-        return recordsInEpoch;
+        return keys.recordsInEpoch();
+    }
+
+    /** The key state of this direction, for the record layer's key changes ({@link Ratchet}). */
+    DirectionKeys keys() {
+        return keys;
     }
 
     /** Whether a key is installed. */
     public boolean hasKey() {
-        return aead.hasKey();
+        return keys.hasKey();
     }
 
     /**
@@ -99,11 +89,7 @@ public final class RecordWriter {
             int written;
             if (src.hasArray() && src.array() != outArray) {
                 written =
-                        aead.seal(
-                                seq,
-                                header,
-                                0,
-                                RecordFormat.HEADER_LENGTH,
+                        encrypt(
                                 src.array(),
                                 src.arrayOffset() + src.readerIndex(),
                                 len,
@@ -115,11 +101,7 @@ public final class RecordWriter {
                 // stage it in the output, then encrypt in place at one offset, the fast path.
                 src.getBytes(src.readerIndex(), outArray, outOff + RecordFormat.HEADER_LENGTH, len);
                 written =
-                        aead.seal(
-                                seq,
-                                header,
-                                0,
-                                RecordFormat.HEADER_LENGTH,
+                        encrypt(
                                 outArray,
                                 outOff + RecordFormat.HEADER_LENGTH,
                                 len,
@@ -128,9 +110,7 @@ public final class RecordWriter {
             }
             src.skipBytes(len);
             out.writerIndex(out.writerIndex() + RecordFormat.HEADER_LENGTH + written);
-            seq++;
-            recordsInEpoch++;
-            bytesInEpoch += len;
+            keys.advance(len);
             ok = true;
             return out;
         } finally {
@@ -167,13 +147,9 @@ public final class RecordWriter {
         System.arraycopy(header, 0, array, off, RecordFormat.HEADER_LENGTH);
         int body = off + RecordFormat.HEADER_LENGTH;
         // Same array, same offset: the JDK's in-place fast path.
-        int written =
-                aead.seal(
-                        seq, header, 0, RecordFormat.HEADER_LENGTH, array, body, len, array, body);
+        int written = encrypt(array, body, len, array, body);
         frame.writerIndex(start + RecordFormat.HEADER_LENGTH + written);
-        seq++;
-        recordsInEpoch++;
-        bytesInEpoch += len;
+        keys.advance(len);
     }
 
     /** Seals a small plaintext given as an array. */
@@ -197,6 +173,7 @@ public final class RecordWriter {
     }
 
     private void writeHeader(int contentType, int length) {
+        long epoch = keys.epoch();
         header[0] = (byte) (length >>> 24);
         header[1] = (byte) (length >>> 16);
         header[2] = (byte) (length >>> 8);
@@ -208,35 +185,48 @@ public final class RecordWriter {
         header[8] = (byte) epoch;
     }
 
+    /** Runs AES-GCM over one record body with the current key, sequence number and header. */
+    private int encrypt(byte[] in, int inOff, int len, byte[] out, int outOff) {
+        return keys.aead()
+                .seal(
+                        keys.sequence(),
+                        header,
+                        0,
+                        RecordFormat.HEADER_LENGTH,
+                        in,
+                        inOff,
+                        len,
+                        out,
+                        outOff);
+    }
+
     /** Sets the sequence number; for tests of exhaustion only. */
     public void setSequenceForTesting(long value) {
-        seq = value;
+        keys.setSequence(value);
     }
 
     /** The traffic secret's nonce for {@code seq}; for tests of the nonce construction. */
     public byte[] nonceForTesting(long s) {
-        return aead.nonceForTesting(s);
+        return keys.aead().nonceForTesting(s);
     }
 
     /** The next sequence number. */
     public long sequence() {
-        return seq;
+        return keys.sequence();
     }
 
     /** A copy of the current traffic secret; for tests that check keys are gone. */
     public byte[] trafficSecretForTesting() {
-        return trafficSecret == null ? null : trafficSecret.clone();
+        return keys.trafficSecretCopy();
     }
 
     /** Wipes all key material. */
     public void destroy() {
-        aead.destroy();
-        Secret.wipe(trafficSecret);
-        trafficSecret = null;
+        keys.destroy();
     }
 
     @Override
     public String toString() {
-        return "RecordWriter[epoch=" + epoch + ", seq=" + seq + ", key redacted]";
+        return "RecordWriter[" + keys + "]";
     }
 }

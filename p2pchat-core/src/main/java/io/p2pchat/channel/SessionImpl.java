@@ -14,6 +14,12 @@ import java.util.Optional;
 
 /**
  * The {@link SecureSession} of one channel; key operations delegate to its {@link RecordCodecCore}.
+ *
+ * <p>Threading: shared with the application, on any thread. The peer's values are final and
+ * immutable (arrays are copied out); {@link #rotateKeys} and {@link #rekey} hop onto the channel's
+ * event loop, where the core's state is confined; {@link #stats} reads the core's {@code volatile}
+ * counters; the exporter secret is guarded by {@code exporterLock} (read by {@link
+ * #exportKeyingMaterial} on the caller's thread, wiped by {@link #destroy} on the event loop).
  */
 final class SessionImpl implements SecureSession {
     /** Exporter label of the session fingerprint. */

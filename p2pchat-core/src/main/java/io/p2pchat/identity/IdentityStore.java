@@ -1,74 +1,19 @@
 package io.p2pchat.identity;
 
-import io.p2pchat.crypto.RsaPss;
 import io.p2pchat.identity.IdentityStoreException.Reason;
-import io.p2pchat.util.AtomicFiles;
-import io.p2pchat.util.PrivateFiles;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.StringReader;
-import java.math.BigInteger;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
-import java.security.MessageDigest;
-import java.security.PrivateKey;
-import java.security.Provider;
 import java.security.SecureRandom;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
-import java.security.spec.PKCS8EncodedKeySpec;
-import java.security.spec.X509EncodedKeySpec;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
-import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.ASN1OctetString;
-import org.bouncycastle.asn1.ASN1Primitive;
-import org.bouncycastle.asn1.ASN1Set;
-import org.bouncycastle.asn1.DEROctetString;
-import org.bouncycastle.asn1.DERSet;
-import org.bouncycastle.asn1.cms.GCMParameters;
-import org.bouncycastle.asn1.misc.MiscObjectIdentifiers;
-import org.bouncycastle.asn1.misc.ScryptParams;
 import org.bouncycastle.asn1.nist.NISTObjectIdentifiers;
-import org.bouncycastle.asn1.pkcs.Attribute;
-import org.bouncycastle.asn1.pkcs.EncryptedPrivateKeyInfo;
-import org.bouncycastle.asn1.pkcs.EncryptionScheme;
-import org.bouncycastle.asn1.pkcs.KeyDerivationFunc;
-import org.bouncycastle.asn1.pkcs.PBES2Parameters;
-import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.crypto.util.ScryptConfig;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.bouncycastle.operator.InputDecryptorProvider;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.OutputEncryptor;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfoBuilder;
-import org.bouncycastle.pkcs.PKCSException;
-import org.bouncycastle.pkcs.jcajce.JcePKCSPBEInputDecryptorProviderBuilder;
-import org.bouncycastle.pkcs.jcajce.JcePKCSPBEOutputEncryptorBuilder;
-import org.bouncycastle.util.io.pem.PemObject;
-import org.bouncycastle.util.io.pem.PemReader;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -191,6 +136,12 @@ import org.slf4j.LoggerFactory;
  * still holds what was read, so that two processes doing it at once do not lose each other's root.
  */
 public final class IdentityStore {
+    // The facade and the file's lifecycle (save, open, rewrite) live here; the parts are
+    // package-private, one concern each: IdentityFileFormat (PEM blocks, PKCS#8), Pbes2Scrypt
+    // (scrypt and cipher parameters, their bounds, encryption), StorageRootAttribute,
+    // KeyPairChecks, IdentityFileAccess (permissions, size limit, atomic writes) and
+    // IdentityFileErrors (one message per Reason).
+
     private static final Logger log = LoggerFactory.getLogger(IdentityStore.class);
 
     /** Default scrypt cost: N = 2^17. */
@@ -239,23 +190,15 @@ public final class IdentityStore {
         Encryption(ASN1ObjectIdentifier oid) {
             this.oid = oid;
         }
+
+        /** The cipher's object identifier in the PBES2 parameters. */
+        ASN1ObjectIdentifier oid() {
+            return oid;
+        }
     }
 
-    static final String PUBLIC_KEY_TYPE = "PUBLIC KEY";
-    static final String ENCRYPTED_KEY_TYPE = "ENCRYPTED PRIVATE KEY";
-
-    private static final ASN1ObjectIdentifier STORAGE_ROOT =
-            new ASN1ObjectIdentifier(STORAGE_ROOT_OID);
-    private static final int ROOT_VALUE_LENGTH = 2 * StorageRoot.LENGTH_BYTES;
-    private static final int MIN_SALT_LENGTH = 8;
-    private static final int MAX_SALT_LENGTH = 64;
-    private static final int MAX_SCRYPT_PARALLELISM = 16;
-    private static final int GCM_NONCE_LENGTH = 12;
-    private static final int GCM_TAG_LENGTH = 16;
-    private static final int CBC_IV_LENGTH = 16;
-    private static final int AES_256_KEY_LENGTH = 32;
-    private static final byte[] CHECK_MESSAGE =
-            "p2pchat identity file pairwise consistency check".getBytes(StandardCharsets.US_ASCII);
+    static final String PUBLIC_KEY_TYPE = IdentityFileFormat.PUBLIC_KEY_TYPE;
+    static final String ENCRYPTED_KEY_TYPE = IdentityFileFormat.ENCRYPTED_KEY_TYPE;
 
     private final int scryptLog2N;
     private final Encryption encryption;
@@ -356,22 +299,12 @@ public final class IdentityStore {
             checkPassphrase(passphrase);
             if (exists(file)) {
                 // Checked before the key derivation so that the common mistake fails fast.
-                throw alreadyExists(file);
+                throw IdentityFileErrors.alreadyExists(file);
             }
-            byte[] content = encode(privateKey, publicKey, root, passphrase, settings());
-            try {
-                AtomicFiles.write(file, content, false);
-            } catch (FileAlreadyExistsException e) {
-                throw alreadyExists(file);
-            } catch (NoSuchFileException e) {
-                throw new IdentityStoreException(
-                        Reason.IO_ERROR,
-                        "cannot save identity to " + file + ": the directory does not exist",
-                        e);
-            } catch (IOException e) {
-                throw new IdentityStoreException(
-                        Reason.IO_ERROR, "cannot save identity to " + file + ": " + e, e);
-            }
+            byte[] content =
+                    IdentityFileFormat.encode(
+                            privateKey, publicKey, root, passphrase, settings(), random);
+            IdentityFileAccess.writeNew(file, content);
         } finally {
             Arrays.fill(passphrase, '\0');
         }
@@ -448,7 +381,8 @@ public final class IdentityStore {
                     return new StoredIdentity(opened.identity, root, true);
                 }
                 if (attempt == 2) {
-                    throw changedMeanwhile(file, "a storage root was being added");
+                    throw IdentityFileErrors.changedMeanwhile(
+                            file, "a storage root was being added");
                 }
                 // Another process rewrote the file since it was read: read its version.
             }
@@ -483,7 +417,8 @@ public final class IdentityStore {
                     opened.root != null ? StorageRoot.wrap(opened.root) : StorageRoot.generate();
             try {
                 if (!rewrite(file, opened, root, newPassphrase, settings(), "re-encrypt")) {
-                    throw changedMeanwhile(file, "its passphrase was being changed");
+                    throw IdentityFileErrors.changedMeanwhile(
+                            file, "its passphrase was being changed");
                 }
             } finally {
                 root.destroy();
@@ -504,38 +439,27 @@ public final class IdentityStore {
             Opened opened,
             StorageRoot root,
             char[] passphrase,
-            Settings settings,
+            Pbes2Scrypt.Settings settings,
             String what)
             throws IdentityStoreException {
-        byte[] content = encode(opened.privateKey, opened.publicKey, root, passphrase, settings);
-        try {
-            return AtomicFiles.replaceIfUnchanged(file, opened.content, content);
-        } catch (IOException e) {
-            throw new IdentityStoreException(
-                    Reason.IO_ERROR, "cannot " + what + " " + file + ": " + e, e);
-        }
-    }
-
-    private static IdentityStoreException changedMeanwhile(Path file, String activity) {
-        return new IdentityStoreException(
-                Reason.IO_ERROR,
-                file
-                        + " was changed by another program while "
-                        + activity
-                        + "; nothing was written, try again");
+        byte[] content =
+                IdentityFileFormat.encode(
+                        opened.privateKey, opened.publicKey, root, passphrase, settings, random);
+        return IdentityFileAccess.replaceIfUnchanged(file, opened.content, content, what);
     }
 
     /** Reads, decrypts and checks a file; the caller owns the root in the result. */
     private static Opened decryptFile(Path file, char[] passphrase) throws IdentityStoreException {
-        byte[] content = readBytes(file);
-        StoredFile stored = parse(content, file);
-        Settings settings = checkEncryptionParameters(stored.encrypted, file);
-        PrivateKeyInfo plain = decrypt(stored.encrypted, passphrase, file);
-        RSAPrivateCrtKey privateKey = rsaKey(plain, file);
-        byte[] root = storageRoot(plain, file);
+        byte[] content = IdentityFileAccess.readBytes(file);
+        IdentityFileFormat.StoredFile stored = IdentityFileFormat.parse(content, file);
+        Pbes2Scrypt.Settings settings =
+                Pbes2Scrypt.checkEncryptionParameters(stored.encrypted, file);
+        PrivateKeyInfo plain = Pbes2Scrypt.decrypt(stored.encrypted, passphrase, file);
+        RSAPrivateCrtKey privateKey = IdentityFileFormat.rsaKey(plain, file);
+        byte[] root = StorageRootAttribute.read(plain, file);
         try {
-            checkKeySize(privateKey.getModulus().bitLength(), file);
-            checkKeyPair(privateKey, stored.publicKey, file);
+            KeyPairChecks.checkKeySize(privateKey.getModulus().bitLength(), file);
+            KeyPairChecks.checkKeyPair(privateKey, stored.publicKey, file);
         } catch (IdentityStoreException e) {
             if (root != null) {
                 Arrays.fill(root, (byte) 0);
@@ -555,96 +479,19 @@ public final class IdentityStore {
      */
     public PeerId readPeerId(Path file) throws IdentityStoreException {
         Objects.requireNonNull(file, "file");
-        return PeerId.ofPublicKey(read(file).publicKey);
+        return PeerId.ofPublicKey(IdentityFileAccess.read(file).publicKey);
     }
 
     // --- writing ---
 
     /** This store's settings for writing. */
-    private Settings settings() {
-        return new Settings(1 << scryptLog2N, SCRYPT_BLOCK_SIZE, SCRYPT_PARALLELISM, encryption);
-    }
-
-    private byte[] encode(
-            RSAPrivateKey privateKey,
-            RSAPublicKey publicKey,
-            @Nullable StorageRoot root,
-            char[] passphrase,
-            Settings settings) {
-        ScryptConfig kdf =
-                new ScryptConfig.Builder(settings.n, settings.r, settings.p)
-                        .withSaltLength(SALT_LENGTH_BYTES)
-                        .build();
-        byte[] key = privateKey.getEncoded();
-        byte[] rootBytes = root == null ? null : root.attributeValue();
-        byte[] encrypted;
-        try {
-            PrivateKeyInfo jdk = PrivateKeyInfo.getInstance(key);
-            // PrivateKeyInfo.attributes [0]: the storage root and its check, one OCTET STRING.
-            ASN1Set attributes =
-                    rootBytes == null
-                            ? null
-                            : new DERSet(
-                                    new Attribute(
-                                            STORAGE_ROOT,
-                                            new DERSet(new DEROctetString(rootBytes))));
-            PrivateKeyInfo plaintext =
-                    new PrivateKeyInfo(
-                            jdk.getPrivateKeyAlgorithm(), jdk.parsePrivateKey(), attributes);
-            OutputEncryptor encryptor =
-                    new JcePKCSPBEOutputEncryptorBuilder(kdf, settings.encryption.oid)
-                            .setProvider(Bc.PROVIDER)
-                            .setRandom(random)
-                            .build(passphrase);
-            encrypted =
-                    new PKCS8EncryptedPrivateKeyInfoBuilder(plaintext)
-                            .build(encryptor)
-                            .getEncoded();
-        } catch (OperatorCreationException | IOException e) {
-            throw new IllegalStateException(
-                    "PBES2 scrypt " + settings.encryption + " unavailable", e);
-        } finally {
-            Arrays.fill(key, (byte) 0);
-            if (rootBytes != null) {
-                Arrays.fill(rootBytes, (byte) 0);
-            }
-        }
-        String pem =
-                pem(PUBLIC_KEY_TYPE, publicKey.getEncoded()) + pem(ENCRYPTED_KEY_TYPE, encrypted);
-        return pem.getBytes(StandardCharsets.US_ASCII);
+    private Pbes2Scrypt.Settings settings() {
+        return new Pbes2Scrypt.Settings(
+                1 << scryptLog2N, SCRYPT_BLOCK_SIZE, SCRYPT_PARALLELISM, encryption);
     }
 
     static String pem(String type, byte[] der) {
-        String body = Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der);
-        return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
-    }
-
-    // --- reading ---
-
-    /** The parsed, not yet decrypted, content of an identity file. */
-    private static final class StoredFile {
-        final RSAPublicKey publicKey;
-        final EncryptedPrivateKeyInfo encrypted;
-
-        StoredFile(RSAPublicKey publicKey, EncryptedPrivateKeyInfo encrypted) {
-            this.publicKey = publicKey;
-            this.encrypted = encrypted;
-        }
-    }
-
-    /** The scrypt cost and cipher a file is written with. */
-    private static final class Settings {
-        final int n;
-        final int r;
-        final int p;
-        final Encryption encryption;
-
-        Settings(int n, int r, int p, Encryption encryption) {
-            this.n = n;
-            this.r = r;
-            this.p = p;
-            this.encryption = encryption;
-        }
+        return IdentityFileFormat.pem(type, der);
     }
 
     /** A decrypted and checked file: what it held, and its exact bytes (to replace it safely). */
@@ -654,14 +501,14 @@ public final class IdentityStore {
         final RSAPrivateCrtKey privateKey;
         final LocalIdentity identity;
         final byte @Nullable [] root;
-        final Settings settings;
+        final Pbes2Scrypt.Settings settings;
 
         Opened(
                 byte[] content,
                 RSAPublicKey publicKey,
                 RSAPrivateCrtKey privateKey,
                 byte @Nullable [] root,
-                Settings settings) {
+                Pbes2Scrypt.Settings settings) {
             this.content = content;
             this.publicKey = publicKey;
             this.privateKey = privateKey;
@@ -677,451 +524,6 @@ public final class IdentityStore {
         }
     }
 
-    private static StoredFile read(Path file) throws IdentityStoreException {
-        return parse(readBytes(file), file);
-    }
-
-    private static StoredFile parse(byte[] bytes, Path file) throws IdentityStoreException {
-        List<PemObject> blocks = parsePem(bytes, file);
-        byte[] spki = null;
-        byte[] epki = null;
-        for (PemObject block : blocks) {
-            String type = block.getType();
-            if (!block.getHeaders().isEmpty()) {
-                throw corrupt(file, "the " + type + " block has PEM headers", null);
-            }
-            if (type.equals(PUBLIC_KEY_TYPE) && spki == null) {
-                spki = block.getContent();
-            } else if (type.equals(ENCRYPTED_KEY_TYPE) && epki == null) {
-                epki = block.getContent();
-            } else if (type.endsWith("PRIVATE KEY") && !type.equals(ENCRYPTED_KEY_TYPE)) {
-                throw new IdentityStoreException(
-                        Reason.UNSUPPORTED,
-                        file
-                                + " holds an unencrypted or legacy-encrypted private key ("
-                                + type
-                                + "); p2pchat only loads PKCS#8 ENCRYPTED PRIVATE KEY files");
-            } else {
-                throw corrupt(file, "unexpected or repeated PEM block " + type, null);
-            }
-        }
-        if (epki == null) {
-            throw corrupt(file, "no " + ENCRYPTED_KEY_TYPE + " block", null);
-        }
-        if (spki == null) {
-            throw corrupt(file, "no " + PUBLIC_KEY_TYPE + " block", null);
-        }
-        return new StoredFile(parsePublicKey(spki, file), parseEncrypted(epki, file));
-    }
-
-    /** Checks type, size and permissions, then reads at most the size limit. */
-    private static byte[] readBytes(Path file) throws IdentityStoreException {
-        try {
-            BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-            if (!attributes.isRegularFile()) {
-                throw new IdentityStoreException(Reason.IO_ERROR, file + " is not a regular file");
-            }
-            PosixFileAttributeView posix =
-                    Files.getFileAttributeView(file, PosixFileAttributeView.class);
-            if (posix != null) {
-                Set<PosixFilePermission> permissions = posix.readAttributes().permissions();
-                if (permissions.stream().anyMatch(PrivateFiles.GROUP_OR_OTHERS::contains)) {
-                    throw new IdentityStoreException(
-                            Reason.INSECURE_PERMISSIONS,
-                            "permissions "
-                                    + PosixFilePermissions.toString(permissions)
-                                    + " on "
-                                    + file
-                                    + " are too open: an identity file must be accessible by its"
-                                    + " owner only (chmod 600 "
-                                    + file
-                                    + ")");
-                }
-            }
-            byte[] bytes;
-            try (InputStream in = Files.newInputStream(file)) {
-                bytes = in.readNBytes(MAX_FILE_SIZE_BYTES + 1);
-            }
-            if (bytes.length > MAX_FILE_SIZE_BYTES) {
-                throw corrupt(
-                        file,
-                        "larger than " + MAX_FILE_SIZE_BYTES + " bytes; not an identity file",
-                        null);
-            }
-            return bytes;
-        } catch (NoSuchFileException e) {
-            throw new IdentityStoreException(Reason.NOT_FOUND, "no identity file at " + file, e);
-        } catch (IdentityStoreException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new IdentityStoreException(
-                    Reason.IO_ERROR, "cannot read identity file " + file + ": " + e, e);
-        }
-    }
-
-    private static List<PemObject> parsePem(byte[] bytes, Path file) throws IdentityStoreException {
-        String text;
-        try {
-            text =
-                    StandardCharsets.US_ASCII
-                            .newDecoder()
-                            .onMalformedInput(CodingErrorAction.REPORT)
-                            .onUnmappableCharacter(CodingErrorAction.REPORT)
-                            .decode(ByteBuffer.wrap(bytes))
-                            .toString();
-        } catch (CharacterCodingException e) {
-            throw corrupt(file, "not ASCII text, so not PEM", e);
-        }
-        List<PemObject> blocks = new ArrayList<>(2);
-        try (PemReader reader = new PemReader(new StringReader(text))) {
-            for (PemObject block = reader.readPemObject();
-                    block != null;
-                    block = reader.readPemObject()) {
-                blocks.add(block);
-            }
-        } catch (IOException | RuntimeException e) {
-            // Truncation (no END line) and bad Base64 land here.
-            throw corrupt(file, "malformed or truncated PEM", e);
-        }
-        if (blocks.isEmpty()) {
-            throw corrupt(file, "no PEM block; the file is empty or truncated", null);
-        }
-        return blocks;
-    }
-
-    private static RSAPublicKey parsePublicKey(byte[] spki, Path file)
-            throws IdentityStoreException {
-        SubjectPublicKeyInfo info;
-        try {
-            info = SubjectPublicKeyInfo.getInstance(ASN1Primitive.fromByteArray(spki));
-        } catch (IOException | RuntimeException e) {
-            throw corrupt(file, "the " + PUBLIC_KEY_TYPE + " block is not valid DER", e);
-        }
-        if (!PKCSObjectIdentifiers.rsaEncryption.equals(info.getAlgorithm().getAlgorithm())) {
-            throw new IdentityStoreException(
-                    Reason.UNSUPPORTED,
-                    file
-                            + " holds a "
-                            + info.getAlgorithm().getAlgorithm()
-                            + " public key (expected: RSA, 1.2.840.113549.1.1.1)");
-        }
-        try {
-            return (RSAPublicKey) rsaKeyFactory().generatePublic(new X509EncodedKeySpec(spki));
-        } catch (GeneralSecurityException | RuntimeException e) {
-            throw corrupt(file, "the " + PUBLIC_KEY_TYPE + " block is not a valid RSA key", e);
-        }
-    }
-
-    private static EncryptedPrivateKeyInfo parseEncrypted(byte[] epki, Path file)
-            throws IdentityStoreException {
-        try {
-            return EncryptedPrivateKeyInfo.getInstance(ASN1Primitive.fromByteArray(epki));
-        } catch (IOException | RuntimeException e) {
-            throw corrupt(file, "the " + ENCRYPTED_KEY_TYPE + " block is not valid DER", e);
-        }
-    }
-
-    /**
-     * Accepts exactly what this store writes: PBES2 with scrypt within the memory limit, and
-     * AES-256-GCM or AES-256-CBC. Runs before the key derivation so that a crafted file cannot ask
-     * for gigabytes.
-     */
-    private static Settings checkEncryptionParameters(EncryptedPrivateKeyInfo info, Path file)
-            throws IdentityStoreException {
-        ASN1ObjectIdentifier scheme = info.getEncryptionAlgorithm().getAlgorithm();
-        if (!PKCSObjectIdentifiers.id_PBES2.equals(scheme)) {
-            throw unsupported(file, "encryption scheme " + scheme + " (expected: PBES2)");
-        }
-        PBES2Parameters pbes2;
-        ScryptParams scrypt;
-        try {
-            pbes2 = PBES2Parameters.getInstance(info.getEncryptionAlgorithm().getParameters());
-            KeyDerivationFunc kdf = pbes2.getKeyDerivationFunc();
-            if (!MiscObjectIdentifiers.id_scrypt.equals(kdf.getAlgorithm())) {
-                throw unsupported(
-                        file, "key derivation " + kdf.getAlgorithm() + " (expected: scrypt)");
-            }
-            scrypt = ScryptParams.getInstance(kdf.getParameters());
-        } catch (IdentityStoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw corrupt(file, "malformed PBES2 parameters", e);
-        }
-        checkScrypt(scrypt, file);
-        Encryption cipher = checkCipher(pbes2.getEncryptionScheme(), file);
-        // Within int range: checkScrypt bounds 128·r·N by 2^30 and p by 16.
-        return new Settings(
-                scrypt.getCostParameter().intValueExact(),
-                scrypt.getBlockSize().intValueExact(),
-                scrypt.getParallelizationParameter().intValueExact(),
-                cipher);
-    }
-
-    private static void checkScrypt(ScryptParams scrypt, Path file) throws IdentityStoreException {
-        int saltLength = scrypt.getSalt().length;
-        if (saltLength < MIN_SALT_LENGTH || saltLength > MAX_SALT_LENGTH) {
-            throw corrupt(
-                    file,
-                    "scrypt salt length "
-                            + saltLength
-                            + " (expected: "
-                            + MIN_SALT_LENGTH
-                            + ".."
-                            + MAX_SALT_LENGTH
-                            + ")",
-                    null);
-        }
-        BigInteger n = scrypt.getCostParameter();
-        BigInteger r = scrypt.getBlockSize();
-        BigInteger p = scrypt.getParallelizationParameter();
-        if (n.compareTo(BigInteger.TWO) < 0
-                || n.bitCount() != 1
-                || r.signum() <= 0
-                || p.signum() <= 0) {
-            throw corrupt(file, "invalid scrypt parameters N=" + n + " r=" + r + " p=" + p, null);
-        }
-        BigInteger memory = BigInteger.valueOf(128).multiply(r).multiply(n);
-        if (memory.compareTo(BigInteger.valueOf(MAX_SCRYPT_MEMORY_BYTES)) > 0
-                || p.compareTo(BigInteger.valueOf(MAX_SCRYPT_PARALLELISM)) > 0) {
-            throw unsupported(
-                    file,
-                    "scrypt cost N="
-                            + n
-                            + " r="
-                            + r
-                            + " p="
-                            + p
-                            + " (expected: 128·r·N <= "
-                            + MAX_SCRYPT_MEMORY_BYTES
-                            + " bytes, p <= "
-                            + MAX_SCRYPT_PARALLELISM
-                            + ")");
-        }
-        BigInteger keyLength = scrypt.getKeyLength();
-        if (keyLength != null && !keyLength.equals(BigInteger.valueOf(AES_256_KEY_LENGTH))) {
-            throw corrupt(
-                    file,
-                    "scrypt key length " + keyLength + " (expected: " + AES_256_KEY_LENGTH + ")",
-                    null);
-        }
-    }
-
-    private static Encryption checkCipher(EncryptionScheme scheme, Path file)
-            throws IdentityStoreException {
-        ASN1ObjectIdentifier cipher = scheme.getAlgorithm();
-        try {
-            if (NISTObjectIdentifiers.id_aes256_GCM.equals(cipher)) {
-                GCMParameters gcm = GCMParameters.getInstance(scheme.getParameters());
-                if (gcm.getNonce().length != GCM_NONCE_LENGTH
-                        || gcm.getIcvLen() != GCM_TAG_LENGTH) {
-                    throw unsupported(
-                            file,
-                            "AES-GCM nonce "
-                                    + gcm.getNonce().length
-                                    + " bytes, tag "
-                                    + gcm.getIcvLen()
-                                    + " bytes (expected: "
-                                    + GCM_NONCE_LENGTH
-                                    + " and "
-                                    + GCM_TAG_LENGTH
-                                    + ")");
-                }
-                return Encryption.AES_256_GCM;
-            } else if (NISTObjectIdentifiers.id_aes256_CBC.equals(cipher)) {
-                int ivLength =
-                        ASN1OctetString.getInstance(scheme.getParameters()).getOctets().length;
-                if (ivLength != CBC_IV_LENGTH) {
-                    throw corrupt(
-                            file,
-                            "AES-CBC IV length " + ivLength + " (expected: " + CBC_IV_LENGTH + ")",
-                            null);
-                }
-                return Encryption.AES_256_CBC;
-            } else {
-                throw unsupported(
-                        file,
-                        "cipher "
-                                + cipher
-                                + " (expected: aes256-GCM "
-                                + NISTObjectIdentifiers.id_aes256_GCM
-                                + " or aes256-CBC "
-                                + NISTObjectIdentifiers.id_aes256_CBC
-                                + ")");
-            }
-        } catch (IdentityStoreException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw corrupt(file, "malformed cipher parameters", e);
-        }
-    }
-
-    /**
-     * Decrypts the PKCS#8 PrivateKeyInfo. Every failure from here on is reported without its cause:
-     * it concerns the plaintext.
-     */
-    private static PrivateKeyInfo decrypt(
-            EncryptedPrivateKeyInfo info, char[] passphrase, Path file)
-            throws IdentityStoreException {
-        InputDecryptorProvider decryptor =
-                new JcePKCSPBEInputDecryptorProviderBuilder()
-                        .setProvider(Bc.PROVIDER)
-                        .build(passphrase);
-        try {
-            return new PKCS8EncryptedPrivateKeyInfo(info).decryptPrivateKeyInfo(decryptor);
-        } catch (PKCSException | RuntimeException e) {
-            // AES-GCM tag failure, CBC padding failure, or plaintext that is not PKCS#8.
-            throw wrongPassphraseOrTampered(file, "decryption failed");
-        }
-    }
-
-    /** Decodes the RSA private key, without the attributes (the JDK need not understand them). */
-    private static RSAPrivateCrtKey rsaKey(PrivateKeyInfo plain, Path file)
-            throws IdentityStoreException {
-        if (!PKCSObjectIdentifiers.rsaEncryption.equals(
-                plain.getPrivateKeyAlgorithm().getAlgorithm())) {
-            throw unsupported(file, "the private key is not an RSA key");
-        }
-        byte[] der = null;
-        PrivateKey key;
-        try {
-            der =
-                    new PrivateKeyInfo(plain.getPrivateKeyAlgorithm(), plain.parsePrivateKey())
-                            .getEncoded();
-            key = rsaKeyFactory().generatePrivate(new PKCS8EncodedKeySpec(der));
-        } catch (IOException | GeneralSecurityException | RuntimeException e) {
-            throw wrongPassphraseOrTampered(file, "the decrypted key does not decode");
-        } finally {
-            if (der != null) {
-                Arrays.fill(der, (byte) 0);
-            }
-        }
-        if (!(key instanceof RSAPrivateCrtKey)) {
-            throw unsupported(file, "the RSA private key has no CRT parameters");
-        }
-        return (RSAPrivateCrtKey) key;
-    }
-
-    /**
-     * The storage root in the PrivateKeyInfo's attributes, or null if the file has no attributes
-     * (written before storage roots existed, or by another tool). Anything else than exactly our
-     * attribute, well formed and passing its check, is refused as tampering: with AES-CBC the
-     * attributes are not authenticated, and a modified block must not pass for a file without a
-     * root (which {@link #open} would then give a new one) or for another root.
-     */
-    private static byte @Nullable [] storageRoot(PrivateKeyInfo plain, Path file)
-            throws IdentityStoreException {
-        ASN1Set attributes = plain.getAttributes();
-        if (attributes == null) {
-            return null;
-        }
-        byte[] value = null;
-        try {
-            Attribute attribute = Attribute.getInstance(attributes.getObjectAt(0));
-            ASN1Set values = attribute.getAttrValues();
-            if (attributes.size() != 1
-                    || !STORAGE_ROOT.equals(attribute.getAttrType())
-                    || values.size() != 1) {
-                throw new IllegalArgumentException("not one storage root attribute");
-            }
-            value = ASN1OctetString.getInstance(values.getObjectAt(0)).getOctets();
-            if (value.length != ROOT_VALUE_LENGTH) {
-                throw new IllegalArgumentException("length");
-            }
-            byte[] root = Arrays.copyOf(value, StorageRoot.LENGTH_BYTES);
-            byte[] check = StorageRoot.checkValue(root);
-            boolean intact =
-                    MessageDigest.isEqual(
-                            check,
-                            Arrays.copyOfRange(value, StorageRoot.LENGTH_BYTES, value.length));
-            Arrays.fill(check, (byte) 0);
-            if (!intact) {
-                Arrays.fill(root, (byte) 0);
-                throw new IllegalArgumentException("check");
-            }
-            return root;
-        } catch (RuntimeException e) {
-            // No cause: the plaintext's parser messages stay out of the exception.
-            throw wrongPassphraseOrTampered(
-                    file, "the storage root stored with the key is malformed or damaged");
-        } finally {
-            if (value != null) {
-                Arrays.fill(value, (byte) 0);
-            }
-        }
-    }
-
-    private static void checkKeySize(int bits, Path file) throws IdentityStoreException {
-        if (bits < RsaKeySizes.minimumBits()) {
-            throw new IdentityStoreException(
-                    Reason.KEY_TOO_SMALL,
-                    file
-                            + " holds a "
-                            + bits
-                            + "-bit RSA key (expected: at least "
-                            + RsaKeySizes.minimumBits()
-                            + " bits); generate a new identity");
-        }
-        if (!RsaKeySizes.isAllowed(bits)) {
-            // Only a key saved by hand (or by a library call with another size) gets here: no
-            // peer would accept it in a handshake, and the ledger would not register it.
-            throw unsupported(
-                    file,
-                    "a "
-                            + bits
-                            + "-bit RSA key, which no p2pchat peer accepts (expected: "
-                            + RsaKeySizes.describe()
-                            + " bits); generate a new identity");
-        }
-    }
-
-    /**
-     * Checks that the private key is a consistent RSA CRT key for the stored public key, then a
-     * pairwise sign/verify. A damaged CRT parameter would otherwise produce faulty signatures that
-     * leak the factorization of the modulus.
-     */
-    private static void checkKeyPair(RSAPrivateCrtKey key, RSAPublicKey publicKey, Path file)
-            throws IdentityStoreException {
-        BigInteger n = key.getModulus();
-        BigInteger e = key.getPublicExponent();
-        BigInteger p = key.getPrimeP();
-        BigInteger q = key.getPrimeQ();
-        boolean consistent =
-                n.equals(publicKey.getModulus())
-                        && e.equals(publicKey.getPublicExponent())
-                        && p.compareTo(BigInteger.ONE) > 0
-                        && q.compareTo(BigInteger.ONE) > 0
-                        && p.multiply(q).equals(n)
-                        && crtConsistent(key, p, q, e);
-        if (!consistent) {
-            throw wrongPassphraseOrTampered(
-                    file, "the decrypted key does not match the public key stored with it");
-        }
-        byte[] signature;
-        try {
-            signature = RsaPss.sign(key, CHECK_MESSAGE, new SecureRandom());
-        } catch (GeneralSecurityException ex) {
-            throw wrongPassphraseOrTampered(file, "the decrypted key cannot sign");
-        }
-        if (!RsaPss.verify(publicKey, CHECK_MESSAGE, signature)) {
-            throw wrongPassphraseOrTampered(
-                    file, "the decrypted key's signature does not verify under the public key");
-        }
-    }
-
-    private static boolean crtConsistent(
-            RSAPrivateCrtKey key, BigInteger p, BigInteger q, BigInteger e) {
-        BigInteger d = key.getPrivateExponent();
-        BigInteger pMinus1 = p.subtract(BigInteger.ONE);
-        BigInteger qMinus1 = q.subtract(BigInteger.ONE);
-        BigInteger dP = key.getPrimeExponentP();
-        BigInteger dQ = key.getPrimeExponentQ();
-        return dP.equals(d.mod(pMinus1))
-                && dQ.equals(d.mod(qMinus1))
-                && e.multiply(dP).mod(pMinus1).equals(BigInteger.ONE)
-                && e.multiply(dQ).mod(qMinus1).equals(BigInteger.ONE)
-                && key.getCrtCoefficient().multiply(q).mod(p).equals(BigInteger.ONE);
-    }
-
     // --- helpers ---
 
     private static void checkPassphrase(char[] passphrase) {
@@ -1130,38 +532,6 @@ public final class IdentityStore {
                     "passphrase length: 0 (expected: at least 1 character; identity files are"
                             + " never stored unencrypted)");
         }
-    }
-
-    private static KeyFactory rsaKeyFactory() throws GeneralSecurityException {
-        return KeyFactory.getInstance("RSA");
-    }
-
-    private static IdentityStoreException alreadyExists(Path file) {
-        return new IdentityStoreException(
-                Reason.ALREADY_EXISTS,
-                "a file already exists at " + file + "; identity files are never overwritten");
-    }
-
-    private static IdentityStoreException corrupt(
-            Path file, String what, @Nullable Throwable cause) {
-        return new IdentityStoreException(
-                Reason.CORRUPT, file + " is not a valid identity file: " + what, cause);
-    }
-
-    private static IdentityStoreException unsupported(Path file, String what) {
-        return new IdentityStoreException(
-                Reason.UNSUPPORTED, file + " uses what this store does not accept: " + what);
-    }
-
-    private static IdentityStoreException wrongPassphraseOrTampered(Path file, String what) {
-        return new IdentityStoreException(
-                Reason.WRONG_PASSPHRASE_OR_TAMPERED,
-                "cannot unlock "
-                        + file
-                        + ": "
-                        + what
-                        + ". The passphrase is wrong or the file was modified (the two cannot be"
-                        + " told apart)");
     }
 
     @Override
@@ -1175,11 +545,6 @@ public final class IdentityStore {
                 + ", "
                 + encryption
                 + "]";
-    }
-
-    /** Bouncy Castle, created on first use and never registered with {@code Security}. */
-    private static final class Bc {
-        static final Provider PROVIDER = new BouncyCastleProvider();
     }
 
     /**

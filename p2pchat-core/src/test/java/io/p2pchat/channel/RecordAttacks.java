@@ -47,6 +47,11 @@ abstract class RecordAttacks extends ArenaTest {
         return d;
     }
 
+    /** The evil peer's bug: {@code op} applied to its {@code index}-th record of {@code type}. */
+    private static Bugs onRecord(int type, int index, FrameOp op) {
+        return Bugs.none().frame(FrameOp.Selector.type(type, index), op);
+    }
+
     private static void sendAll(Arena.Duel d, int n) {
         for (int i = 0; i < n; i++) {
             d.evil.sendApplication(m(i));
@@ -118,11 +123,7 @@ abstract class RecordAttacks extends ArenaTest {
     /** records n and n+1 swapped: 0..n-1 delivered, nothing after. */
     @Test
     void reorder_recordsSwapped_deliversPrefixThenCloses() throws Exception {
-        Bugs swap =
-                Bugs.none()
-                        .frame(
-                                FrameOp.Selector.type(ContentType.APPLICATION_DATA, 2),
-                                FrameOp.holdUntilNext());
+        Bugs swap = onRecord(ContentType.APPLICATION_DATA, 2, FrameOp.holdUntilNext());
         try (Arena.Duel d = established(swap)) {
             sendAll(d, 5);
             d.assertClosed(ErrorCode.BAD_RECORD_MAC);
@@ -133,11 +134,7 @@ abstract class RecordAttacks extends ArenaTest {
     /** record n dropped: the next record fails; the gap is a close, not silent loss. */
     @Test
     void drop_recordDropped_nextRecordClosesChannel() throws Exception {
-        Bugs drop =
-                Bugs.none()
-                        .frame(
-                                FrameOp.Selector.type(ContentType.APPLICATION_DATA, 1),
-                                FrameOp.drop());
+        Bugs drop = onRecord(ContentType.APPLICATION_DATA, 1, FrameOp.drop());
         try (Arena.Duel d = established(drop)) {
             sendAll(d, 4);
             d.assertClosed(ErrorCode.BAD_RECORD_MAC);
@@ -150,11 +147,7 @@ abstract class RecordAttacks extends ArenaTest {
     @MethodSource("sampledBits")
     void tamper_bitFlipped_closesWithItsCodeAndDeliversNothingCorrupt(int bit) throws Exception {
         byte[] plaintext = "attack at dawn".getBytes(StandardCharsets.UTF_8);
-        Bugs flip =
-                Bugs.none()
-                        .frame(
-                                FrameOp.Selector.type(ContentType.APPLICATION_DATA, 1),
-                                FrameOp.xor(bit / 8, 1 << (bit % 8)));
+        Bugs flip = onRecord(ContentType.APPLICATION_DATA, 1, FrameOp.xor(bit / 8, 1 << (bit % 8)));
         try (Arena.Duel d = established(flip)) {
             d.evil.sendApplication(m(0));
             d.evil.sendApplication(plaintext);
@@ -196,11 +189,7 @@ abstract class RecordAttacks extends ArenaTest {
      */
     @Test
     void truncation_finMidRecord_isTruncatedAndPartialRecordDiscarded() throws Exception {
-        Bugs half =
-                Bugs.none()
-                        .frame(
-                                FrameOp.Selector.type(ContentType.APPLICATION_DATA, 2),
-                                FrameOp.truncateTo(15));
+        Bugs half = onRecord(ContentType.APPLICATION_DATA, 2, FrameOp.truncateTo(15));
         try (Arena.Duel d = established(half)) {
             sendAll(d, 3);
             d.evil.wire().shutdownOutput();
@@ -214,11 +203,7 @@ abstract class RecordAttacks extends ArenaTest {
     /** the connection is reset (RST) in the middle of a record. */
     @Test
     void truncation_rstMidRecord_isTruncated() throws Exception {
-        Bugs half =
-                Bugs.none()
-                        .frame(
-                                FrameOp.Selector.type(ContentType.APPLICATION_DATA, 1),
-                                FrameOp.truncateTo(10));
+        Bugs half = onRecord(ContentType.APPLICATION_DATA, 1, FrameOp.truncateTo(10));
         try (Arena.Duel d = established(half)) {
             sendAll(d, 2);
             d.evil.wire().reset();
@@ -539,21 +524,11 @@ abstract class RecordAttacks extends ArenaTest {
     /** A-21a: a rekey flight that is tampered in transit or replayed. */
     @Test
     void rekey_initRecordTamperedOrReplayed_closes() throws Exception {
-        try (Arena.Duel d =
-                established(
-                        Bugs.none()
-                                .frame(
-                                        FrameOp.Selector.type(ContentType.CONTROL, 0),
-                                        FrameOp.xor(30, 1)))) {
+        try (Arena.Duel d = established(onRecord(ContentType.CONTROL, 0, FrameOp.xor(30, 1)))) {
             d.evil.startRekey();
             d.assertClosed(ErrorCode.BAD_RECORD_MAC);
         }
-        try (Arena.Duel d =
-                established(
-                        Bugs.none()
-                                .frame(
-                                        FrameOp.Selector.type(ContentType.CONTROL, 0),
-                                        FrameOp.duplicate()))) {
+        try (Arena.Duel d = established(onRecord(ContentType.CONTROL, 0, FrameOp.duplicate()))) {
             d.evil.startRekey();
             d.assertClosed(ErrorCode.BAD_RECORD_MAC);
         }
