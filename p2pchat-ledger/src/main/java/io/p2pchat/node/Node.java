@@ -100,7 +100,20 @@ import org.slf4j.LoggerFactory;
  * Thread-safe. Network I/O runs on the event loop group (the node's own, or one given to the
  * builder, which the caller then owns), ledger work on the ledger thread, mining on the miner
  * thread. {@link #close()} closes connections and the server; it does not close the ledger, which
- * the caller owns.
+ * the caller owns. Which thread owns what: {@code PeerTable} (concurrent map; {@code register}
+ * synchronized), {@code Dialer} and {@code Discovery} (concurrent sets), {@code Policing}
+ * (internally locked), {@code PeerDispatcher} (one per channel, on its event loop); {@link
+ * #rotateKey} is {@code synchronized} and publishes the new identity and context through {@code
+ * volatile} fields; the maintenance task runs on one event loop of the group.
+ *
+ * <h2>Parts</h2>
+ *
+ * This class is the public facade and the wiring; the work is in package-private parts: {@link
+ * PeerTable} (one connection per key, the inbound limit, eviction), {@code Dialer} (client
+ * bootstrap, backoff), {@code Discovery} (addresses to dial, anchors), {@code Policing} (bans,
+ * address throttle), {@code PeerDispatcher} (the per-channel handler) and {@code ConnectedPeer}.
+ * Its size (about 780 lines) is mostly public surface: the documentation above, the {@link
+ * Builder}'s documented options and the public methods, which stay here as the one entry point.
  */
 public final class Node implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Node.class);

@@ -40,17 +40,17 @@ import org.slf4j.LoggerFactory;
  * <h2>Parts</h2>
  *
  * This class takes a block in ({@link #processBlock}: orphan, header, body, store, activation) and
- * is the facade of four package-private parts: {@link BlockIndex} (the block tree, candidates,
- * orphans, invalid cache), {@link ChainActivation} (the best chain and identity state, connecting,
- * disconnecting, reorganizing), {@link ChainLoader} (open, replay, snapshots) and {@link
+ * is the facade of four package-private parts: {@code BlockIndex} (the block tree, candidates,
+ * orphans, invalid cache), {@code ChainActivation} (the best chain and identity state, connecting,
+ * disconnecting, reorganizing), {@code ChainLoader} (open, replay, snapshots) and {@link
  * MempoolAdmission} (transactions and templates).
  *
  * <h2>Threading</h2>
  *
  * Mutating methods run on the ledger thread only. Read methods ({@link #tip()}, identity lookups,
- * best-chain queries) may be called from any thread: they take {@link ChainActivation}'s read lock,
+ * best-chain queries) may be called from any thread: they take {@code ChainActivation}'s read lock,
  * which the ledger thread takes for writing only to commit a prepared change (no I/O, no crypto
- * under it); lookups by hash read {@link BlockIndex}'s concurrent map. Each part's Javadoc says
+ * under it); lookups by hash read {@code BlockIndex}'s concurrent map. Each part's Javadoc says
  * which of its state is ledger-thread only.
  */
 public final class ChainState {
