@@ -276,10 +276,7 @@ public final class LedgerPeerVerifier implements PeerVerifier {
          * network's).
          */
         public Builder confirmations(int k) {
-            if (k < 1 || k > 1000) {
-                throw new IllegalArgumentException("confirmations: " + k + " (expected: 1..1000)");
-            }
-            this.confirmations = k;
+            this.confirmations = NetworkParameters.checkConfirmations(k);
             return this;
         }
 

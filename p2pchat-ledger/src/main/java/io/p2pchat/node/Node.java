@@ -1,25 +1,16 @@
 package io.p2pchat.node;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.p2pchat.channel.ErrorCode;
-import io.p2pchat.channel.HandshakeCompletionEvent;
-import io.p2pchat.channel.PeerCredentials;
 import io.p2pchat.channel.Role;
 import io.p2pchat.channel.SecureChannelContext;
-import io.p2pchat.channel.SecureSession;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.IdentityTransactions;
@@ -27,7 +18,6 @@ import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.LedgerCertificateSource;
 import io.p2pchat.ledger.LedgerPeerVerifier;
 import io.p2pchat.ledger.chain.ChainState;
-import io.p2pchat.ledger.chain.IdentityEntry;
 import io.p2pchat.ledger.chain.LedgerService;
 import io.p2pchat.ledger.chain.LedgerServices;
 import io.p2pchat.ledger.model.ChainTip;
@@ -41,26 +31,18 @@ import io.p2pchat.ledger.model.TxResult;
 import io.p2pchat.ledger.sync.LedgerSync;
 import io.p2pchat.ledger.sync.SyncListener;
 import io.p2pchat.ledger.sync.SyncSettings;
-import io.p2pchat.proto.NetworkParametersResponse;
-import io.p2pchat.proto.NodeMessage;
-import io.p2pchat.util.AtomicFiles;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -118,7 +100,20 @@ import org.slf4j.LoggerFactory;
  * Thread-safe. Network I/O runs on the event loop group (the node's own, or one given to the
  * builder, which the caller then owns), ledger work on the ledger thread, mining on the miner
  * thread. {@link #close()} closes connections and the server; it does not close the ledger, which
- * the caller owns.
+ * the caller owns. Which thread owns what: {@code PeerTable} (concurrent map; {@code register}
+ * synchronized), {@code Dialer} and {@code Discovery} (concurrent sets), {@code Policing}
+ * (internally locked), {@code PeerDispatcher} (one per channel, on its event loop); {@link
+ * #rotateKey} is {@code synchronized} and publishes the new identity and context through {@code
+ * volatile} fields; the maintenance task runs on one event loop of the group.
+ *
+ * <h2>Parts</h2>
+ *
+ * This class is the public facade and the wiring; the work is in package-private parts: {@link
+ * PeerTable} (one connection per key, the inbound limit, eviction), {@code Dialer} (client
+ * bootstrap, backoff), {@code Discovery} (addresses to dial, anchors), {@code Policing} (bans,
+ * address throttle), {@code PeerDispatcher} (the per-channel handler) and {@code ConnectedPeer}.
+ * Its size (about 780 lines) is mostly public surface: the documentation above, the {@link
+ * Builder}'s documented options and the public methods, which stay here as the one entry point.
  */
 public final class Node implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Node.class);
@@ -126,40 +121,26 @@ public final class Node implements AutoCloseable {
     /** The key this node authenticates with now: replaced by {@link #rotateKey}. */
     private volatile LocalIdentity identity;
 
-    /** Every key this node used in this run: its own identity, never dialed or learned. */
-    private final Set<PeerId> ownKeys = ConcurrentHashMap.newKeySet();
-
-    private final Ledger ledger;
+    final Ledger ledger;
     private final LedgerSync sync;
     private final LedgerPeerVerifier handshakeVerifier;
-    private final LedgerPeerVerifier accessVerifier;
+    final LedgerPeerVerifier accessVerifier;
     private final EventLoopGroup group;
     private final boolean ownGroup;
     private final String bindHost;
     private final int bindPort;
-    private final NodeApplicationHandler application;
+    final NodeApplicationHandler application;
     private final List<NodeListener> listeners;
-    private final Duration banDuration;
     private final Duration maintenanceInterval;
     private final int maxOutbound;
     private final int maxInbound;
     private final boolean discovery;
     private final boolean serveNetworkParameters;
     private final Consumer<SecureChannelContext.Builder> contextCustomizer;
-    private final BanList bans;
-    private final AddressThrottle throttle;
-    private final @Nullable Path anchorsFile;
-    private volatile List<InetSocketAddress> savedAnchors = List.of();
-
-    private final Map<PeerId, PeerImpl> peersByKey = new ConcurrentHashMap<>();
-    private final Set<InetSocketAddress> wanted = ConcurrentHashMap.newKeySet();
-    private final Set<InetSocketAddress> discovered = ConcurrentHashMap.newKeySet();
-
-    /** The key of the identity that registered each discovered address. */
-    private final Map<InetSocketAddress, PeerId> discoveredKeys = new ConcurrentHashMap<>();
-
-    private final Map<InetSocketAddress, long[]> backoff = new ConcurrentHashMap<>();
-    private final Set<InetSocketAddress> dialing = ConcurrentHashMap.newKeySet();
+    final Policing policing;
+    final PeerTable peers;
+    final Dialer dialer;
+    private final Discovery discoveries;
 
     private volatile @Nullable SecureChannelContext context;
     private volatile @Nullable Channel server;
@@ -172,37 +153,37 @@ public final class Node implements AutoCloseable {
                 public void onTipChange(ChainState.TipChange change) {
                     closeRetired(change.retiredKeys());
                     if (discovery) {
-                        learnAddresses(change.changedIdentities());
+                        discoveries.learn(change.changedIdentities(), ledger.clock().millis());
                     }
                 }
             };
 
     private Node(Builder b) {
         this.identity = b.identity;
-        this.ownKeys.add(b.identity.peerId());
         this.ledger = b.ledger;
         this.bindHost = b.host;
         this.bindPort = b.port;
         this.application = b.application;
         this.listeners = List.copyOf(b.listeners);
-        this.banDuration = b.banDuration;
         this.maintenanceInterval = b.maintenanceInterval;
         this.maxOutbound = b.maxOutbound;
         this.maxInbound = b.maxInbound;
         this.discovery = b.discovery;
         this.serveNetworkParameters = b.serveNetworkParameters;
         this.contextCustomizer = b.contextCustomizer;
-        this.bans = new BanList(ledger.clock(), 10_000);
-        this.throttle =
-                new AddressThrottle(
-                        System::nanoTime,
-                        b.freeFailures,
-                        b.throttleSpacing,
-                        AddressThrottle.DEFAULT_MEMORY.compareTo(b.throttleSpacing) < 0
-                                ? b.throttleSpacing
-                                : AddressThrottle.DEFAULT_MEMORY,
-                        10_000);
-        this.anchorsFile = b.anchorsFile;
+        this.policing =
+                new Policing(
+                        new BanList(ledger.clock(), 10_000),
+                        new AddressThrottle(
+                                System::nanoTime,
+                                b.freeFailures,
+                                b.throttleSpacing,
+                                AddressThrottle.DEFAULT_MEMORY.compareTo(b.throttleSpacing) < 0
+                                        ? b.throttleSpacing
+                                        : AddressThrottle.DEFAULT_MEMORY,
+                                10_000),
+                        b.banDuration,
+                        listeners);
         LedgerSync.Builder sb = LedgerSync.builder(ledger);
         if (b.syncSettings != null) {
             sb.settings(b.syncSettings);
@@ -226,7 +207,14 @@ public final class Node implements AutoCloseable {
             this.group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
             this.ownGroup = true;
         }
-        this.wanted.addAll(b.bootstrap);
+        this.peers = new PeerTable(maxInbound);
+        this.discoveries = new Discovery(b.identity.peerId(), b.bootstrap, b.anchorsFile);
+        this.dialer =
+                new Dialer(
+                        group,
+                        bindHost,
+                        () -> !closed && context != null,
+                        dial -> initializer(Role.INITIATOR, dial));
         sync.addListener(
                 new SyncListener() {
                     @Override
@@ -238,7 +226,7 @@ public final class Node implements AutoCloseable {
 
                     @Override
                     public void onBlocksConnected(PeerId peer, int count) {
-                        PeerImpl p = peersByKey.get(peer);
+                        ConnectedPeer p = peers.get(peer);
                         if (p != null) {
                             p.lastBlockNanos = System.nanoTime();
                         }
@@ -247,7 +235,7 @@ public final class Node implements AutoCloseable {
                     @Override
                     public void onMisbehaviour(
                             PeerId peer, @Nullable SocketAddress remote, String reason) {
-                        ban(peer, remote, reason);
+                        policing.ban(peer, remote, reason);
                     }
                 });
     }
@@ -279,7 +267,7 @@ public final class Node implements AutoCloseable {
         context = newContext(identity, (InetSocketAddress) s.localAddress());
         server = s;
         LedgerServices.of(ledger).addChainListener(chainListener);
-        loadAnchors();
+        discoveries.loadAnchors();
         long period = maintenanceInterval.toMillis();
         maintenance =
                 group.next().scheduleAtFixedRate(this::maintain, 0, period, TimeUnit.MILLISECONDS);
@@ -330,7 +318,7 @@ public final class Node implements AutoCloseable {
             return;
         }
         SecureChannelContext c = newContext(next, (InetSocketAddress) s.localAddress());
-        ownKeys.add(next.peerId());
+        discoveries.addOwnKey(next.peerId());
         identity = next;
         context = c;
         log.info(
@@ -384,12 +372,12 @@ public final class Node implements AutoCloseable {
 
     /** The peers connected now. */
     public List<NodePeer> peers() {
-        return new ArrayList<>(peersByKey.values());
+        return new ArrayList<>(peers.all());
     }
 
     /** The connected peer with this key id. */
     public Optional<NodePeer> peer(PeerId keyId) {
-        return Optional.ofNullable(peersByKey.get(keyId));
+        return Optional.ofNullable(peers.get(keyId));
     }
 
     /**
@@ -397,7 +385,7 @@ public final class Node implements AutoCloseable {
      * #isThrottled}).
      */
     public boolean isBanned(String keyId) {
-        return bans.isBanned(keyId);
+        return policing.bans.isBanned(keyId);
     }
 
     /**
@@ -405,12 +393,12 @@ public final class Node implements AutoCloseable {
      * java.net.InetAddress#getHostAddress}) are rate-limited now, after repeated failures.
      */
     public boolean isThrottled(String host) {
-        return throttle.isThrottled(host);
+        return policing.throttle.isThrottled(host);
     }
 
     /** Lifts all bans. */
     public void clearBans() {
-        bans.clear();
+        policing.bans.clear();
     }
 
     /**
@@ -421,7 +409,7 @@ public final class Node implements AutoCloseable {
      * @return completes with the peer once the handshake succeeds
      */
     public CompletableFuture<NodePeer> join(InetSocketAddress member) {
-        wanted.add(member);
+        discoveries.want(member);
         return connect(member);
     }
 
@@ -434,21 +422,10 @@ public final class Node implements AutoCloseable {
      *     or the handshake's error
      */
     public CompletableFuture<NodePeer> connect(InetSocketAddress address) {
-        PeerImpl existing = connectedThrough(address);
-        return existing != null ? CompletableFuture.completedFuture(existing) : dial(address);
-    }
-
-    /**
-     * A peer this node dialed at {@code address} and is still connected to. (Not one that merely
-     * says it listens there: any peer may say so.)
-     */
-    private @Nullable PeerImpl connectedThrough(InetSocketAddress address) {
-        for (PeerImpl p : peersByKey.values()) {
-            if (address.equals(p.dialed) && p.channel.isActive()) {
-                return p;
-            }
-        }
-        return null;
+        ConnectedPeer existing = peers.connectedThrough(address);
+        return existing != null
+                ? CompletableFuture.completedFuture(existing)
+                : dialer.dial(address);
     }
 
     /**
@@ -483,9 +460,7 @@ public final class Node implements AutoCloseable {
 
     /** Stops redialing an address given to {@link #join} (the connection stays open). */
     public void forget(InetSocketAddress member) {
-        wanted.remove(member);
-        discovered.remove(member);
-        discoveredKeys.remove(member);
+        discoveries.forget(member);
     }
 
     /**
@@ -499,33 +474,14 @@ public final class Node implements AutoCloseable {
                     new IllegalArgumentException(
                             "identity " + identityId.shortId() + " is not registered"));
         }
-        PeerImpl existing = peersByKey.get(rec.get().currentKeyId());
+        ConnectedPeer existing = peers.get(rec.get().currentKeyId());
         if (existing != null) {
             return CompletableFuture.completedFuture(existing);
         }
         List<RegisteredAddress> addresses = rec.get().validAddresses(ledger.clock().millis());
         CompletableFuture<NodePeer> result = new CompletableFuture<>();
-        tryAddresses(addresses, 0, result);
+        dialer.dialInOrder(addresses, 0, result);
         return result;
-    }
-
-    private void tryAddresses(
-            List<RegisteredAddress> addresses, int i, CompletableFuture<NodePeer> result) {
-        if (i >= addresses.size()) {
-            result.completeExceptionally(
-                    new IllegalStateException("no registered address answered"));
-            return;
-        }
-        RegisteredAddress a = addresses.get(i);
-        dial(new InetSocketAddress(a.host(), a.port()))
-                .whenComplete(
-                        (p, e) -> {
-                            if (e == null) {
-                                result.complete(p);
-                            } else {
-                                tryAddresses(addresses, i + 1, result);
-                            }
-                        });
     }
 
     /** Submits a transaction to the ledger; once accepted it is gossiped to every peer. */
@@ -549,53 +505,7 @@ public final class Node implements AutoCloseable {
 
     // ------------------------------------------------------------------ connections
 
-    private CompletableFuture<NodePeer> dial(InetSocketAddress address) {
-        CompletableFuture<NodePeer> result = new CompletableFuture<>();
-        if (closed || context == null) {
-            result.completeExceptionally(new IllegalStateException("node not running"));
-            return result;
-        }
-        dialing.add(address);
-        Bootstrap b =
-                new Bootstrap()
-                        .group(group)
-                        .channel(NioSocketChannel.class)
-                        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000)
-                        .handler(initializer(Role.INITIATOR, new Dial(address, result)));
-        if (!bindHost.equals("0.0.0.0") && !bindHost.equals("::")) {
-            b.localAddress(new InetSocketAddress(bindHost, 0));
-        }
-        b.connect(address)
-                .addListener(
-                        f -> {
-                            if (!f.isSuccess()) {
-                                dialing.remove(address);
-                                failedDial(address);
-                                result.completeExceptionally(f.cause());
-                            }
-                        });
-        return result;
-    }
-
-    /**
-     * Schedules the next attempt at the current backoff interval without growing it: a dial that
-     * fails grows it once ({@link #failedDial}), so the interval doubles once per failed attempt.
-     */
-    private void holdOff(InetSocketAddress address) {
-        long[] state = backoff.computeIfAbsent(address, a -> new long[] {0, 500});
-        state[0] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(state[1]);
-    }
-
-    private void failedDial(InetSocketAddress address) {
-        long[] state = backoff.computeIfAbsent(address, a -> new long[] {0, 500});
-        state[0] = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(state[1]);
-        state[1] = Math.min(60_000, state[1] * 2);
-    }
-
-    /** Where an outbound connection was dialed, and who waits for it. */
-    private record Dial(InetSocketAddress address, CompletableFuture<NodePeer> result) {}
-
-    private ChannelInitializer<Channel> initializer(Role role, @Nullable Dial dial) {
+    private ChannelInitializer<Channel> initializer(Role role, Dialer.@Nullable Dial dial) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
@@ -604,437 +514,22 @@ public final class Node implements AutoCloseable {
                     ch.close();
                     return;
                 }
-                if (role == Role.RESPONDER && !admit(ch)) {
+                if (role == Role.RESPONDER && !policing.admit(ch)) {
                     return;
                 }
                 c.addHandlers(ch.pipeline(), role);
                 sync.addHandlers(ch.pipeline());
                 ch.pipeline()
-                        .addLast("p2pchat-node", new Dispatcher(role, dial, c.identity().peerId()));
+                        .addLast(
+                                "p2pchat-node",
+                                new PeerDispatcher(Node.this, role, dial, c.identity().peerId()));
             }
         };
     }
 
-    /**
-     * Admits an inbound connection, or closes it before any handler is added (no handshake work)
-     * when its address is throttled after repeated failures.
-     */
-    private boolean admit(Channel ch) {
-        SocketAddress remote = ch.remoteAddress();
-        if (remote instanceof InetSocketAddress && !throttle.tryAdmit(host(remote))) {
-            log.debug("{}: refused, too many recent failures from this address", ch);
-            ch.close();
-            return false;
-        }
-        return true;
-    }
-
-    /** Counts a failure of an inbound connection's address toward its throttle. */
-    private void addressFailed(Channel ch) {
-        SocketAddress remote = ch.remoteAddress();
-        if (remote instanceof InetSocketAddress) {
-            throttle.failed(host(remote));
-        }
-    }
-
-    private static String host(SocketAddress a) {
-        InetSocketAddress i = (InetSocketAddress) a;
-        return i.getAddress() != null ? i.getAddress().getHostAddress() : i.getHostString();
-    }
-
-    /** Per channel: registers the peer, dispatches application messages, enforces access. */
-    private final class Dispatcher extends ChannelInboundHandlerAdapter {
-        private final Role role;
-        private final @Nullable Dial dial;
-        private final PeerId localKey;
-        private final long createdNanos = System.nanoTime();
-        private @Nullable PeerImpl peer;
-        private boolean unbound;
-
-        Dispatcher(Role role, @Nullable Dial dial, PeerId localKey) {
-            this.role = role;
-            this.dial = dial;
-            this.localKey = localKey;
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            if (evt instanceof HandshakeCompletionEvent) {
-                HandshakeCompletionEvent e = (HandshakeCompletionEvent) evt;
-                if (e.isSuccess()) {
-                    established(ctx, e.session().orElseThrow());
-                } else if (dial == null) {
-                    ErrorCode code = e.cause().map(ErrorCode::of).orElse(null);
-                    if (code != ErrorCode.BUSY && code != ErrorCode.INTERNAL_ERROR) {
-                        // Our own overload or failure is not the address's fault.
-                        addressFailed(ctx.channel());
-                    }
-                } else {
-                    dialing.remove(dial.address());
-                    failedDial(dial.address());
-                    dial.result().completeExceptionally(e.cause().orElseThrow());
-                }
-            }
-            ctx.fireUserEventTriggered(evt);
-        }
-
-        private void established(ChannelHandlerContext ctx, SecureSession session) {
-            PeerId key = session.peerId();
-            if (session.peerNetworkId().length == 0) {
-                // An unbound joiner (docs/ledger.md §11.7): it may ask for the network parameters
-                // and nothing else. It is no member: not registered, not shown to the application.
-                unbound = true;
-                log.debug("{}: unbound joiner {}", ctx.channel(), key.shortId());
-                ctx.executor()
-                        .schedule(
-                                () -> {
-                                    ctx.close();
-                                },
-                                UNBOUND_LIFETIME_MILLIS,
-                                TimeUnit.MILLISECONDS);
-                return;
-            }
-            if (dial != null) {
-                dialing.remove(dial.address());
-                backoff.remove(dial.address());
-            }
-            if (bans.isBanned(key.toHex())) {
-                log.debug("{}: peer {} is banned", ctx.channel(), key.shortId());
-                if (role == Role.RESPONDER) {
-                    addressFailed(ctx.channel());
-                }
-                ctx.close();
-                fail(new IllegalStateException("peer banned"));
-                return;
-            }
-            if (role == Role.RESPONDER && !peersByKey.containsKey(key) && inbound() >= maxInbound) {
-                PeerImpl victim = evictionCandidate();
-                if (victim == null) {
-                    log.debug(
-                            "{}: inbound limit {} reached, every inbound peer is protected",
-                            ctx.channel(),
-                            maxInbound);
-                    ctx.close();
-                    return;
-                }
-                log.info(
-                        "inbound limit {} reached: evicting peer {} to admit {}",
-                        maxInbound,
-                        victim.keyId().shortId(),
-                        key.shortId());
-                peersByKey.remove(victim.keyId(), victim);
-                victim.channel.close();
-            }
-            PeerImpl p =
-                    new PeerImpl(
-                            ctx.channel(),
-                            session,
-                            role,
-                            dial == null ? null : dial.address(),
-                            localKey,
-                            createdNanos);
-            PeerImpl winner = register(p);
-            if (winner != p) {
-                ctx.close();
-                if (dial != null) {
-                    dial.result().complete(winner);
-                }
-                return;
-            }
-            peer = p;
-            if (dial != null) {
-                dial.result().complete(p);
-            }
-            log.debug(
-                    "{}: peer {} connected ({}, {})",
-                    ctx.channel(),
-                    key.shortId(),
-                    role,
-                    p.access());
-            try {
-                application.onPeerConnected(p);
-            } catch (RuntimeException ex) {
-                log.warn("application handler failed", ex);
-            }
-        }
-
-        private void fail(Throwable t) {
-            if (dial != null) {
-                dial.result().completeExceptionally(t);
-            }
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof NodeMessage
-                    && ((NodeMessage) msg).getBodyCase()
-                            == NodeMessage.BodyCase.GET_NETWORK_PARAMETERS
-                    && (unbound || peer != null)) {
-                ChannelFuture sent = ctx.writeAndFlush(parametersResponse());
-                if (unbound) {
-                    // One answer per unbound channel, then it is closed.
-                    unbound = false;
-                    sent.addListener(f -> ctx.close());
-                }
-                return;
-            }
-            if (unbound) {
-                io.netty.util.ReferenceCountUtil.release(msg);
-                log.debug("{}: unbound joiner sent something else; closing", ctx.channel());
-                ctx.close();
-                return;
-            }
-            PeerImpl p = peer;
-            if (!(msg instanceof NodeMessage) || p == null) {
-                io.netty.util.ReferenceCountUtil.release(msg);
-                log.debug("{}: dropped a message before the peer was registered", ctx.channel());
-                return;
-            }
-            NodeMessage m = (NodeMessage) msg;
-            if (m.getBodyCase() == NodeMessage.BodyCase.BODY_NOT_SET) {
-                log.debug(
-                        "{}: dropped a NodeMessage with no known body (a newer peer?)",
-                        ctx.channel());
-                return;
-            }
-            if (p.access() != PeerAccess.FULL) {
-                log.info(
-                        "{}: dropped a {} message from sync-only peer {}",
-                        ctx.channel(),
-                        m.getBodyCase(),
-                        p.keyId().shortId());
-                return;
-            }
-            try {
-                application.onMessage(p, m);
-            } catch (RuntimeException ex) {
-                log.warn(
-                        "application handler failed on a message from {}", p.keyId().shortId(), ex);
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            PeerImpl p = peer;
-            if (p != null) {
-                peersByKey.remove(p.keyId(), p);
-                try {
-                    application.onPeerDisconnected(p);
-                } catch (RuntimeException ex) {
-                    log.warn("application handler failed", ex);
-                }
-            } else if (dial != null) {
-                dialing.remove(dial.address());
-                dial.result()
-                        .completeExceptionally(
-                                new IllegalStateException(
-                                        "connection closed before the handshake completed"));
-            }
-            ctx.fireChannelInactive();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("{}: {}", ctx.channel(), cause.toString());
-            ctx.close();
-        }
-    }
-
-    /** Inbound peers that recently supplied a block joining our best chain are kept this long. */
-    static final long PROTECT_BLOCK_SUPPLIER_NANOS = TimeUnit.MINUTES.toNanos(10);
-
-    /** The inbound peers with the fastest handshakes (lowest latency) kept, at most. */
-    static final int PROTECT_FASTEST = 2;
-
-    /** Saved good outbound peers, at most. */
-    static final int MAX_ANCHORS = 4;
-
-    /**
-     * The inbound peer to evict for a newcomer when the inbound slots are full, or null when every
-     * inbound peer is protected (the newcomer is refused then). Never evicted: outbound peers (not
-     * candidates at all), peers that supplied a block joining our best chain in the last 10
-     * minutes, and the {@link #PROTECT_FASTEST} inbound peers with the fastest handshakes. Among
-     * the rest, sync-only peers (no confirmed ledger identity: no proof-of-work cost) go before
-     * full-access ones, and the most recently connected first (long-lived peers are kept).
-     */
-    private @Nullable PeerImpl evictionCandidate() {
-        long now = System.nanoTime();
-        List<PeerImpl> inbound = new ArrayList<>();
-        for (PeerImpl p : peersByKey.values()) {
-            if (p.role == Role.RESPONDER && p.channel.isActive()) {
-                inbound.add(p);
-            }
-        }
-        List<PeerImpl> candidates = new ArrayList<>(inbound);
-        candidates.removeIf(
-                p ->
-                        p.lastBlockNanos != 0
-                                && now - p.lastBlockNanos < PROTECT_BLOCK_SUPPLIER_NANOS);
-        inbound.sort(java.util.Comparator.comparingLong(p -> p.handshakeNanos));
-        candidates.removeAll(inbound.subList(0, Math.min(PROTECT_FASTEST, inbound.size())));
-        if (candidates.isEmpty()) {
-            return null;
-        }
-        candidates.sort(
-                java.util.Comparator.comparing((PeerImpl p) -> p.access() == PeerAccess.FULL)
-                        .thenComparing(p -> -p.connectedNanos));
-        return candidates.get(0);
-    }
-
-    /** Adds the saved good peers of the previous run to the addresses to dial. */
-    private void loadAnchors() {
-        Path f = anchorsFile;
-        if (f == null || !Files.exists(f)) {
-            return;
-        }
-        List<InetSocketAddress> loaded = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-                InetSocketAddress a = line.isBlank() ? null : parse(line.strip());
-                if (a != null && loaded.size() < MAX_ANCHORS) {
-                    loaded.add(a);
-                }
-            }
-        } catch (IOException e) {
-            log.warn("cannot read the saved peers {}: {}", f, e.toString());
-            return;
-        }
-        savedAnchors = List.copyOf(loaded);
-        wanted.addAll(loaded);
-        log.info("reconnecting {} saved peers from {}", loaded.size(), f);
-    }
-
-    /**
-     * Saves the outbound peers (those that supplied blocks most recently first) for the next start,
-     * when they changed; written atomically off the event loop.
-     */
-    private void saveAnchors(boolean now) {
-        Path f = anchorsFile;
-        if (f == null) {
-            return;
-        }
-        List<PeerImpl> out = new ArrayList<>();
-        for (PeerImpl p : peersByKey.values()) {
-            if (p.role == Role.INITIATOR && p.dialed != null) {
-                out.add(p);
-            }
-        }
-        if (out.isEmpty()) {
-            return;
-        }
-        out.sort(java.util.Comparator.comparingLong((PeerImpl p) -> -p.lastBlockNanos));
-        List<InetSocketAddress> anchors = new ArrayList<>();
-        for (PeerImpl p : out.subList(0, Math.min(MAX_ANCHORS, out.size()))) {
-            anchors.add(p.dialed);
-        }
-        if (new java.util.HashSet<>(anchors).equals(new java.util.HashSet<>(savedAnchors))) {
-            return;
-        }
-        savedAnchors = List.copyOf(anchors);
-        StringBuilder text = new StringBuilder("# p2pchat saved peers (anchors), one per line\n");
-        for (InetSocketAddress a : anchors) {
-            String h = a.getHostString();
-            text.append(h.indexOf(':') >= 0 ? "[" + h + "]" : h)
-                    .append(':')
-                    .append(a.getPort())
-                    .append('\n');
-        }
-        Runnable write =
-                () -> {
-                    try {
-                        AtomicFiles.write(
-                                f, text.toString().getBytes(StandardCharsets.UTF_8), true);
-                    } catch (IOException e) {
-                        log.warn("cannot save peers to {}: {}", f, e.toString());
-                    }
-                };
-        if (now) {
-            write.run();
-        } else {
-            CompletableFuture.runAsync(write);
-        }
-    }
-
-    /** How long an unbound joiner's channel may stay open (docs/ledger.md §11.7). */
-    static final long UNBOUND_LIFETIME_MILLIS = 10_000;
-
-    private NodeMessage parametersResponse() {
-        return NodeMessage.newBuilder()
-                .setNetworkParameters(
-                        NetworkParametersResponse.newBuilder()
-                                .setEncoding(
-                                        com.google.protobuf.ByteString.copyFrom(
-                                                ledger.parameters().encode())))
-                .build();
-    }
-
-    private int inbound() {
-        int n = 0;
-        for (PeerImpl p : peersByKey.values()) {
-            if (p.role == Role.RESPONDER) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    private int outbound() {
-        int n = 0;
-        for (PeerImpl p : peersByKey.values()) {
-            if (p.role == Role.INITIATOR) {
-                n++;
-            }
-        }
-        return n + dialing.size();
-    }
-
-    /** Keeps one connection per key: the one dialed by the smaller PeerId wins. */
-    private synchronized PeerImpl register(PeerImpl p) {
-        PeerImpl existing = peersByKey.get(p.keyId());
-        if (existing == null || !existing.channel.isActive()) {
-            peersByKey.put(p.keyId(), p);
-            return p;
-        }
-        if (p.initiatorId().compareTo(existing.initiatorId()) < 0) {
-            peersByKey.put(p.keyId(), p);
-            existing.channel.close();
-            return p;
-        }
-        return existing;
-    }
-
-    /**
-     * Bans the key of a peer that misbehaved (docs/protocol.md §11.1), never its address: the
-     * address only gets a failure toward its throttle.
-     */
-    private void ban(@Nullable PeerId peer, @Nullable SocketAddress remote, String reason) {
-        String host = remote instanceof InetSocketAddress ? host(remote) : "?";
-        if (remote instanceof InetSocketAddress) {
-            throttle.failed(host);
-        }
-        if (peer == null) {
-            log.warn("peer at {} misbehaved before it authenticated: {}", host, reason);
-            return;
-        }
-        bans.ban(peer.toHex(), banDuration);
-        log.warn(
-                "banned the key of peer {} (at {}) for {} s: {}",
-                peer.shortId(),
-                host,
-                banDuration.toSeconds(),
-                reason);
-        for (NodeListener l : listeners) {
-            try {
-                l.onPeerBanned(peer, host, reason);
-            } catch (RuntimeException e) {
-                log.warn("node listener failed", e);
-            }
-        }
-    }
-
     private void closeRetired(Set<PeerId> retired) {
         for (PeerId k : retired) {
-            PeerImpl p = peersByKey.get(k);
+            ConnectedPeer p = peers.get(k);
             if (p != null) {
                 log.info(
                         "closing the session of peer {}: its key was revoked or rotated away",
@@ -1051,86 +546,20 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    private void learnAddresses(Map<PeerId, @Nullable IdentityEntry> changed) {
-        long now = ledger.clock().millis();
-        for (IdentityEntry e : changed.values()) {
-            if (e == null || e.revoked() || isOwn(e)) {
-                continue;
-            }
-            for (RegisteredAddress a : e.addresses()) {
-                if (a.isValidAt(now) && discovered.size() < 256) {
-                    InetSocketAddress address = new InetSocketAddress(a.host(), a.port());
-                    discovered.add(address);
-                    discoveredKeys.put(address, e.currentKeyId());
-                }
-            }
-        }
-    }
-
-    /** Whether an identity is this node's own (under any key it used). */
-    private boolean isOwn(IdentityEntry e) {
-        return ownKeys.contains(e.id()) || ownKeys.contains(e.currentKeyId());
-    }
-
     /** Periodic: expire bans, redial wanted and discovered addresses. */
     private void maintain() {
         if (closed) {
             return;
         }
-        bans.expire();
-        throttle.expire();
-        saveAnchors(false);
-        Set<InetSocketAddress> connected = new LinkedHashSet<>();
-        for (PeerImpl p : peersByKey.values()) {
-            if (p.dialed != null) {
-                connected.add(p.dialed);
-            }
-            p.session.peerListenAddress().ifPresent(s -> connected.add(parse(s)));
-        }
-        InetSocketAddress self = server == null ? null : localAddress();
-        List<InetSocketAddress> targets = new ArrayList<>(wanted);
-        targets.addAll(discovered);
-        long now = System.nanoTime();
-        for (InetSocketAddress a : targets) {
-            if (outbound() >= maxOutbound && !wanted.contains(a)) {
-                break;
-            }
-            if (a.equals(self) || connected.contains(a) || dialing.contains(a)) {
-                continue;
-            }
-            PeerId owner = discoveredKeys.get(a);
-            if (owner != null && !wanted.contains(a) && peersByKey.containsKey(owner)) {
-                continue; // already connected to that identity, through another address
-            }
-            long[] state = backoff.get(a);
-            if (state != null && now < state[0]) {
-                continue;
-            }
-            holdOff(a); // no second attempt while this one runs; a failure backs off further
-            dial(a);
-        }
-    }
-
-    private static @Nullable InetSocketAddress parse(String hostAndPort) {
-        int colon = hostAndPort.lastIndexOf(':');
-        if (colon <= 0) {
-            return null;
-        }
-        String host = hostAndPort.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        try {
-            return new InetSocketAddress(host, Integer.parseInt(hostAndPort.substring(colon + 1)));
-        } catch (RuntimeException e) {
-            return null;
-        }
+        policing.expire();
+        discoveries.saveAnchors(peers, false);
+        discoveries.redial(peers, dialer, server == null ? null : localAddress(), maxOutbound);
     }
 
     /** Closes every connection and the server; the ledger stays open (the caller owns it). */
     @Override
     public void close() {
-        saveAnchors(true);
+        discoveries.saveAnchors(peers, true);
         closed = true;
         ScheduledFuture<?> m = maintenance;
         if (m != null) {
@@ -1142,10 +571,10 @@ public final class Node implements AutoCloseable {
         if (s != null) {
             s.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
-        for (PeerImpl p : peersByKey.values()) {
+        for (ConnectedPeer p : peers.all()) {
             p.channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
-        peersByKey.clear();
+        peers.clear();
         if (ownGroup) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS)
                     .awaitUninterruptibly(10, TimeUnit.SECONDS);
@@ -1160,101 +589,14 @@ public final class Node implements AutoCloseable {
                 + identity.peerId().shortId()
                 + (s == null ? "" : " " + s.localAddress())
                 + ", "
-                + peersByKey.size()
+                + peers.size()
                 + " peers]";
-    }
-
-    /** A connected peer. */
-    private final class PeerImpl implements NodePeer {
-        final Channel channel;
-        final SecureSession session;
-        final Role role;
-        final @Nullable InetSocketAddress dialed;
-        final PeerCredentials credentials;
-        final PeerId localKey;
-        final long connectedNanos = System.nanoTime();
-        final long handshakeNanos;
-        volatile long lastBlockNanos;
-
-        PeerImpl(
-                Channel channel,
-                SecureSession session,
-                Role role,
-                @Nullable InetSocketAddress dialed,
-                PeerId localKey,
-                long channelCreatedNanos) {
-            this.channel = channel;
-            this.localKey = localKey;
-            this.session = session;
-            this.role = role;
-            this.dialed = dialed;
-            this.handshakeNanos = connectedNanos - channelCreatedNanos;
-            this.credentials =
-                    new PeerCredentials(
-                            session.peerId(),
-                            session.peerPublicKey(),
-                            session.peerCertificate(),
-                            Optional.ofNullable(channel.remoteAddress()),
-                            session.peerListenAddress(),
-                            role == Role.INITIATOR ? Role.RESPONDER : Role.INITIATOR);
-        }
-
-        PeerId initiatorId() {
-            return role == Role.INITIATOR ? localKey : session.peerId();
-        }
-
-        @Override
-        public PeerId keyId() {
-            return session.peerId();
-        }
-
-        @Override
-        public Optional<IdentityRecord> identity() {
-            return ledger.identityByKey(session.peerId())
-                    .filter(r -> r.currentKeyId().equals(session.peerId()));
-        }
-
-        @Override
-        public PeerAccess access() {
-            return accessVerifier.access(credentials);
-        }
-
-        @Override
-        public SecureSession session() {
-            return session;
-        }
-
-        @Override
-        public Role localRole() {
-            return role;
-        }
-
-        @Override
-        public Optional<SocketAddress> remoteAddress() {
-            return Optional.ofNullable(channel.remoteAddress());
-        }
-
-        @Override
-        public ChannelFuture send(NodeMessage message) {
-            Objects.requireNonNull(message, "message");
-            return channel.writeAndFlush(message);
-        }
-
-        @Override
-        public ChannelFuture close() {
-            return channel.close();
-        }
-
-        @Override
-        public String toString() {
-            return "NodePeer[" + session.peerId().shortId() + " " + role + "]";
-        }
     }
 
     /** Builds {@link Node}s. */
     public static final class Builder {
         private final LocalIdentity identity;
-        private final Ledger ledger;
+        final Ledger ledger;
         private String host = "127.0.0.1";
         private int port;
         private final List<InetSocketAddress> bootstrap = new ArrayList<>();
@@ -1312,10 +654,7 @@ public final class Node implements AutoCloseable {
 
         /** Confirmations a peer's key needs for full access (default: the network's). */
         public Builder confirmations(int k) {
-            if (k < 1 || k > 1000) {
-                throw new IllegalArgumentException("confirmations: " + k + " (expected: 1..1000)");
-            }
-            this.confirmations = k;
+            this.confirmations = NetworkParameters.checkConfirmations(k);
             return this;
         }
 
@@ -1436,12 +775,14 @@ public final class Node implements AutoCloseable {
     /** Counts, for diagnostics. */
     public Map<String, Integer> stats() {
         Map<String, Integer> m = new HashMap<>();
-        m.put("peers", peersByKey.size());
-        m.put("inbound", inbound());
-        m.put("outbound", outbound());
-        m.put("bans", bans.size());
-        m.put("throttled_addresses", throttle.size());
-        m.put("refused_connections", (int) Math.min(Integer.MAX_VALUE, throttle.refused()));
+        m.put("peers", peers.size());
+        m.put("inbound", peers.inbound());
+        m.put("outbound", peers.outbound() + dialer.inProgress());
+        m.put("bans", policing.bans.size());
+        m.put("throttled_addresses", policing.throttle.size());
+        m.put(
+                "refused_connections",
+                (int) Math.min(Integer.MAX_VALUE, policing.throttle.refused()));
         return m;
     }
 }

@@ -42,7 +42,7 @@ public final class BlockEntry {
 
     /**
      * The stored transactions have not been checked against the header's Merkle root yet (their
-     * state came from a snapshot): checked on first read ({@code ChainState.readStored}).
+     * state came from a snapshot): checked on first read ({@code ChainActivation.readStored}).
      */
     boolean bodyUnchecked;
 

@@ -21,8 +21,8 @@ import java.util.Set;
  * ("Validation rules") lists them. It keeps no state besides the injected clock and the signature
  * cache; the caller supplies the chain context and the identity state.
  *
- * <p>It is the one list of rules: a block from the network ({@code ChainState.acceptHeader}), a
- * block read from the store at open ({@code ChainState.load}) and the audit ({@code
+ * <p>It is the one list of rules: a block from the network ({@code BlockIndex.acceptHeader}), a
+ * block read from the store at open ({@code ChainLoader.load}) and the audit ({@code
  * Ledger.verifyFully}) go through the same header methods, {@link #checkHeaderContextFree} and
  * {@link #checkHeaderContextual}.
  *

@@ -259,6 +259,24 @@ public final class NetworkParameters {
         return maxRecordBytes;
     }
 
+    /** The most confirmations (k) a verifier may require. */
+    public static final int MAX_CONFIRMATIONS = 1000;
+
+    /**
+     * Checks a number of confirmations (k) a verifier requires: 1 to {@link #MAX_CONFIRMATIONS}.
+     * The one check behind every builder's {@code confirmations(int)}.
+     *
+     * @return {@code k}
+     * @throws IllegalArgumentException if it is out of range
+     */
+    public static int checkConfirmations(int k) {
+        if (k < 1 || k > MAX_CONFIRMATIONS) {
+            throw new IllegalArgumentException(
+                    "confirmations: " + k + " (expected: 1.." + MAX_CONFIRMATIONS + ")");
+        }
+        return k;
+    }
+
     /** Default confirmations a verifier requires (k). */
     public int confirmations() {
         return confirmations;
@@ -420,10 +438,7 @@ public final class NetworkParameters {
 
         /** Default confirmations (k) a verifier requires, 1..1000 (default 3). */
         public Builder confirmations(int k) {
-            if (k < 1 || k > 1000) {
-                throw new IllegalArgumentException("confirmations: " + k + " (expected: 1..1000)");
-            }
-            this.confirmations = k;
+            this.confirmations = NetworkParameters.checkConfirmations(k);
             return this;
         }
 

@@ -19,7 +19,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +53,16 @@ import org.slf4j.LoggerFactory;
  * records dropped (they only spare the next open work it then does again), and no state snapshot
  * written.
  *
- * <p>Not thread-safe: owned by the ledger thread.
+ * <p>Threading: not thread-safe; owned by the ledger thread (and, before it starts, the opening
+ * thread), which alone reads, appends and syncs.
+ *
+ * <h2>Parts</h2>
+ *
+ * The record codec is {@link RecordFormat}, the snapshot file {@code SnapshotFile} and the lock
+ * {@link DataDirLock}. What stays here (about 780 lines) is the block log itself: one file channel
+ * and its end offset, shared by the open (header checks, creation), the recovery scan (torn tail,
+ * repair, read-only reporting), appends and reads; cutting the scan from the appends would hand the
+ * same channel, offset and failure state between two classes.
  */
 public final class FileBlockStore implements BlockStore {
     private static final Logger log = LoggerFactory.getLogger(FileBlockStore.class);
@@ -67,16 +75,6 @@ public final class FileBlockStore implements BlockStore {
 
     private static final int FILE_VERSION = 1;
 
-    /** The state snapshot's file name. */
-    static final String SNAPSHOT_FILE = "state.snap";
-
-    /** Snapshot magic. */
-    static final byte[] SNAPSHOT_MAGIC = "P2PSNAP1".getBytes(StandardCharsets.US_ASCII);
-
-    /** Snapshot header: magic, version, network id, payload length. */
-    static final int SNAPSHOT_HEADER_LENGTH = 8 + 4 + 32 + 8;
-
-    private static final int SNAPSHOT_VERSION = 1;
     private static final int WRITE_CHUNK = 64 * 1024;
 
     private final Path dir;
@@ -86,6 +84,7 @@ public final class FileBlockStore implements BlockStore {
     private final boolean readOnly;
     private final @Nullable DataDirLock lock;
     private final FileChannel channel;
+    private final SnapshotFile snapshot;
     private long end;
     private boolean dirty;
     private boolean failed;
@@ -106,6 +105,7 @@ public final class FileBlockStore implements BlockStore {
         this.readOnly = readOnly;
         this.lock = lock;
         this.channel = channel;
+        this.snapshot = new SnapshotFile(dir, params.networkId());
         this.end = end;
     }
 
@@ -165,7 +165,7 @@ public final class FileBlockStore implements BlockStore {
                 checkFileHeader(ch, blocks, params);
             }
             if (!haveParams) {
-                writeAtomically(dir, paramsFile, params.encode());
+                writeAtomically(dir, paramsFile, ByteBuffer.wrap(params.encode()));
                 log.info("startup: network parameters written to {}", paramsFile);
             }
             return new FileBlockStore(dir, params, repair, false, lock, ch, size);
@@ -270,8 +270,11 @@ public final class FileBlockStore implements BlockStore {
         }
     }
 
-    /** Writes a file atomically: temp file, fsync, rename, fsync directory. */
-    static void writeAtomically(Path dir, Path target, byte[] content) throws IOException {
+    /**
+     * Writes a file atomically: {@code parts} to a temporary file beside {@code target}, fsync,
+     * rename, fsync directory.
+     */
+    static void writeAtomically(Path dir, Path target, ByteBuffer... parts) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try (FileChannel ch =
                 PrivateFiles.open(
@@ -279,9 +282,12 @@ public final class FileBlockStore implements BlockStore {
                         StandardOpenOption.CREATE,
                         StandardOpenOption.TRUNCATE_EXISTING,
                         StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.wrap(content);
-            while (b.hasRemaining()) {
-                ch.write(b);
+            long total = 0;
+            for (ByteBuffer p : parts) {
+                total += p.remaining();
+            }
+            for (long written = 0; written < total; ) {
+                written += ch.write(parts);
             }
             ch.force(true);
         }
@@ -311,7 +317,7 @@ public final class FileBlockStore implements BlockStore {
         }
     }
 
-    private static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
+    static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
         long p = position;
         while (b.hasRemaining()) {
             int n = ch.read(b, p);
@@ -700,78 +706,17 @@ public final class FileBlockStore implements BlockStore {
 
     @Override
     public boolean hasSnapshot() {
-        return Files.exists(dir.resolve(SNAPSHOT_FILE));
+        return snapshot.exists();
     }
 
     @Override
     public byte @Nullable [] readSnapshotHead(int length) {
-        Path file = dir.resolve(SNAPSHOT_FILE);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < SNAPSHOT_HEADER_LENGTH + length + 4) {
-                return null;
-            }
-            ByteBuffer b = ByteBuffer.allocate(SNAPSHOT_HEADER_LENGTH + length);
-            readFully(ch, b, 0);
-            byte[] h = b.array();
-            if (!Arrays.equals(h, 0, 8, SNAPSHOT_MAGIC, 0, 8)
-                    || b.getInt(8) != SNAPSHOT_VERSION
-                    || !Arrays.equals(h, 12, 44, params.networkId(), 0, 32)
-                    || SNAPSHOT_HEADER_LENGTH + b.getLong(44) + 4 != size) {
-                return null;
-            }
-            return Arrays.copyOfRange(h, SNAPSHOT_HEADER_LENGTH, SNAPSHOT_HEADER_LENGTH + length);
-        } catch (IOException e) {
-            return null;
-        }
+        return snapshot.readHead(length);
     }
 
     @Override
     public byte @Nullable [] readSnapshot(List<String> problems) {
-        Path file = dir.resolve(SNAPSHOT_FILE);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < SNAPSHOT_HEADER_LENGTH + 4) {
-                problems.add(file + ": " + size + " bytes, shorter than a snapshot header");
-                return null;
-            }
-            ByteBuffer head = ByteBuffer.allocate(SNAPSHOT_HEADER_LENGTH);
-            readFully(ch, head, 0);
-            byte[] h = head.array();
-            if (!Arrays.equals(h, 0, 8, SNAPSHOT_MAGIC, 0, 8)
-                    || head.getInt(8) != SNAPSHOT_VERSION) {
-                problems.add(file + ": not a snapshot of this version");
-                return null;
-            }
-            if (!Arrays.equals(h, 12, 44, params.networkId(), 0, 32)) {
-                problems.add(file + ": a snapshot of another network");
-                return null;
-            }
-            long length = head.getLong(44);
-            if (length < 0
-                    || length > Integer.MAX_VALUE - 64
-                    || SNAPSHOT_HEADER_LENGTH + length + 4 != size) {
-                problems.add(file + ": payload length " + length + " does not match the file");
-                return null;
-            }
-            byte[] payload = new byte[(int) length];
-            readFully(ch, ByteBuffer.wrap(payload), SNAPSHOT_HEADER_LENGTH);
-            ByteBuffer trailer = ByteBuffer.allocate(4);
-            readFully(ch, trailer, SNAPSHOT_HEADER_LENGTH + length);
-            CRC32C crc = new CRC32C();
-            crc.update(h, 0, SNAPSHOT_HEADER_LENGTH);
-            crc.update(payload, 0, payload.length);
-            if ((int) crc.getValue() != trailer.getInt(0)) {
-                problems.add(file + ": checksum mismatch");
-                return null;
-            }
-            return payload;
-        } catch (NoSuchFileException e) {
-            return null;
-        } catch (IOException e) {
-            problems.add(file + ": " + e);
-            return null;
-        }
+        return snapshot.read(problems);
     }
 
     @Override
@@ -781,43 +726,7 @@ public final class FileBlockStore implements BlockStore {
             throw new LedgerStorageException(
                     StorageError.IO_FAILURE, dir + " is opened read-only: no snapshot is written");
         }
-        ByteBuffer head = ByteBuffer.allocate(SNAPSHOT_HEADER_LENGTH);
-        head.put(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).put(params.networkId());
-        head.putLong(payload.length).flip();
-        CRC32C crc = new CRC32C();
-        crc.update(head.array(), 0, SNAPSHOT_HEADER_LENGTH);
-        crc.update(payload, 0, payload.length);
-        ByteBuffer trailer = ByteBuffer.allocate(4).putInt((int) crc.getValue()).flip();
-        Path target = dir.resolve(SNAPSHOT_FILE);
-        Path tmp = dir.resolve(SNAPSHOT_FILE + ".tmp");
-        try {
-            try (FileChannel ch =
-                    PrivateFiles.open(
-                            tmp,
-                            StandardOpenOption.CREATE,
-                            StandardOpenOption.TRUNCATE_EXISTING,
-                            StandardOpenOption.WRITE)) {
-                ByteBuffer[] parts = {head, ByteBuffer.wrap(payload), trailer};
-                long total = SNAPSHOT_HEADER_LENGTH + payload.length + 4L;
-                long written = 0;
-                while (written < total) {
-                    written += ch.write(parts);
-                }
-                ch.force(true);
-            }
-            replace(tmp, target, dir);
-        } catch (IOException e) {
-            // A snapshot is only a cache: failing to write one is logged, never fatal.
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // nothing more to do
-            }
-            throw new LedgerStorageException(
-                    StorageError.IO_FAILURE,
-                    target + ": snapshot write failed: " + e.getMessage(),
-                    e);
-        }
+        snapshot.write(payload);
     }
 
     private LedgerStorageException corrupt(long position, BlockHash expected, String why) {

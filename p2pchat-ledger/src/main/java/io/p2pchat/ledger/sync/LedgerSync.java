@@ -54,6 +54,7 @@ import java.util.concurrent.CopyOnWriteArraySet;
  */
 public final class LedgerSync {
     private final Ledger ledger;
+    private final SyncLedger view;
     private final SyncSettings settings;
     private final Clock clock;
     private final CopyOnWriteArrayList<SyncListener> listeners = new CopyOnWriteArrayList<>();
@@ -102,6 +103,7 @@ public final class LedgerSync {
 
     private LedgerSync(Builder b) {
         this.ledger = b.ledger;
+        this.view = SyncLedger.of(b.ledger);
         this.settings = b.settings;
         this.clock = b.ledger.clock();
         LedgerServices.of(ledger).addChainListener(gossip);
@@ -175,8 +177,9 @@ public final class LedgerSync {
         return clock;
     }
 
-    LedgerService service() {
-        return LedgerServices.of(ledger);
+    /** What the handlers may ask of the ledger. */
+    SyncLedger view() {
+        return view;
     }
 
     void register(LedgerSyncHandler h) {

@@ -9,40 +9,23 @@ import io.p2pchat.channel.ErrorCode;
 import io.p2pchat.channel.HandshakeCompletionEvent;
 import io.p2pchat.channel.SecureSession;
 import io.p2pchat.identity.PeerId;
-import io.p2pchat.ledger.chain.ChainState;
-import io.p2pchat.ledger.chain.Tx;
 import io.p2pchat.ledger.model.BlockHash;
 import io.p2pchat.ledger.model.BlockHeader;
-import io.p2pchat.ledger.model.BlockResult;
 import io.p2pchat.ledger.model.ChainTip;
 import io.p2pchat.ledger.model.InvalidBlockException;
-import io.p2pchat.ledger.model.LedgerHashes;
 import io.p2pchat.ledger.model.TxId;
-import io.p2pchat.ledger.model.TxResult;
-import io.p2pchat.ledger.store.BlockData;
 import io.p2pchat.proto.Announce;
-import io.p2pchat.proto.Block;
-import io.p2pchat.proto.Blocks;
-import io.p2pchat.proto.GetBlocks;
-import io.p2pchat.proto.GetHeaders;
-import io.p2pchat.proto.GetTransactions;
-import io.p2pchat.proto.Headers;
 import io.p2pchat.proto.LedgerMessage;
 import io.p2pchat.proto.NodeMessage;
 import io.p2pchat.proto.NotFound;
 import io.p2pchat.proto.Status;
-import io.p2pchat.proto.Transactions;
 import io.p2pchat.util.TokenBucket;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -84,10 +67,23 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threading</h2>
  *
- * State is confined to the channel's event loop. Validation, storage and block reads run on the
- * ledger thread; results return through {@code ctx.executor()}. Timeouts use the monotonic clock.
+ * State is confined to the channel's event loop: this handler's and that of its parts. Validation,
+ * storage and block and mempool reads run on the ledger thread (through the package's narrow {@code
+ * SyncLedger} view of the ledger); results return through {@code ctx.executor()}. What other
+ * threads call ({@code announceTip}, {@code announceTransactions}, {@code wake}) only hops onto the
+ * event loop. Shared across connections, in {@link LedgerSync}: the download claims and the
+ * seen-transaction set (concurrent). Timeouts use the monotonic clock.
  *
  * <p>Created per channel by {@link LedgerSync}; not sharable.
+ *
+ * <h2>Parts</h2>
+ *
+ * The concerns with state of their own are package-private parts, one each per connection: {@code
+ * BlockDownload} (header sync and block fetch), {@code BlockServing} (answering the peer's header
+ * and block requests) and {@code TransactionRelay}. This class keeps the connection's lifecycle,
+ * the dispatch and rate limit of incoming messages, the Status and coalesced announcement gossip,
+ * and the failure policy ({@code BANS_THE_KEY}); at about 700 lines, it is the one place where they
+ * meet, and splitting it further would spread one state machine over several files.
  */
 public final class LedgerSyncHandler extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(LedgerSyncHandler.class);
@@ -113,40 +109,40 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
     static final int MAX_SERVING_TXS = 2 * MAX_TX_REQUESTED;
 
     private final LedgerSync sync;
+    private final SyncLedger ledger;
     private final byte[] networkId;
     private final ByteString networkIdBytes;
     private final TokenBucket rate;
-    private final LinkedHashMap<BlockHash, Long> blocksInFlight = new LinkedHashMap<>();
-    private final LinkedHashMap<TxId, Long> txsRequested = new LinkedHashMap<>();
-    private final BoundedSet<BlockHash> peerKnowsBlocks = new BoundedSet<>(5_000);
-    private final BoundedSet<TxId> peerKnowsTxs = new BoundedSet<>(20_000);
+    private final BlockDownload download;
+    private final TransactionRelay txs;
+    private final BlockServing serving;
+
+    /** Blocks the peer has (announced, sent, or been sent); event loop only. */
+    final BoundedSet<BlockHash> peerKnowsBlocks = new BoundedSet<>(5_000);
 
     private @Nullable ChannelHandlerContext ctx;
     private @Nullable PeerId peer;
     private boolean started;
     private boolean closed;
     private @Nullable ScheduledFuture<?> tick;
-    private @Nullable BlockHash peerBest;
     private @Nullable BlockHash reportedConflict;
 
     /** The work of the tip the peer announced in its first Status; null before it. */
     private @Nullable BigInteger catchUpTo;
 
     private boolean caughtUp;
-    private long headersRequestedAt = -1;
     private long lastStatusSent;
-    private int unconnectedHeaders;
-    private int servingBlocks;
-    private int servingTxs;
-    private boolean computingDownloads;
     private final List<BlockHeader> pendingHeaders = new ArrayList<>();
-    private final java.util.LinkedHashSet<TxId> pendingTxs = new java.util.LinkedHashSet<>();
     private boolean tipOverflow;
     private boolean flushScheduled;
 
     LedgerSyncHandler(LedgerSync sync) {
         this.sync = sync;
-        this.networkId = sync.ledger().parameters().networkId();
+        this.ledger = sync.view();
+        this.networkId = ledger.networkId();
+        this.download = new BlockDownload(this, sync, ledger);
+        this.txs = new TransactionRelay(this, sync, ledger);
+        this.serving = new BlockServing(this, sync, ledger);
         this.networkIdBytes = ByteString.copyFrom(networkId);
         this.rate =
                 new TokenBucket(
@@ -195,17 +191,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         sendStatus();
         // The transactions waiting in our mempool are announced to a new peer too: one whose
         // announcement died with an earlier connection is not stranded until the next block.
-        onLedgerThread(
-                sync.service()
-                        .call(
-                                () -> {
-                                    List<TxId> ids = new ArrayList<>();
-                                    for (Tx tx : sync.service().chain().mempool().transactions()) {
-                                        ids.add(tx.id());
-                                    }
-                                    return ids;
-                                }),
-                this::announceTransactions);
+        onLedgerThread(ledger.mempoolIds(), this::announceTransactions);
         long period = Math.max(10, Math.min(1000, sync.settings().requestTimeout().toMillis() / 4));
         tick =
                 ctx.executor()
@@ -231,14 +217,8 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         if (tick != null) {
             tick.cancel(false);
         }
-        for (BlockHash h : blocksInFlight.keySet()) {
-            sync.release(h, this);
-        }
-        blocksInFlight.clear();
-        for (TxId id : txsRequested.keySet()) {
-            sync.forgetSeen(id);
-        }
-        txsRequested.clear();
+        download.release();
+        txs.release();
         sync.unregister(this);
         if (started) {
             sync.wakeDownloads();
@@ -279,25 +259,25 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                     onStatus(m.getStatus());
                     break;
                 case GET_HEADERS:
-                    onGetHeaders(m.getGetHeaders());
+                    serving.onGetHeaders(m.getGetHeaders());
                     break;
                 case HEADERS:
-                    onHeaders(m.getHeaders());
+                    download.onHeaders(m.getHeaders());
                     break;
                 case GET_BLOCKS:
-                    onGetBlocks(m.getGetBlocks());
+                    serving.onGetBlocks(m.getGetBlocks());
                     break;
                 case BLOCKS:
-                    onBlocks(m.getBlocks());
+                    download.onBlocks(m.getBlocks());
                     break;
                 case ANNOUNCE:
                     onAnnounce(m.getAnnounce());
                     break;
                 case GET_TRANSACTIONS:
-                    onGetTransactions(m.getGetTransactions());
+                    txs.onGetTransactions(m.getGetTransactions());
                     break;
                 case TRANSACTIONS:
-                    onTransactions(m.getTransactions());
+                    txs.onTransactions(m.getTransactions());
                     break;
                 case NOT_FOUND:
                     onNotFound(m.getNotFound());
@@ -311,7 +291,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
     }
 
     /** A protocol violation found while handling a message. */
-    private static final class Misbehaviour extends Exception {
+    static final class Misbehaviour extends Exception {
         private static final long serialVersionUID = 1L;
 
         Misbehaviour(String message) {
@@ -319,14 +299,14 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         }
     }
 
-    private static BlockHash hash(ByteString b, String what) throws Misbehaviour {
+    static BlockHash hash(ByteString b, String what) throws Misbehaviour {
         if (b.size() != 32) {
             throw new Misbehaviour(what + " of " + b.size() + " bytes");
         }
         return BlockHash.of(b.toByteArray());
     }
 
-    private static BlockHeader header(ByteString b) throws Misbehaviour {
+    static BlockHeader header(ByteString b) throws Misbehaviour {
         try {
             return BlockHeader.decode(b.toByteArray());
         } catch (InvalidBlockException e) {
@@ -344,25 +324,19 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         if (catchUpTo == null) {
             catchUpTo = work;
         }
-        ChainTip ours = sync.ledger().tip();
-        ChainState chain = sync.service().chain();
+        ChainTip ours = ledger.tip();
         int cmp = work.compareTo(ours.totalWork());
         // A tip of equal work is fetched too (stored on a side branch): the next block on either
         // branch then settles the choice for both sides (docs/ledger.md §11.3).
-        if (cmp >= 0 && !chain.hasBlock(tip)) {
-            if (chain.knowsHeader(tip)) {
-                peerBest = better(peerBest, tip);
-                requestBlocks();
-            } else {
-                requestHeaders(chain.locator());
-            }
+        if (cmp >= 0 && !ledger.hasBlock(tip)) {
+            download.follow(tip);
         }
         checkCaughtUp();
         if (cmp > 0) {
             return;
         }
         if (!tip.equals(ours.hash())
-                && chain.confirmations(tip) == 0
+                && ledger.confirmations(tip) == 0
                 && !tip.equals(reportedConflict)) {
             reportedConflict = tip;
             ChainTip theirs =
@@ -388,294 +362,6 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         }
     }
 
-    private @Nullable BlockHash better(@Nullable BlockHash current, BlockHash candidate) {
-        if (current == null) {
-            return candidate;
-        }
-        ChainState chain = sync.service().chain();
-        BigInteger a = chain.chainWork(current);
-        BigInteger b = chain.chainWork(candidate);
-        if (a == null) {
-            return candidate;
-        }
-        return b != null && b.compareTo(a) > 0 ? candidate : current;
-    }
-
-    private void onGetHeaders(GetHeaders g) throws Misbehaviour {
-        if (g.getLocatorCount() > MAX_LOCATOR) {
-            throw new Misbehaviour("locator of " + g.getLocatorCount() + " hashes");
-        }
-        if (g.getMaxCount() < 1 || g.getMaxCount() > MAX_HEADERS) {
-            throw new Misbehaviour("max_count " + Integer.toUnsignedString(g.getMaxCount()));
-        }
-        List<BlockHash> locator = new ArrayList<>();
-        for (ByteString b : g.getLocatorList()) {
-            locator.add(hash(b, "locator hash"));
-        }
-        List<BlockHeader> headers = sync.service().chain().headersAfter(locator, g.getMaxCount());
-        Headers.Builder out = Headers.newBuilder();
-        for (BlockHeader h : headers) {
-            out.addHeaders(ByteString.copyFrom(h.encodedUnsafe()));
-            peerKnowsBlocks.add(h.hash());
-        }
-        send(LedgerMessage.newBuilder().setHeaders(out));
-    }
-
-    private void onHeaders(Headers h) throws Misbehaviour {
-        if (headersRequestedAt < 0) {
-            throw new Misbehaviour("unsolicited headers");
-        }
-        headersRequestedAt = -1;
-        if (h.getHeadersCount() > MAX_HEADERS) {
-            throw new Misbehaviour(h.getHeadersCount() + " headers in one message");
-        }
-        List<BlockHeader> headers = decodeConsecutive(h.getHeadersList());
-        if (headers.isEmpty()) {
-            requestBlocks();
-            return;
-        }
-        boolean full = headers.size() == MAX_HEADERS;
-        processHeaders(headers, full);
-    }
-
-    private List<BlockHeader> decodeConsecutive(List<ByteString> list) throws Misbehaviour {
-        List<BlockHeader> headers = new ArrayList<>(list.size());
-        for (ByteString b : list) {
-            BlockHeader x = header(b);
-            if (!headers.isEmpty()
-                    && !x.previous().equals(headers.get(headers.size() - 1).hash())) {
-                throw new Misbehaviour("headers not consecutive");
-            }
-            headers.add(x);
-            peerKnowsBlocks.add(x.hash());
-        }
-        return headers;
-    }
-
-    private void processHeaders(List<BlockHeader> headers, boolean more) {
-        onLedgerThread(
-                sync.service().submitHeaders(headers),
-                outcome -> {
-                    InvalidBlockException error = outcome.error();
-                    if (error != null) {
-                        if (error.reason() == io.p2pchat.ledger.model.RejectReason.UNKNOWN_PARENT) {
-                            if (++unconnectedHeaders > sync.settings().maxUnconnectedHeaders()) {
-                                misbehave(
-                                        "headers that connect to nothing, "
-                                                + unconnectedHeaders
-                                                + " times");
-                                return;
-                            }
-                            requestHeaders(sync.service().chain().locator());
-                        } else if (!error.reason().temporary()) {
-                            misbehave("invalid header: " + error.getMessage());
-                            return;
-                        }
-                    }
-                    if (outcome.last() != null) {
-                        peerBest = better(peerBest, outcome.last().hash());
-                        if (more && error == null) {
-                            requestHeaders(sync.service().chain().locatorOf(outcome.last().hash()));
-                        }
-                    }
-                    requestBlocks();
-                });
-    }
-
-    private void requestHeaders(List<BlockHash> locator) {
-        if (headersRequestedAt >= 0 || closed) {
-            return;
-        }
-        GetHeaders.Builder g = GetHeaders.newBuilder().setMaxCount(MAX_HEADERS);
-        for (BlockHash h : locator) {
-            g.addLocator(ByteString.copyFrom(h.toBytes()));
-        }
-        headersRequestedAt = System.nanoTime();
-        send(LedgerMessage.newBuilder().setGetHeaders(g));
-    }
-
-    /** Requests the next blocks toward the peer's best header, if it has more work than our tip. */
-    private void requestBlocks() {
-        if (closed || peerBest == null || computingDownloads) {
-            return;
-        }
-        int room = sync.settings().maxBlocksInFlight() - blocksInFlight.size();
-        if (room <= 0) {
-            return;
-        }
-        BlockHash target = peerBest;
-        Set<BlockHash> exclude = sync.claimedByOthers(this);
-        exclude.addAll(blocksInFlight.keySet());
-        computingDownloads = true;
-        onLedgerThread(
-                sync.service()
-                        .call(
-                                () -> {
-                                    ChainState chain = sync.service().chain();
-                                    BigInteger w = chain.chainWork(target);
-                                    // Equal work is fetched too (docs/ledger.md §11.3).
-                                    if (w == null
-                                            || w.compareTo(chain.tip().totalWork()) < 0
-                                            || chain.hasBlock(target)) {
-                                        return null;
-                                    }
-                                    return chain.missingBlocks(target, room, exclude);
-                                }),
-                missing -> {
-                    computingDownloads = false;
-                    if (missing == null) {
-                        if (target.equals(peerBest)) {
-                            peerBest = null;
-                        }
-                        return;
-                    }
-                    GetBlocks.Builder g = GetBlocks.newBuilder();
-                    long now = System.nanoTime();
-                    for (BlockHash h : missing) {
-                        if (blocksInFlight.size() >= sync.settings().maxBlocksInFlight()) {
-                            break;
-                        }
-                        if (!blocksInFlight.containsKey(h) && sync.claim(h, this)) {
-                            blocksInFlight.put(h, now);
-                            g.addHashes(ByteString.copyFrom(h.toBytes()));
-                        }
-                    }
-                    if (g.getHashesCount() > 0) {
-                        send(LedgerMessage.newBuilder().setGetBlocks(g));
-                    }
-                },
-                () -> computingDownloads = false);
-    }
-
-    private void onGetBlocks(GetBlocks g) throws Misbehaviour {
-        if (g.getHashesCount() > 16) {
-            throw new Misbehaviour(g.getHashesCount() + " blocks requested at once");
-        }
-        if (servingBlocks + g.getHashesCount() > MAX_SERVING_BLOCKS) {
-            throw new Misbehaviour(
-                    "more than " + MAX_SERVING_BLOCKS + " blocks requested and not yet served");
-        }
-        List<BlockHash> wanted = new ArrayList<>();
-        for (ByteString b : g.getHashesList()) {
-            wanted.add(hash(b, "block hash"));
-        }
-        int count = wanted.size();
-        servingBlocks += count;
-        onLedgerThread(
-                sync.service()
-                        .call(
-                                () -> {
-                                    List<Object> out = new ArrayList<>();
-                                    for (BlockHash h : wanted) {
-                                        BlockData b = sync.service().chain().readBlock(h);
-                                        out.add(
-                                                b == null
-                                                                || h.equals(
-                                                                        sync.ledger()
-                                                                                .parameters()
-                                                                                .genesis()
-                                                                                .hash())
-                                                        ? h
-                                                        : b.toProto());
-                                    }
-                                    return out;
-                                }),
-                found -> {
-                    servingBlocks -= count;
-                    int limit = sync.settings().maxMessageBytes() / 2;
-                    Blocks.Builder batch = Blocks.newBuilder();
-                    int size = 0;
-                    NotFound.Builder missing = NotFound.newBuilder();
-                    for (Object o : found) {
-                        if (o instanceof BlockHash) {
-                            missing.addBlockHashes(ByteString.copyFrom(((BlockHash) o).toBytes()));
-                            continue;
-                        }
-                        Block b = (Block) o;
-                        if (size > 0 && size + b.getSerializedSize() > limit) {
-                            send(LedgerMessage.newBuilder().setBlocks(batch));
-                            batch = Blocks.newBuilder();
-                            size = 0;
-                        }
-                        batch.addBlocks(b);
-                        size += b.getSerializedSize();
-                    }
-                    if (batch.getBlocksCount() > 0) {
-                        send(LedgerMessage.newBuilder().setBlocks(batch));
-                    }
-                    if (missing.getBlockHashesCount() > 0) {
-                        send(LedgerMessage.newBuilder().setNotFound(missing));
-                    }
-                },
-                () -> servingBlocks -= count);
-    }
-
-    private void onBlocks(Blocks b) throws Misbehaviour {
-        List<BlockData> blocks = new ArrayList<>(b.getBlocksCount());
-        for (Block block : b.getBlocksList()) {
-            BlockData data;
-            try {
-                data = BlockData.fromProto(block);
-            } catch (InvalidBlockException e) {
-                throw new Misbehaviour("undecodable block: " + e.getMessage());
-            }
-            BlockHash h = data.hash();
-            if (blocksInFlight.remove(h) == null) {
-                throw new Misbehaviour("unsolicited block " + h.shortHex());
-            }
-            sync.release(h, this);
-            peerKnowsBlocks.add(h);
-            blocks.add(data);
-        }
-        onLedgerThread(
-                sync.service().submitBlocks(blocks),
-                results -> {
-                    boolean orphan = false;
-                    int connected = 0;
-                    for (BlockResult r : results) {
-                        if (r.status() == BlockResult.Status.CONNECTED) {
-                            connected++;
-                        }
-                        if (r.misbehaving()) {
-                            misbehave(
-                                    "invalid block "
-                                            + (r.hash() == null ? "?" : r.hash().shortHex())
-                                            + ": "
-                                            + r.message());
-                            return;
-                        }
-                        if (r.status() == BlockResult.Status.ORPHAN) {
-                            orphan = true;
-                        }
-                        if (r.reason() == io.p2pchat.ledger.model.RejectReason.TIME_TOO_NEW) {
-                            // Not valid yet: stop following this peer's branch until it announces
-                            // again, instead of fetching the same block in a loop.
-                            peerBest = null;
-                            log.info(
-                                    "{}: block {} is too far in the future for now",
-                                    ctx.channel(),
-                                    r.hash().shortHex());
-                            return;
-                        }
-                    }
-                    if (connected > 0) {
-                        for (SyncListener l : sync.listeners()) {
-                            try {
-                                l.onBlocksConnected(peer, connected);
-                            } catch (RuntimeException e) {
-                                log.warn("sync listener failed", e);
-                            }
-                        }
-                    }
-                    if (orphan) {
-                        requestHeaders(sync.service().chain().locator());
-                    }
-                    checkCaughtUp();
-                    requestBlocks();
-                    sync.wakeDownloads();
-                });
-    }
-
     private void onAnnounce(Announce a) throws Misbehaviour {
         if (a.getBlockHeadersCount() > MAX_ANNOUNCED_HEADERS || a.getTxIdsCount() > MAX_TX_IDS) {
             throw new Misbehaviour(
@@ -686,158 +372,20 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                             + " transactions");
         }
         if (a.getBlockHeadersCount() > 0) {
-            List<BlockHeader> headers = decodeConsecutive(a.getBlockHeadersList());
-            ChainState chain = sync.service().chain();
-            List<BlockHeader> unknown = new ArrayList<>();
-            for (BlockHeader h : headers) {
-                if (!chain.knowsHeader(h.hash())) {
-                    unknown.add(h);
-                } else if (!chain.hasBlock(h.hash())) {
-                    peerBest = better(peerBest, h.hash());
-                }
-            }
-            if (!unknown.isEmpty()) {
-                if (!chain.knowsHeader(unknown.get(0).previous())) {
-                    requestHeaders(chain.locator());
-                } else {
-                    processHeaders(unknown, false);
-                }
-            } else {
-                requestBlocks();
-            }
+            download.onAnnouncedHeaders(download.decodeConsecutive(a.getBlockHeadersList()));
         }
         if (a.getTxIdsCount() > 0) {
-            GetTransactions.Builder g = GetTransactions.newBuilder();
-            long now = System.nanoTime();
-            for (ByteString b : a.getTxIdsList()) {
-                if (b.size() != 32) {
-                    throw new Misbehaviour("transaction id of " + b.size() + " bytes");
-                }
-                TxId id = TxId.of(b.toByteArray());
-                peerKnowsTxs.add(id);
-                if (txsRequested.size() < MAX_TX_REQUESTED && sync.markSeen(id)) {
-                    txsRequested.put(id, now);
-                    g.addTxIds(b);
-                }
-            }
-            if (g.getTxIdsCount() > 0) {
-                send(LedgerMessage.newBuilder().setGetTransactions(g));
-            }
+            txs.onAnnouncedIds(a.getTxIdsList());
         }
-    }
-
-    private void onGetTransactions(GetTransactions g) throws Misbehaviour {
-        if (g.getTxIdsCount() > MAX_TX_IDS) {
-            throw new Misbehaviour(g.getTxIdsCount() + " transactions requested at once");
-        }
-        if (servingTxs + g.getTxIdsCount() > MAX_SERVING_TXS) {
-            throw new Misbehaviour(
-                    "more than " + MAX_SERVING_TXS + " transactions requested and not yet served");
-        }
-        List<TxId> wanted = new ArrayList<>();
-        for (ByteString b : g.getTxIdsList()) {
-            if (b.size() != 32) {
-                throw new Misbehaviour("transaction id of " + b.size() + " bytes");
-            }
-            wanted.add(TxId.of(b.toByteArray()));
-        }
-        int count = wanted.size();
-        servingTxs += count;
-        onLedgerThread(
-                sync.service()
-                        .call(
-                                () -> {
-                                    List<Object> out = new ArrayList<>();
-                                    for (TxId id : wanted) {
-                                        Tx tx = sync.service().chain().mempool().get(id);
-                                        out.add(tx == null ? id : tx.envelope());
-                                    }
-                                    return out;
-                                }),
-                found -> {
-                    servingTxs -= count;
-                    Transactions.Builder t = Transactions.newBuilder();
-                    NotFound.Builder nf = NotFound.newBuilder();
-                    int size = 0;
-                    int limit = sync.settings().maxMessageBytes() / 2;
-                    for (Object o : found) {
-                        if (o instanceof TxId) {
-                            nf.addTxIds(ByteString.copyFrom(((TxId) o).toBytes()));
-                            continue;
-                        }
-                        byte[] env = (byte[]) o;
-                        if (size > 0 && size + env.length > limit) {
-                            send(LedgerMessage.newBuilder().setTransactions(t));
-                            t = Transactions.newBuilder();
-                            size = 0;
-                        }
-                        t.addTransactions(ByteString.copyFrom(env));
-                        size += env.length;
-                    }
-                    if (t.getTransactionsCount() > 0) {
-                        send(LedgerMessage.newBuilder().setTransactions(t));
-                    }
-                    if (nf.getTxIdsCount() > 0) {
-                        send(LedgerMessage.newBuilder().setNotFound(nf));
-                    }
-                },
-                () -> servingTxs -= count);
-    }
-
-    private void onTransactions(Transactions t) throws Misbehaviour {
-        if (t.getTransactionsCount() > MAX_TX_IDS) {
-            throw new Misbehaviour(t.getTransactionsCount() + " transactions in one message");
-        }
-        List<byte[]> envelopes = new ArrayList<>();
-        for (ByteString b : t.getTransactionsList()) {
-            byte[] env = b.toByteArray();
-            TxId id = TxId.of(LedgerHashes.leafHash(env));
-            if (txsRequested.remove(id) == null) {
-                throw new Misbehaviour("unsolicited transaction " + id.shortHex());
-            }
-            peerKnowsTxs.add(id);
-            envelopes.add(env);
-        }
-        onLedgerThread(
-                sync.service().submitTransactions(envelopes),
-                results -> {
-                    for (TxResult r : results) {
-                        if (r.misbehaving()) {
-                            misbehave(
-                                    "invalid transaction "
-                                            + r.id().shortHex()
-                                            + ": "
-                                            + r.message());
-                            return;
-                        }
-                        if (r.status() == TxResult.Status.REJECTED) {
-                            log.debug(
-                                    "{}: transaction {} not accepted: {}",
-                                    ctx.channel(),
-                                    r.id().shortHex(),
-                                    r.message());
-                        }
-                    }
-                });
     }
 
     private void onNotFound(NotFound n) throws Misbehaviour {
         for (ByteString b : n.getBlockHashesList()) {
-            BlockHash h = hash(b, "block hash");
-            if (blocksInFlight.remove(h) != null) {
-                sync.release(h, this);
-            }
+            download.notFound(hash(b, "block hash"));
         }
-        for (ByteString b : n.getTxIdsList()) {
-            if (b.size() == 32) {
-                TxId id = TxId.of(b.toByteArray());
-                if (txsRequested.remove(id) != null) {
-                    sync.forgetSeen(id);
-                }
-            }
-        }
+        txs.notFound(n.getTxIdsList());
         // The peer lacks what it announced: stop following its best header.
-        peerBest = null;
+        download.unfollow();
         sync.wakeDownloads();
     }
 
@@ -876,7 +424,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                         }
                     }
                     scheduleFlush();
-                    requestBlocks();
+                    download.requestBlocks();
                 });
     }
 
@@ -887,12 +435,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                     if (!started || closed) {
                         return;
                     }
-                    for (TxId id : ids) {
-                        if (pendingTxs.size() < MAX_PENDING_TX_ANNOUNCEMENTS
-                                && !peerKnowsTxs.contains(id)) {
-                            pendingTxs.add(id);
-                        }
-                    }
+                    txs.queue(ids);
                     scheduleFlush();
                 });
     }
@@ -927,20 +470,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         }
         tipOverflow = false;
         pendingHeaders.clear();
-        Announce.Builder t = Announce.newBuilder();
-        for (TxId id : pendingTxs) {
-            if (peerKnowsTxs.add(id)) {
-                t.addTxIds(ByteString.copyFrom(id.toBytes()));
-                if (t.getTxIdsCount() == MAX_TX_IDS) {
-                    send(LedgerMessage.newBuilder().setAnnounce(t));
-                    t = Announce.newBuilder();
-                }
-            }
-        }
-        pendingTxs.clear();
-        if (t.getTxIdsCount() > 0) {
-            send(LedgerMessage.newBuilder().setAnnounce(t));
-        }
+        txs.flush();
     }
 
     /**
@@ -963,7 +493,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
 
     /** Another download finished: continue ours (called from any thread). */
     void wake() {
-        execute(this::requestBlocks);
+        execute(download::requestBlocks);
     }
 
     private void execute(Runnable r) {
@@ -979,7 +509,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
     }
 
     private void sendStatus() {
-        ChainTip tip = sync.ledger().tip();
+        ChainTip tip = ledger.tip();
         byte[] work = tip.totalWork().toByteArray();
         if (work.length > 1 && work[0] == 0) {
             work = java.util.Arrays.copyOfRange(work, 1, work.length);
@@ -994,7 +524,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                                         .setTotalWork(ByteString.copyFrom(work))));
     }
 
-    private void send(LedgerMessage.Builder m) {
+    void send(LedgerMessage.Builder m) {
         if (closed || ctx == null) {
             return;
         }
@@ -1021,41 +551,29 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         }
         long now = System.nanoTime();
         long timeout = sync.settings().requestTimeout().toNanos();
-        if (headersRequestedAt >= 0 && now - headersRequestedAt > timeout) {
-            stalling("headers");
+        String overdue = download.overdue(now, timeout);
+        if (overdue != null) {
+            stalling(overdue);
             return;
         }
-        for (Map.Entry<BlockHash, Long> e : blocksInFlight.entrySet()) {
-            if (now - e.getValue() > timeout) {
-                stalling("block " + e.getKey().shortHex());
-                return;
-            }
-        }
-        for (Iterator<Map.Entry<TxId, Long>> it = txsRequested.entrySet().iterator();
-                it.hasNext(); ) {
-            Map.Entry<TxId, Long> e = it.next();
-            if (now - e.getValue() > timeout) {
-                it.remove();
-                sync.forgetSeen(e.getKey());
-            }
-        }
+        txs.expire(now, timeout);
         if (now - lastStatusSent > sync.settings().statusInterval().toNanos()) {
             sendStatus();
         }
         checkCaughtUp();
-        requestBlocks();
+        download.requestBlocks();
     }
 
     /**
      * Once our best chain has at least the work of the tip the peer announced in its first Status
      * (we caught up with it, or were ahead), tells {@link LedgerSync}: once per connection.
      */
-    private void checkCaughtUp() {
+    void checkCaughtUp() {
         BigInteger target = catchUpTo;
         if (caughtUp || closed || target == null) {
             return;
         }
-        ChainTip ours = sync.ledger().tip();
+        ChainTip ours = ledger.tip();
         if (ours.totalWork().compareTo(target) >= 0) {
             caughtUp = true;
             log.debug(
@@ -1077,7 +595,7 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
         ctx.close();
     }
 
-    private void misbehave(String reason) {
+    void misbehave(String reason) {
         if (closed) {
             return;
         }
@@ -1155,12 +673,11 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
     }
 
     /** Runs {@code then} on the event loop with the future's result; {@code failed} on failure. */
-    private <T> void onLedgerThread(CompletableFuture<T> future, Consumer<T> then) {
+    <T> void onLedgerThread(CompletableFuture<T> future, Consumer<T> then) {
         onLedgerThread(future, then, () -> {});
     }
 
-    private <T> void onLedgerThread(
-            CompletableFuture<T> future, Consumer<T> then, Runnable failed) {
+    <T> void onLedgerThread(CompletableFuture<T> future, Consumer<T> then, Runnable failed) {
         future.whenComplete(
                 (r, e) ->
                         execute(
@@ -1183,6 +700,17 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
                                 }));
     }
 
+    /** The channel, for log lines (after {@link #handlerAdded}). */
+    Object channel() {
+        ChannelHandlerContext c = ctx;
+        return c == null ? "?" : c.channel();
+    }
+
+    /** Whether the connection ended (or misbehaved): nothing more is sent or requested. */
+    boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public String toString() {
         return "LedgerSyncHandler[" + (peer == null ? "?" : peer.shortId()) + "]";
@@ -1190,6 +718,6 @@ public final class LedgerSyncHandler extends ChannelDuplexHandler {
 
     /** Ids of transactions requested and not yet received; for tests. */
     Set<TxId> pendingTransactions() {
-        return new HashSet<>(txsRequested.keySet());
+        return txs.pending();
     }
 }
