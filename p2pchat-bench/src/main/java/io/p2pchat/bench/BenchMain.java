@@ -59,6 +59,8 @@ public final class BenchMain {
                     "handshakes_per_s_p2pchat_2",
                     "handshake_ratio_vs_tls_jdk_2",
                     "handshake_ratio_vs_tls_openssl_2",
+                    "handshakes_per_s_p2pchat_dc_2",
+                    "handshake_dc_ratio_vs_tls_openssl_2",
                     "heap_bytes_per_idle_session",
                     "ledger_blocks_validated_per_s",
                     "ledger_sync_10k_registrations_s",
@@ -87,7 +89,12 @@ public final class BenchMain {
     private static final List<Side> RTT_SIDES =
             List.of(Side.PLAIN, Side.TLS_JDK, Side.TLS_OPENSSL, Side.P2PCHAT);
     private static final List<Side> HANDSHAKE_SIDES =
-            List.of(Side.P2PCHAT, Side.P2PCHAT_X25519, Side.TLS_JDK, Side.TLS_OPENSSL);
+            List.of(
+                    Side.P2PCHAT,
+                    Side.P2PCHAT_DC,
+                    Side.P2PCHAT_X25519,
+                    Side.TLS_JDK,
+                    Side.TLS_OPENSSL);
     private static final List<Side> ANCHORS = List.of(Side.TLS_JDK, Side.TLS_OPENSSL, Side.PLAIN);
 
     /** For profiling one side alone ({@code --sides p2pchat}); null runs every side. */
@@ -482,6 +489,9 @@ public final class BenchMain {
                 results.put(
                         "handshake_x25519_ratio_vs_" + a.key() + "_" + clients,
                         roundRatio(rounds, Side.P2PCHAT_X25519, a, false));
+                results.put(
+                        "handshake_dc_ratio_vs_" + a.key() + "_" + clients,
+                        roundRatio(rounds, Side.P2PCHAT_DC, a, false));
             }
         }
         results.put("handshake_failures", failures);

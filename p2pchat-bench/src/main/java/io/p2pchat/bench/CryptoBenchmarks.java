@@ -1,5 +1,6 @@
 package io.p2pchat.bench;
 
+import io.p2pchat.crypto.Ed25519;
 import io.p2pchat.crypto.MlKem768;
 import io.p2pchat.crypto.RsaPss;
 import io.p2pchat.crypto.X25519;
@@ -9,6 +10,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
+import java.security.Signature;
 import java.util.concurrent.TimeUnit;
 import javax.crypto.Cipher;
 import javax.crypto.KeyAgreement;
@@ -26,7 +28,7 @@ import org.openjdk.jmh.annotations.State;
 /**
  * The raw ceilings of the primitives p2pchat is built on, single-threaded, in operations per
  * second: JDK AES-GCM at 16 KiB ({@code byte[]} and direct buffers), RSA-3072 PSS sign and verify,
- * X25519 (Bouncy Castle and JDK), ML-KEM-768.
+ * X25519 (Bouncy Castle and JDK), ML-KEM-768, Ed25519 (Bouncy Castle and JDK).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -183,5 +185,58 @@ public class CryptoBenchmarks {
     @Benchmark
     public byte[] mlkem768Decaps(Kex s) throws GeneralSecurityException {
         return s.kem.decapsulate(s.kemCiphertext);
+    }
+
+    /** Ed25519 state: a key pair from each provider, a 134-byte message (a signature input). */
+    @State(Scope.Thread)
+    public static class Ed {
+        byte[] message = new byte[134];
+        Ed25519.KeyPair bc;
+        byte[] bcSignature;
+        KeyPair jdk;
+        byte[] jdkSignature;
+
+        @Setup
+        public void setup() throws GeneralSecurityException {
+            SecureRandom random = new SecureRandom();
+            random.nextBytes(message);
+            bc = Ed25519.generate(random);
+            bcSignature = bc.sign(message);
+            jdk = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            Signature s = Signature.getInstance("Ed25519");
+            s.initSign(jdk.getPrivate());
+            s.update(message);
+            jdkSignature = s.sign();
+        }
+    }
+
+    /** Ed25519 signature, Bouncy Castle (what p2pchat uses for delegated credentials). */
+    @Benchmark
+    public byte[] ed25519SignBc(Ed s) {
+        return s.bc.sign(s.message);
+    }
+
+    /** Ed25519 verification, Bouncy Castle. */
+    @Benchmark
+    public boolean ed25519VerifyBc(Ed s) {
+        return Ed25519.verify(s.bc.publicKey(), s.message, s.bcSignature);
+    }
+
+    /** Ed25519 signature, JDK (SunEC). */
+    @Benchmark
+    public byte[] ed25519SignJdk(Ed s) throws GeneralSecurityException {
+        Signature sig = Signature.getInstance("Ed25519");
+        sig.initSign(s.jdk.getPrivate());
+        sig.update(s.message);
+        return sig.sign();
+    }
+
+    /** Ed25519 verification, JDK (SunEC). */
+    @Benchmark
+    public boolean ed25519VerifyJdk(Ed s) throws GeneralSecurityException {
+        Signature sig = Signature.getInstance("Ed25519");
+        sig.initVerify(s.jdk.getPublic());
+        sig.update(s.message);
+        return sig.verify(s.jdkSignature);
     }
 }

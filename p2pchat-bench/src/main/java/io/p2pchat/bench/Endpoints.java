@@ -123,7 +123,8 @@ final class Endpoints {
     private SecureChannelContext p2pContext(Side side, LocalIdentity self, PeerId expectedPeer) {
         SecureChannelContext.Builder b =
                 SecureChannelContext.builder(self)
-                        .peerVerifier(ledger.verifier().orElse(pinned(expectedPeer)));
+                        .peerVerifier(ledger.verifier().orElse(pinned(expectedPeer)))
+                        .delegatedCredentials(side == Side.P2PCHAT_DC);
         ledger.certificateSource(self).ifPresent(b::certificateSource);
         switch (side) {
             case P2PCHAT_AES256:

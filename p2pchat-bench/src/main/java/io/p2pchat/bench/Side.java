@@ -8,12 +8,20 @@ public enum Side {
     TLS_JDK("tls_jdk", "TLS 1.3 JDK"),
     /** Netty {@code SslHandler}, TLS 1.3 on BoringSSL (netty-tcnative-boringssl-static). */
     TLS_OPENSSL("tls_openssl", "TLS 1.3 BoringSSL"),
-    /** p2pchat defaults: hybrid X25519 + ML-KEM-768, AES-128-GCM, ratchet every 8 records. */
+    /**
+     * p2pchat defaults: hybrid X25519 + ML-KEM-768, AES-128-GCM, ratchet every 8 records;
+     * RSA-signed handshakes (delegated credentials off), as against a peer without them.
+     */
     P2PCHAT("p2pchat", "p2pchat"),
     /** p2pchat with AES-256-GCM. */
     P2PCHAT_AES256("p2pchat_aes256", "p2pchat AES-256"),
     /** p2pchat ratcheting after every record. */
     P2PCHAT_RATCHET1("p2pchat_ratchet1", "p2pchat ratchet/1"),
+    /**
+     * p2pchat defaults with delegated credentials (docs/protocol.md 5.10): each handshake signs
+     * with Ed25519. The other p2pchat sides sign with RSA, as a peer without credentials does.
+     */
+    P2PCHAT_DC("p2pchat_dc", "p2pchat DC"),
     /** p2pchat with the classical X25519-only suite. */
     P2PCHAT_X25519("p2pchat_x25519", "p2pchat X25519"),
     /**

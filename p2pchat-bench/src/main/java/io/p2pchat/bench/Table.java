@@ -112,6 +112,18 @@ final class Table {
             rows.add(
                     row(
                             r,
+                            "  delegated credentials, " + c + " client" + (c > 1 ? "s" : ""),
+                            "handshakes_per_s_p2pchat_dc_" + c,
+                            null,
+                            null,
+                            null,
+                            "handshake_dc_ratio_vs_tls_jdk_" + c,
+                            "handshake_dc_ratio_vs_tls_openssl_" + c,
+                            null,
+                            c == 2 ? "x3 Boring" : ""));
+            rows.add(
+                    row(
+                            r,
                             "  X25519-only, " + c + " client" + (c > 1 ? "s" : ""),
                             "handshakes_per_s_p2pchat_x25519_" + c,
                             null,

@@ -46,6 +46,13 @@ public enum ErrorCode {
     BAD_FINISHED(AlertCode.AUTH_FAILED),
     /** The peer presented our own identity, or echoed our own messages. */
     REFLECTION_DETECTED(AlertCode.AUTH_FAILED),
+    /**
+     * A delegated credential that is malformed, valid for more than 7 days, not signed by the
+     * identity key, or missing although negotiated (docs/protocol.md 5.10).
+     */
+    BAD_CREDENTIAL(AlertCode.AUTH_FAILED),
+    /** A delegated credential outside its validity at this side's clock (expired or not yet). */
+    CREDENTIAL_EXPIRED(AlertCode.AUTH_FAILED),
 
     // --- peer verification (PeerVerifier) ---
     /** The verifier knows no identity for this peer. */

@@ -2,6 +2,7 @@ package io.p2pchat.channel;
 
 import io.p2pchat.identity.LocalIdentity;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The handshake's view of the channel context: everything one handshake needs, immutable.
@@ -17,6 +18,8 @@ import java.util.List;
  * @param maxFrameLength the largest frame we accept after the handshake
  * @param certificateSource our credential for the peer's verifier
  * @param networkBinding how strictly the peer's network id must match ours (docs/protocol.md §5.9)
+ * @param credentials this side's delegated credentials and the verified cache, or null when
+ *     delegated credentials are off (docs/protocol.md 5.10)
  */
 record HandshakeConfig(
         LocalIdentity identity,
@@ -29,7 +32,8 @@ record HandshakeConfig(
         long ratchetIntervalBytes,
         int maxFrameLength,
         CertificateSource certificateSource,
-        NetworkBinding networkBinding) {
+        NetworkBinding networkBinding,
+        @Nullable CredentialKeeper credentials) {
 
     /**
      * Which network ids of the peer a handshake accepts besides its own (docs/protocol.md §5.9).
@@ -55,7 +59,10 @@ record HandshakeConfig(
         networkId = networkId.clone();
     }
 
-    /** A configuration with {@link NetworkBinding#STRICT} network binding. */
+    /**
+     * A configuration with {@link NetworkBinding#STRICT} network binding and without delegated
+     * credentials.
+     */
     public HandshakeConfig(
             LocalIdentity identity,
             List<CipherSuite> suites,
@@ -78,7 +85,8 @@ record HandshakeConfig(
                 ratchetIntervalBytes,
                 maxFrameLength,
                 certificateSource,
-                NetworkBinding.STRICT);
+                NetworkBinding.STRICT,
+                null);
     }
 
     /** The network id (a copy). */

@@ -28,10 +28,13 @@ import org.slf4j.LoggerFactory;
  * HELLO{InitiatorHello: versions, suites, random,
  *       X25519 share, ML-KEM-768 key, listen address} ------>
  *               &lt;------ HELLO{ResponderHello: version, suite, random, X25519 share, ML-KEM ct}
- *               &lt;------ HANDSHAKE{AuthMessage: identity, RSA-PSS signature, Finished}  (encrypted)
+ *               &lt;------ HANDSHAKE{AuthMessage: identity, signature, Finished}  (encrypted)
  * HANDSHAKE{AuthMessage: identity, signature, Finished} (encrypted) ------>
  * application records (both directions)
  * </pre>
+ *
+ * <p>The signature is RSA-PSS by the identity key, or Ed25519 by a delegated credential when both
+ * hellos negotiate one (docs/protocol.md 5.10).
  *
  * <p>Public-key work (key agreement, RSA signatures, {@link io.p2pchat.channel.PeerVerifier}) runs
  * on the context's crypto executor, never on the event loop; frames that arrive meanwhile are held,

@@ -2,6 +2,7 @@ package io.p2pchat.channel;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.p2pchat.crypto.Ed25519;
 import io.p2pchat.crypto.HmacSha256;
 import io.p2pchat.crypto.KeySchedule;
 import io.p2pchat.crypto.RsaPss;
@@ -10,6 +11,7 @@ import io.p2pchat.crypto.TranscriptHash;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.identity.RsaKeySizes;
 import io.p2pchat.proto.AuthMessage;
+import io.p2pchat.proto.HelloMessage;
 import io.p2pchat.proto.PeerIdentity;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -19,6 +21,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the initiator and responder handshakes share: the transcript, the handshake secrets, and the
@@ -48,6 +51,12 @@ abstract class HandshakeProtocol {
     PeerId peerId;
     RSAPublicKey peerKey;
     byte[] peerCertificate;
+
+    /** The negotiated delegated-credential scheme, 0 for none (docs/protocol.md 5.10). */
+    int credentialScheme;
+
+    /** This side's credential when one is offered or negotiated. */
+    CredentialKeeper.@Nullable Own ownCredential;
 
     HandshakeProtocol(HandshakeConfig config, SecureRandom random, Role role) {
         this.config = config;
@@ -96,32 +105,41 @@ abstract class HandshakeProtocol {
 
     /**
      * Builds this side's AuthMessage and adds identity, signature and Finished to the transcript.
+     * Signs with the delegated credential's key when one was negotiated, else with the RSA identity
+     * key (docs/protocol.md 5.6, 5.10).
      */
-    final byte[] buildOwnAuth(byte[] certificate) throws HandshakeException {
-        byte[] identity =
+    public final byte[] buildAuth(byte[] certificate) throws HandshakeException {
+        boolean initiator = role == Role.INITIATOR;
+        PeerIdentity.Builder id =
                 PeerIdentity.newBuilder()
                         .setPublicKey(ByteString.copyFrom(config.identity().subjectPublicKeyInfo()))
-                        .setCertificate(ByteString.copyFrom(certificate))
-                        .build()
-                        .toByteArray();
+                        .setCertificate(ByteString.copyFrom(certificate));
+        if (credentialScheme != 0) {
+            id.setDelegatedCredential(ByteString.copyFrom(ownCredential.encoded()));
+        }
+        byte[] identity = id.build().toByteArray();
         transcript.add(identity);
         byte[] signature;
-        try {
+        if (credentialScheme != 0) {
             signature =
-                    config.identity()
+                    ownCredential
+                            .key()
                             .sign(
-                                    KeySchedule.signatureInput(
-                                            role == Role.INITIATOR, transcript.current()),
-                                    random);
-        } catch (GeneralSecurityException e) {
-            throw new HandshakeException(ErrorCode.INTERNAL_ERROR, "signing failed", e);
+                                    KeySchedule.credentialSignatureInput(
+                                            initiator, transcript.current()));
+        } else {
+            try {
+                signature =
+                        config.identity()
+                                .sign(
+                                        KeySchedule.signatureInput(initiator, transcript.current()),
+                                        random);
+            } catch (GeneralSecurityException e) {
+                throw new HandshakeException(ErrorCode.INTERNAL_ERROR, "signing failed", e);
+            }
         }
         transcript.add(signature);
-        byte[] finishedKey =
-                KeySchedule.finishedKey(
-                        role == Role.INITIATOR
-                                ? initiatorHandshakeSecret
-                                : responderHandshakeSecret);
+        byte[] finishedKey = KeySchedule.finishedKey(handshakeSecretOf(role));
         byte[] finished = HmacSha256.mac(finishedKey, transcript.current());
         Secret.wipe(finishedKey);
         transcript.add(finished);
@@ -133,8 +151,13 @@ abstract class HandshakeProtocol {
                 .toByteArray();
     }
 
+    private byte[] handshakeSecretOf(Role signer) {
+        return signer == Role.INITIATOR ? initiatorHandshakeSecret : responderHandshakeSecret;
+    }
+
     /**
-     * Checks the peer's AuthMessage: identity, signature over the transcript, Finished. Adds the
+     * Checks the peer's AuthMessage in the order of docs/protocol.md 5.6 and 5.10: identity,
+     * delegated credential (when negotiated), signature over the transcript, Finished. Adds the
      * three to the transcript.
      */
     final void verifyPeerAuth(byte[] authBytes) throws HandshakeException {
@@ -153,21 +176,26 @@ abstract class HandshakeProtocol {
             throw new HandshakeException(
                     ErrorCode.REFLECTION_DETECTED, "the peer presented our own identity");
         }
-        Role peerRole = role.peer();
+        DelegatedCredential credential = checkCredential(identity, id, key);
+        boolean peerIsInitiator = role.peer() == Role.INITIATOR;
         transcript.add(auth.getIdentity().toByteArray());
         byte[] signature = auth.getSignature().toByteArray();
-        if (!RsaPss.verify(
-                key,
-                KeySchedule.signatureInput(peerRole == Role.INITIATOR, transcript.current()),
-                signature)) {
+        boolean signed =
+                credential != null
+                        ? Ed25519.verify(
+                                credential.publicKey(),
+                                KeySchedule.credentialSignatureInput(
+                                        peerIsInitiator, transcript.current()),
+                                signature)
+                        : RsaPss.verify(
+                                key,
+                                KeySchedule.signatureInput(peerIsInitiator, transcript.current()),
+                                signature);
+        if (!signed) {
             throw HandshakeException.authenticationFailed(ErrorCode.BAD_SIGNATURE);
         }
         transcript.add(signature);
-        byte[] finishedKey =
-                KeySchedule.finishedKey(
-                        peerRole == Role.INITIATOR
-                                ? initiatorHandshakeSecret
-                                : responderHandshakeSecret);
+        byte[] finishedKey = KeySchedule.finishedKey(handshakeSecretOf(role.peer()));
         byte[] finished = auth.getFinished().toByteArray();
         boolean ok = HmacSha256.verify(finishedKey, transcript.current(), finished);
         Secret.wipe(finishedKey);
@@ -178,6 +206,63 @@ abstract class HandshakeProtocol {
         this.peerId = id;
         this.peerKey = key;
         this.peerCertificate = identity.getCertificate().toByteArray();
+    }
+
+    /**
+     * The peer's delegated credential, checked (docs/protocol.md 5.10), or null when none was
+     * negotiated. The cheap checks run first; the RSA verification is skipped for a credential that
+     * verified before.
+     */
+    private @Nullable DelegatedCredential checkCredential(
+            PeerIdentity identity, PeerId id, RSAPublicKey key) throws HandshakeException {
+        byte[] encoded = identity.getDelegatedCredential().toByteArray();
+        if (credentialScheme == 0) {
+            if (encoded.length != 0) {
+                throw new HandshakeException(
+                        ErrorCode.UNEXPECTED_MESSAGE, "delegated credential not negotiated");
+            }
+            return null;
+        }
+        if (encoded.length == 0) {
+            throw HandshakeException.authenticationFailed(ErrorCode.BAD_CREDENTIAL);
+        }
+        DelegatedCredential credential = DelegatedCredential.decode(encoded, credentialScheme);
+        CredentialKeeper keeper = config.credentials();
+        credential.checkClaims(id, peerNetworkId, keeper.clock().millis());
+        byte[] digest = credential.digest();
+        if (!keeper.isVerified(digest)) {
+            if (!credential.signatureValid(key)) {
+                throw HandshakeException.authenticationFailed(ErrorCode.BAD_CREDENTIAL);
+            }
+            keeper.markVerified(digest);
+        }
+        return credential;
+    }
+
+    /**
+     * Parses a HELLO payload and checks that it carries the body this side expects.
+     *
+     * @param fromInitiator whether an {@code initiator_hello} (else a {@code responder_hello}) is
+     *     expected
+     */
+    static HelloMessage parseHello(byte[] bytes, boolean fromInitiator) throws HandshakeException {
+        HelloMessage message;
+        try {
+            message = HelloMessage.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new HandshakeException(ErrorCode.MALFORMED, "undecodable hello");
+        }
+        boolean expected =
+                fromInitiator ? message.hasInitiatorHello() : message.hasResponderHello();
+        if (!expected) {
+            throw new HandshakeException(
+                    ErrorCode.UNEXPECTED_MESSAGE,
+                    "expected "
+                            + (fromInitiator ? "an initiator" : "a responder")
+                            + " hello, got "
+                            + message.getBodyCase());
+        }
+        return message;
     }
 
     /**
@@ -208,8 +293,11 @@ abstract class HandshakeProtocol {
         return (RSAPublicKey) key;
     }
 
-    /** Derives the application secrets from the complete transcript and wipes the rest. */
-    final Established establish() {
+    /**
+     * The established session: derives the application secrets from the complete transcript and
+     * wipes the rest. Call once, after both AuthMessages.
+     */
+    public final Established established() {
         byte[] transcriptHash = transcript.current();
         byte[] master = KeySchedule.masterSecret(handshakeSecret);
         byte[] initiatorTraffic =

@@ -1,7 +1,6 @@
 package io.p2pchat.channel;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.p2pchat.crypto.MlKem768;
 import io.p2pchat.crypto.Secret;
 import io.p2pchat.crypto.X25519;
@@ -52,6 +51,11 @@ final class InitiatorHandshake extends HandshakeProtocol {
         for (CipherSuite s : config.suites()) {
             hello.addCipherSuites(s.id());
         }
+        CredentialKeeper credentials = config.credentials();
+        ownCredential = credentials == null ? null : credentials.usable();
+        if (ownCredential != null) {
+            hello.addCredentialSchemes(DelegatedCredential.SCHEME_ED25519);
+        }
         if (config.offersHybrid()) {
             mlkem = MlKem768.generate(random);
             hello.setMlkem768EncapsulationKey(ByteString.copyFrom(mlkem.encapsulationKey()));
@@ -63,18 +67,7 @@ final class InitiatorHandshake extends HandshakeProtocol {
 
     /** Flight 2a: checks the responder's hello and derives the handshake secrets. */
     public void onResponderHello(byte[] bytes) throws HandshakeException {
-        HelloMessage message;
-        try {
-            message = HelloMessage.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new HandshakeException(ErrorCode.MALFORMED, "undecodable hello");
-        }
-        if (!message.hasResponderHello()) {
-            throw new HandshakeException(
-                    ErrorCode.UNEXPECTED_MESSAGE,
-                    "expected a responder hello, got " + message.getBodyCase());
-        }
-        ResponderHello hello = message.getResponderHello();
+        ResponderHello hello = parseHello(bytes, false).getResponderHello();
         if (hello.getVersion() != HandshakeLimits.PROTOCOL_VERSION) {
             throw new HandshakeException(
                     ErrorCode.UNSUPPORTED_VERSION,
@@ -98,6 +91,14 @@ final class InitiatorHandshake extends HandshakeProtocol {
                     ErrorCode.REFLECTION_DETECTED, "the peer echoed our hello");
         }
         checkNetwork(hello.getNetworkId());
+        int scheme = hello.getCredentialScheme();
+        if (scheme != 0
+                && (ownCredential == null || scheme != DelegatedCredential.SCHEME_ED25519)) {
+            throw new HandshakeException(
+                    ErrorCode.UNEXPECTED_MESSAGE,
+                    "responder chose credential scheme " + scheme + ", which was not offered");
+        }
+        credentialScheme = scheme;
         negotiateLimits(
                 hello.getRatchetIntervalRecords(),
                 hello.getRatchetIntervalBytes(),
@@ -133,16 +134,6 @@ final class InitiatorHandshake extends HandshakeProtocol {
     /** Flight 2b: checks the responder's decrypted AuthMessage. */
     public void onResponderAuth(byte[] authPlaintext) throws HandshakeException {
         verifyPeerAuth(authPlaintext);
-    }
-
-    /** Flight 3: signs and returns this side's AuthMessage plaintext. */
-    public byte[] buildAuth(byte[] certificate) throws HandshakeException {
-        return buildOwnAuth(certificate);
-    }
-
-    /** The established session; call once, after {@link #buildAuth}. */
-    public Established established() {
-        return establish();
     }
 
     @Override

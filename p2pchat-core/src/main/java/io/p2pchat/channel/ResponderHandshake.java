@@ -1,7 +1,6 @@
 package io.p2pchat.channel;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.p2pchat.crypto.MlKem768;
 import io.p2pchat.crypto.Secret;
 import io.p2pchat.crypto.X25519;
@@ -43,21 +42,12 @@ final class ResponderHandshake extends HandshakeProtocol {
 
     /** Flight 1, cheap part: parses and checks the initiator's hello and picks the suite. */
     public void onInitiatorHello(byte[] bytes) throws HandshakeException {
-        HelloMessage message;
-        try {
-            message = HelloMessage.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new HandshakeException(ErrorCode.MALFORMED, "undecodable hello");
-        }
-        if (!message.hasInitiatorHello()) {
-            throw new HandshakeException(
-                    ErrorCode.UNEXPECTED_MESSAGE,
-                    "expected an initiator hello, got " + message.getBodyCase());
-        }
-        InitiatorHello hello = message.getInitiatorHello();
+        InitiatorHello hello = parseHello(bytes, true).getInitiatorHello();
         if (hello.getVersionsCount() > HandshakeLimits.MAX_VERSIONS
-                || hello.getCipherSuitesCount() > HandshakeLimits.MAX_SUITES) {
-            throw new HandshakeException(ErrorCode.MALFORMED, "too many versions or suites");
+                || hello.getCipherSuitesCount() > HandshakeLimits.MAX_SUITES
+                || hello.getCredentialSchemesCount() > HandshakeLimits.MAX_VERSIONS) {
+            throw new HandshakeException(
+                    ErrorCode.MALFORMED, "too many versions, suites or credential schemes");
         }
         if (!hello.getVersionsList().contains(HandshakeLimits.PROTOCOL_VERSION)) {
             throw new HandshakeException(
@@ -85,6 +75,7 @@ final class ResponderHandshake extends HandshakeProtocol {
                     ErrorCode.BAD_KEY_SHARE,
                     "mlkem768_encapsulation_key");
         }
+        selectCredential(hello.getCredentialSchemesList());
         version = HandshakeLimits.PROTOCOL_VERSION;
         peerListenAddress =
                 hello.getListenAddress().isEmpty()
@@ -92,6 +83,18 @@ final class ResponderHandshake extends HandshakeProtocol {
                         : Optional.of(hello.getListenAddress());
         initiatorHello = hello;
         initiatorHelloBytes = bytes;
+    }
+
+    /**
+     * Uses a delegated credential iff the initiator offered Ed25519 and this side has a credential
+     * valid now (docs/protocol.md 5.10); otherwise both sides sign with RSA.
+     */
+    private void selectCredential(List<Integer> offered) {
+        CredentialKeeper credentials = config.credentials();
+        if (credentials != null && offered.contains(DelegatedCredential.SCHEME_ED25519)) {
+            ownCredential = credentials.usable();
+            credentialScheme = ownCredential != null ? DelegatedCredential.SCHEME_ED25519 : 0;
+        }
     }
 
     private CipherSuite select(List<Integer> offeredIds) throws HandshakeException {
@@ -152,6 +155,7 @@ final class ResponderHandshake extends HandshakeProtocol {
                         .setRatchetIntervalRecords(config.ratchetIntervalRecords())
                         .setRatchetIntervalBytes(config.ratchetIntervalBytes())
                         .setMaxFrameLength(config.maxFrameLength())
+                        .setCredentialScheme(credentialScheme)
                         .build();
         responderHelloBytes =
                 HelloMessage.newBuilder().setResponderHello(hello).build().toByteArray();
@@ -169,19 +173,9 @@ final class ResponderHandshake extends HandshakeProtocol {
         return responderHelloBytes;
     }
 
-    /** Flight 2b: signs and returns this side's AuthMessage plaintext. */
-    public byte[] buildAuth(byte[] certificate) throws HandshakeException {
-        return buildOwnAuth(certificate);
-    }
-
     /** Flight 3: checks the initiator's decrypted AuthMessage. */
     public void onInitiatorAuth(byte[] authPlaintext) throws HandshakeException {
         verifyPeerAuth(authPlaintext);
-    }
-
-    /** The established session; call once, after {@link #onInitiatorAuth}. */
-    public Established established() {
-        return establish();
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.p2pchat.identity.LocalIdentity;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -40,7 +41,8 @@ import java.util.function.Consumer;
  *
  * Hybrid X25519 + ML-KEM-768 key agreement with AES-128-GCM, then the other suites; 64 KiB frames;
  * 10 s handshake timeout; ratchet every 8 records; rekey every 2 minutes or 2^20 records; 15 s
- * keep-alive; 60 s idle timeout. {@code docs/security.md} explains each choice.
+ * keep-alive; 60 s idle timeout; delegated credentials on (Ed25519, 24 h). {@code docs/security.md}
+ * explains each choice.
  *
  * <h2>Threading</h2>
  *
@@ -186,6 +188,10 @@ public final class SecureChannelContext {
         private int maxConcurrentHandshakes = 256;
         private Executor cryptoExecutor;
         private SecureRandom random;
+        private boolean delegatedCredentials = true;
+        private Duration credentialValidity = CredentialKeeper.DEFAULT_VALIDITY;
+        private Clock clock = Clock.systemUTC();
+        private CredentialKeeper credentialKeeper;
 
         private Builder(LocalIdentity identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -384,7 +390,49 @@ public final class SecureChannelContext {
         }
 
         /**
-         * Builds the context.
+         * Authenticate handshakes with a delegated credential when the peer offers it too (default
+         * on; docs/protocol.md 5.10): the identity key signs a short-lived Ed25519 key once, when
+         * the context is built and again before it expires, and each handshake then signs with
+         * Ed25519 instead of RSA. A peer without the feature gets the RSA-signed handshake.
+         */
+        public Builder delegatedCredentials(boolean enabled) {
+            this.delegatedCredentials = enabled;
+            return this;
+        }
+
+        /**
+         * How long each delegated credential is valid: more than 1 minute and at most 7 days
+         * (default 24 hours). Whoever steals a credential's key can impersonate this identity until
+         * it expires (docs/security.md); it is renewed when a quarter of it is left.
+         */
+        public Builder delegatedCredentialValidity(Duration validity) {
+            positive(validity, "delegatedCredentialValidity");
+            if (validity.compareTo(DelegatedCredential.MAX_VALIDITY) > 0
+                    || validity.compareTo(CredentialKeeper.MIN_REMAINING.multipliedBy(4)) < 0) {
+                throw new IllegalArgumentException(
+                        "delegatedCredentialValidity: "
+                                + validity
+                                + " (expected: 4 minutes to 7 days)");
+            }
+            this.credentialValidity = validity;
+            return this;
+        }
+
+        /** Uses {@code keeper} instead of minting delegated credentials; for tests. */
+        Builder credentialKeeperForTesting(CredentialKeeper keeper) {
+            this.credentialKeeper = Objects.requireNonNull(keeper, "keeper");
+            return this;
+        }
+
+        /** The clock delegated credentials are minted and checked with; for tests. */
+        Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Builds the context. With delegated credentials on, signs the first one (one RSA signature
+         * on the calling thread).
          *
          * @throws IllegalStateException if no peer verifier was set, the policy leaves no suite, or
          *     the network options contradict each other
@@ -417,6 +465,20 @@ public final class SecureChannelContext {
                                 + requireAes256
                                 + ")");
             }
+            Executor executor = cryptoExecutor != null ? cryptoExecutor : CryptoExecutors.shared();
+            SecureRandom rng = random != null ? random : new SecureRandom();
+            CredentialKeeper credentials =
+                    !delegatedCredentials
+                            ? null
+                            : credentialKeeper != null
+                                    ? credentialKeeper
+                                    : new CredentialKeeper(
+                                            identity,
+                                            networkId,
+                                            credentialValidity,
+                                            clock,
+                                            rng,
+                                            executor);
             HandshakeConfig handshake =
                     new HandshakeConfig(
                             identity,
@@ -434,7 +496,8 @@ public final class SecureChannelContext {
                                     : acceptUnboundInitiators
                                             ? HandshakeConfig.NetworkBinding
                                                     .ACCEPT_UNBOUND_INITIATORS
-                                            : HandshakeConfig.NetworkBinding.STRICT);
+                                            : HandshakeConfig.NetworkBinding.STRICT,
+                            credentials);
             return new SecureChannelContext(
                     new ChannelSettings(
                             handshake,
@@ -448,8 +511,8 @@ public final class SecureChannelContext {
                             recordDigest,
                             maxConcurrentHandshakes,
                             new AtomicInteger(),
-                            cryptoExecutor != null ? cryptoExecutor : CryptoExecutors.shared(),
-                            random != null ? random : new SecureRandom()));
+                            executor,
+                            rng));
         }
 
         private static Duration positive(Duration d, String name) {

@@ -46,6 +46,17 @@ public final class KeySchedule {
     /** Context string of the initiator's transcript signature. */
     public static final String INITIATOR_SIGNATURE_CONTEXT = "p2pchat/1, initiator signature";
 
+    /** Context string of the responder's transcript signature by its delegated credential key. */
+    public static final String RESPONDER_CREDENTIAL_SIGNATURE_CONTEXT =
+            "p2pchat/1, responder credential signature";
+
+    /** Context string of the initiator's transcript signature by its delegated credential key. */
+    public static final String INITIATOR_CREDENTIAL_SIGNATURE_CONTEXT =
+            "p2pchat/1, initiator credential signature";
+
+    /** Context string of the identity key's signature over a delegated credential. */
+    public static final String DELEGATED_CREDENTIAL_CONTEXT = "p2pchat/1, delegated credential";
+
     private static final byte[] EMPTY = new byte[0];
 
     private KeySchedule() {}
@@ -155,14 +166,31 @@ public final class KeySchedule {
      * signer, the initiator ({@code initiator}) or the responder.
      */
     public static byte[] signatureInput(boolean initiator, byte[] transcriptHash) {
-        byte[] context =
-                (initiator ? INITIATOR_SIGNATURE_CONTEXT : RESPONDER_SIGNATURE_CONTEXT)
-                        .getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[64 + context.length + 1 + transcriptHash.length];
+        return signedContent(
+                initiator ? INITIATOR_SIGNATURE_CONTEXT : RESPONDER_SIGNATURE_CONTEXT,
+                transcriptHash);
+    }
+
+    /**
+     * The bytes a transcript signature by a delegated credential key covers: as {@link
+     * #signatureInput} with the credential contexts (docs/protocol.md 5.10).
+     */
+    public static byte[] credentialSignatureInput(boolean initiator, byte[] transcriptHash) {
+        return signedContent(
+                initiator
+                        ? INITIATOR_CREDENTIAL_SIGNATURE_CONTEXT
+                        : RESPONDER_CREDENTIAL_SIGNATURE_CONTEXT,
+                transcriptHash);
+    }
+
+    /** {@code 0x20 * 64 || context || 0x00 || payload}: what every p2pchat signature covers. */
+    public static byte[] signedContent(String context, byte[] payload) {
+        byte[] c = context.getBytes(StandardCharsets.US_ASCII);
+        byte[] out = new byte[64 + c.length + 1 + payload.length];
         java.util.Arrays.fill(out, 0, 64, (byte) 0x20);
-        System.arraycopy(context, 0, out, 64, context.length);
-        out[64 + context.length] = 0;
-        System.arraycopy(transcriptHash, 0, out, 64 + context.length + 1, transcriptHash.length);
+        System.arraycopy(c, 0, out, 64, c.length);
+        out[64 + c.length] = 0;
+        System.arraycopy(payload, 0, out, 64 + c.length + 1, payload.length);
         return out;
     }
 }

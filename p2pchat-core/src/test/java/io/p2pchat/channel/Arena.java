@@ -58,7 +58,11 @@ public abstract class Arena implements AutoCloseable {
         return new Loopback();
     }
 
-    /** A context builder for {@code identity} fit for this arena, accepting any peer. */
+    /**
+     * A context builder for {@code identity} fit for this arena, accepting any peer, with delegated
+     * credentials off: the ladders attack the RSA-signed handshake, and {@link CredentialAttacks}
+     * turns credentials on where it attacks them.
+     */
     public abstract SecureChannelContext.Builder context(LocalIdentity identity);
 
     /** An honest responder (built from {@code honest}) and an evil initiator facing it. */
@@ -199,6 +203,7 @@ public abstract class Arena implements AutoCloseable {
         public SecureChannelContext.Builder context(LocalIdentity identity) {
             return SecureChannelContext.builder(identity)
                     .peerVerifier(PeerVerifier.insecureAcceptAny())
+                    .delegatedCredentials(false)
                     .cryptoExecutor(Runnable::run);
         }
 
@@ -296,7 +301,8 @@ public abstract class Arena implements AutoCloseable {
         @Override
         public SecureChannelContext.Builder context(LocalIdentity identity) {
             return SecureChannelContext.builder(identity)
-                    .peerVerifier(PeerVerifier.insecureAcceptAny());
+                    .peerVerifier(PeerVerifier.insecureAcceptAny())
+                    .delegatedCredentials(false);
         }
 
         @Override

@@ -92,9 +92,14 @@ class ChannelFuzzTest {
             return context(BOB, "fr");
         }
 
+        /**
+         * A deterministic context: fixed entropy, and no delegated credential, whose validity would
+         * follow the wall clock.
+         */
         private static SecureChannelContext context(LocalIdentity id, String entropy) {
             return SecureChannelContext.builder(id)
                     .peerVerifier(PeerVerifier.insecureAcceptAny())
+                    .delegatedCredentials(false)
                     .cryptoExecutor(Runnable::run)
                     .secureRandom(new FixedEntropy(entropy))
                     .build();

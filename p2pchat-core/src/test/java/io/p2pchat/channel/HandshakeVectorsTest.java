@@ -27,6 +27,9 @@ import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAPublicKeySpec;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -46,6 +49,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class HandshakeVectorsTest {
     private static final HexFormat HEX = HexFormat.of();
+
+    /** The clock of the delegated-credential vector: 2026-12-07T00:00:00Z. */
+    private static final Clock CLOCK =
+            Clock.fixed(Instant.parse("2026-12-07T00:00:00Z"), ZoneOffset.UTC);
+
     private static final byte[] NETWORK_ID = new byte[32];
     private static final byte[] CERT_I =
             "initiator certificate".getBytes(StandardCharsets.US_ASCII);
@@ -53,7 +61,7 @@ class HandshakeVectorsTest {
             "responder certificate".getBytes(StandardCharsets.US_ASCII);
 
     @ParameterizedTest
-    @ValueSource(strings = {"handshake-hybrid", "handshake-classical"})
+    @ValueSource(strings = {"handshake-hybrid", "handshake-classical", "handshake-dc"})
     void handshake_withFixedEntropy_reproducesCommittedVector(String name) throws Exception {
         Map<String, String> committed = load(name);
         boolean regenerate =
@@ -64,14 +72,15 @@ class HandshakeVectorsTest {
                 name.endsWith("hybrid")
                         ? CipherSuite.X25519_MLKEM768_AES_128_GCM_SHA256
                         : CipherSuite.X25519_AES_128_GCM_SHA256;
-        Map<String, String> computed = compute(suite, initiatorKey, responderKey);
+        boolean dc = name.endsWith("dc");
+        Map<String, String> computed = compute(suite, dc, initiatorKey, responderKey);
         if (regenerate) {
             write(name, computed);
             committed = computed;
         }
         assertThat(computed).containsExactlyEntriesOf(committed);
         // The Netty handlers put exactly the same bytes on the wire.
-        assertThat(wireThroughHandlers(suite, initiatorKey, responderKey, committed))
+        assertThat(wireThroughHandlers(suite, dc, initiatorKey, responderKey, committed))
                 .containsExactly(
                         committed.get("flight1_frame"),
                         committed.get("flight2a_frame"),
@@ -80,7 +89,11 @@ class HandshakeVectorsTest {
     }
 
     private static HandshakeConfig config(
-            LocalIdentity id, List<CipherSuite> suites, byte[] cert, String listen) {
+            LocalIdentity id,
+            List<CipherSuite> suites,
+            byte[] cert,
+            String listen,
+            CredentialKeeper credentials) {
         return new HandshakeConfig(
                 id,
                 suites,
@@ -91,11 +104,22 @@ class HandshakeVectorsTest {
                 8,
                 1L << 34,
                 65536,
-                () -> cert.clone());
+                () -> cert.clone(),
+                HandshakeConfig.NetworkBinding.STRICT,
+                credentials);
     }
 
-    private static Map<String, String> compute(CipherSuite suite, LocalIdentity i, LocalIdentity r)
-            throws Exception {
+    /**
+     * A side's delegated credentials as a context mints them when it is built: the first draws of
+     * its randomness (Ed25519 seed 32, PSS salt 32), at the vector's clock, valid 24 hours.
+     */
+    private static CredentialKeeper credentials(LocalIdentity id, FixedEntropy rng) {
+        return new CredentialKeeper(
+                id, NETWORK_ID, CredentialKeeper.DEFAULT_VALIDITY, CLOCK, rng, Runnable::run);
+    }
+
+    private static Map<String, String> compute(
+            CipherSuite suite, boolean dc, LocalIdentity i, LocalIdentity r) throws Exception {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("suite", String.format("0x%04x", suite.id()));
         out.put("initiator_rsa_pkcs8", HEX.formatHex(i.privateKey().getEncoded()));
@@ -104,11 +128,19 @@ class HandshakeVectorsTest {
         out.put("responder_peer_id", r.peerId().toHex());
         FixedEntropy rngI = new FixedEntropy("p2pchat/1 vector initiator");
         FixedEntropy rngR = new FixedEntropy("p2pchat/1 vector responder");
+        CredentialKeeper dcI = dc ? credentials(i, rngI) : null;
+        CredentialKeeper dcR = dc ? credentials(r, rngR) : null;
+        if (dc) {
+            out.put("clock_ms", Long.toString(CLOCK.millis()));
+            out.put("initiator_credential", HEX.formatHex(dcI.usable().encoded()));
+            out.put("responder_credential", HEX.formatHex(dcR.usable().encoded()));
+        }
         InitiatorHandshake ih =
-                new InitiatorHandshake(config(i, List.of(suite), CERT_I, "127.0.0.1:7001"), rngI);
+                new InitiatorHandshake(
+                        config(i, List.of(suite), CERT_I, "127.0.0.1:7001", dcI), rngI);
         ResponderHandshake rh =
                 new ResponderHandshake(
-                        config(r, SecureChannelContext.DEFAULT_SUITES, CERT_R, ""), rngR);
+                        config(r, SecureChannelContext.DEFAULT_SUITES, CERT_R, "", dcR), rngR);
         var alloc = UnpooledByteBufAllocator.DEFAULT;
 
         byte[] hello1 = ih.start();
@@ -145,6 +177,9 @@ class HandshakeVectorsTest {
         Established ei = ih.established();
         rh.onInitiatorAuth(authI);
         Established er = rh.established();
+        // The DC vector really is a credential handshake, the others really are not.
+        assertThat(ih.credentialScheme).isEqualTo(dc ? DelegatedCredential.SCHEME_ED25519 : 0);
+        assertThat(rh.credentialScheme).isEqualTo(ih.credentialScheme);
         assertThat(er.transcriptHash).isEqualTo(ei.transcriptHash);
         out.put("initiator_entropy_drawn", HEX.formatHex(rngI.drawn()));
         out.put("responder_entropy_drawn", HEX.formatHex(rngR.drawn()));
@@ -285,10 +320,16 @@ class HandshakeVectorsTest {
      * runs the same rekey and checks that both sides' records use the vector's secrets.
      */
     private static List<String> wireThroughHandlers(
-            CipherSuite suite, LocalIdentity i, LocalIdentity r, Map<String, String> vector)
+            CipherSuite suite,
+            boolean dc,
+            LocalIdentity i,
+            LocalIdentity r,
+            Map<String, String> vector)
             throws Exception {
         SecureChannelContext ci =
                 EmbeddedPair.context(i)
+                        .delegatedCredentials(dc)
+                        .clock(CLOCK)
                         .cipherSuites(suite)
                         .networkId(NETWORK_ID)
                         .listenAddress("127.0.0.1:7001")
@@ -297,6 +338,8 @@ class HandshakeVectorsTest {
                         .build();
         SecureChannelContext cr =
                 EmbeddedPair.context(r)
+                        .delegatedCredentials(dc)
+                        .clock(CLOCK)
                         .networkId(NETWORK_ID)
                         .certificateSource(certificate(CERT_R))
                         .secureRandom(new FixedEntropy("p2pchat/1 vector responder"))
