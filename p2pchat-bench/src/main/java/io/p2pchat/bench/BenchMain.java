@@ -32,6 +32,9 @@ import java.util.concurrent.TimeUnit;
  * Sides are measured interleaved within each round (the order rotates from round to round) and the
  * median of the rounds is reported; ratios are medians of the per-round ratios, so that slow drift
  * of the shared machine cancels out. docs/benchmarks.md explains every figure.
+ *
+ * <p>Size: a little over 600 lines; it is the harness's one entry point (options, the sides and
+ * their rounds, the JSON report), and each part is a short method.
  */
 public final class BenchMain {
     /** Every section, in run order. */

@@ -48,6 +48,11 @@ import org.slf4j.LoggerFactory;
  * handshake must finish within the configured timeout ({@link HandshakeTimeoutException}).
  *
  * <p>Created per channel by {@link io.p2pchat.channel.SecureChannelContext}; not sharable.
+ *
+ * <p>Size: over 600 lines because it is the one place where the handshake meets Netty: the bounded
+ * queue of writes before completion, the records held after flight 3 until it verifies, the
+ * timeout, and the hand-over to the crypto executor and back. The protocol itself lives in {@code
+ * HandshakeProtocol} and the two role classes.
  */
 public final class HandshakeHandler extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(HandshakeHandler.class);
