@@ -108,13 +108,13 @@ function renderChat(m) {
 }
 
 function renderHandshake(m) {
-  const name = m.current;
-  const steps = (name && m.handshakes.get(name)) || [...m.handshakes.values()].at(-1) || [];
+  const steps = m.stepsOf(m.current);
   fill('handshake', steps.length ? steps.map((s) =>
     h('li', {class: 'step', 'data-state': s.state || 'done'},
       h('div', {class: 'step-head'},
         h('span', {class: 'step-name'}, STEP_NAMES[s.step] || s.step),
-        typeof s.ms === 'number' ? h('span', {class: 'step-time mono'}, s.ms + ' ms') : null),
+        typeof s.ms === 'number' ? h('span', {class: 'step-time mono'}, s.ms + ' ms')
+          : typeof s.at_ms === 'number' ? h('span', {class: 'step-time mono muted'}, clock(s.at_ms, true)) : null),
       s.detail ? h('div', {class: 'step-detail muted'}, s.detail) : null))
     : h('li', {class: 'empty muted'}, 'The steps of the next connection show here.'));
 }
