@@ -52,6 +52,6 @@ export function clock(ms, seconds) {
   if (typeof ms !== 'number') return '';
   const d = new Date(ms);
   return d.toLocaleTimeString([], seconds
-    ? {hour: '2-digit', minute: '2-digit', second: '2-digit'}
-    : {hour: '2-digit', minute: '2-digit'});
+    ? {hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'}
+    : {hour: '2-digit', minute: '2-digit', hourCycle: 'h23'});
 }

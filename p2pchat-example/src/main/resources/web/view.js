@@ -108,7 +108,7 @@ function renderChat(m) {
 }
 
 function renderHandshake(m) {
-  const steps = m.stepsOf(m.current);
+  const steps = collapseKeyChanges(m.stepsOf(m.current));
   fill('handshake', steps.length ? steps.map((s) =>
     h('li', {class: 'step', 'data-state': s.state || 'done'},
       h('div', {class: 'step-head'},
@@ -117,6 +117,16 @@ function renderHandshake(m) {
           : typeof s.at_ms === 'number' ? h('span', {class: 'step-time mono muted'}, clock(s.at_ms, true)) : null),
       s.detail ? h('div', {class: 'step-detail muted'}, s.detail) : null))
     : h('li', {class: 'empty muted'}, 'The steps of the next connection show here.'));
+}
+
+// The session's ratchets come every few records: the latest one stands for all, with their count.
+function collapseKeyChanges(steps) {
+  const ratchets = steps.filter((s) => s.step === 'ratchet');
+  if (ratchets.length < 2) return steps;
+  const last = ratchets[ratchets.length - 1];
+  return steps.filter((s) => s.step !== 'ratchet' || s === last).map((s) => s === last
+    ? Object.assign({}, s, {detail: s.detail + ' (' + ratchets.length + ' ratchets so far)'})
+    : s);
 }
 
 function renderFingerprints(m, actions) {

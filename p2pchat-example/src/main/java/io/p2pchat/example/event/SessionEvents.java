@@ -102,7 +102,9 @@ public final class SessionEvents {
                     "key "
                             + peer.keyId().shortId()
                             + " is not registered on this ledger yet: the channel syncs the ledger"
-                            + " only");
+                            + " only, until its registration is confirmed",
+                    "state",
+                    "running");
         } else {
             IdentityRecord r = rec.get();
             IdentityRecord.KeyRecord key =
