@@ -116,7 +116,15 @@ function onSubmit(e) {
     }
     line = '/msg ' + model.current + ' ' + value;
   }
-  if (send(line)) input.value = '';
+  if (send(line)) {
+    input.value = '';
+    // A conversation named in the command opens (a name or an id, not HOST:PORT).
+    const m = /^\/(?:msg|m|connect|c)\s+(\S+)/.exec(line);
+    if (m && !/:[0-9]+$/.test(m[1]) && m[1] !== model.current) {
+      model.open(m[1]);
+      redraw();
+    }
+  }
 }
 
 function start() {

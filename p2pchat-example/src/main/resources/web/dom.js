@@ -47,9 +47,11 @@ export function short(hex, n = 12) {
   return typeof hex === 'string' && hex.length > n ? hex.slice(0, n) + '…' : (hex || '');
 }
 
-/** "14:03" for a time in milliseconds. */
-export function clock(ms) {
+/** "14:03" (or "14:03:07" with `seconds`) for a time in milliseconds. */
+export function clock(ms, seconds) {
   if (typeof ms !== 'number') return '';
   const d = new Date(ms);
-  return d.toLocaleTimeString([], {hour: '2-digit', minute: '2-digit'});
+  return d.toLocaleTimeString([], seconds
+    ? {hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23'}
+    : {hour: '2-digit', minute: '2-digit', hourCycle: 'h23'});
 }

@@ -68,14 +68,24 @@ export class Model {
       case 'progress':
         this.progress = e.done ? null : {fraction: e.fraction, label: e.label || e.message || ''};
         return;
+      case 'ready':
+        this.progress = null;
+        if (this.identity) this.identity.name = this.identity.name || e.name;
+        return this.log(e, e.message || e.display || 'ready');
+      case 'rotation_mined':
+      case 'revocation_mined':
+      case 'addresses_updated':
+      case 'name_revealed':
+        this.progress = null;
+        return this.log(e, e.message || e.display || '');
       case 'key_changed':
       case 'name_changed':
-        this.banner = e.message || e.text || (e.event + ': ' + (e.peer || e.name || ''));
+        this.banner = e.display || e.message || (e.event + ': ' + (e.peer || e.name || ''));
         return this.log(e, this.banner);
       case 'error':
         return this.log(e, e.message, 'error');
       default:
-        return this.log(e, e.message || e.text || '', fromReply ? 'reply' : 'info');
+        return this.log(e, e.message || e.display || '', fromReply ? 'reply' : 'info');
     }
   }
 
@@ -159,11 +169,25 @@ export class Model {
   }
 
   handshake(e) {
-    const list = this.handshakes.get(e.peer) || [];
+    // By the channel's key: a peer's name may be learnt (or confirmed) after the handshake.
+    const key = e.key_id || e.peer;
+    const list = this.handshakes.get(key) || [];
     if (e.step === 'tcp') list.length = 0; // a new connection starts a new list
     list.push(e);
     if (list.length > 50) list.shift();
-    this.handshakes.set(e.peer, list);
+    this.handshakes.delete(key);
+    this.handshakes.set(key, list); // the latest channel last
+  }
+
+  /** The steps of the channel with the peer named `name` (else of the latest channel). */
+  stepsOf(name) {
+    for (const p of this.peers.values()) {
+      if (p.peer === name && this.handshakes.has(p.key_id)) return this.handshakes.get(p.key_id);
+    }
+    for (const list of this.handshakes.values()) {
+      if (list.length && list[list.length - 1].peer === name) return list;
+    }
+    return [...this.handshakes.values()].at(-1) || [];
   }
 
   log(e, text, kind) {

@@ -108,15 +108,25 @@ function renderChat(m) {
 }
 
 function renderHandshake(m) {
-  const name = m.current;
-  const steps = (name && m.handshakes.get(name)) || [...m.handshakes.values()].at(-1) || [];
+  const steps = collapseKeyChanges(m.stepsOf(m.current));
   fill('handshake', steps.length ? steps.map((s) =>
     h('li', {class: 'step', 'data-state': s.state || 'done'},
       h('div', {class: 'step-head'},
         h('span', {class: 'step-name'}, STEP_NAMES[s.step] || s.step),
-        typeof s.ms === 'number' ? h('span', {class: 'step-time mono'}, s.ms + ' ms') : null),
+        typeof s.ms === 'number' ? h('span', {class: 'step-time mono'}, s.ms + ' ms')
+          : typeof s.at_ms === 'number' ? h('span', {class: 'step-time mono muted'}, clock(s.at_ms, true)) : null),
       s.detail ? h('div', {class: 'step-detail muted'}, s.detail) : null))
     : h('li', {class: 'empty muted'}, 'The steps of the next connection show here.'));
+}
+
+// The session's ratchets come every few records: the latest one stands for all, with their count.
+function collapseKeyChanges(steps) {
+  const ratchets = steps.filter((s) => s.step === 'ratchet');
+  if (ratchets.length < 2) return steps;
+  const last = ratchets[ratchets.length - 1];
+  return steps.filter((s) => s.step !== 'ratchet' || s === last).map((s) => s === last
+    ? Object.assign({}, s, {detail: s.detail + ' (' + ratchets.length + ' ratchets so far)'})
+    : s);
 }
 
 function renderFingerprints(m, actions) {

@@ -30,11 +30,18 @@ final class DemoCommand implements Callable<Integer> {
             description = "RSA identity key size: 2048, 3072 or 4096 (default ${DEFAULT-VALUE}).")
     int keyBits;
 
+    @Option(
+            names = "--ui",
+            description =
+                    "Also serve a web page for each person on 127.0.0.1 (the URLs are printed);"
+                            + " after the summary the demo runs until Enter or Ctrl-D.")
+    boolean ui;
+
     @Override
     public Integer call() throws Exception {
         if (!RsaKeySizes.isAllowed(keyBits)) {
             throw UserError.usage("--key-bits must be " + RsaKeySizes.describe() + ".");
         }
-        return new Demo(parent.out(), keep, keyBits).run();
+        return new Demo(parent.out(), keep, keyBits, ui ? parent.in() : null).run();
     }
 }

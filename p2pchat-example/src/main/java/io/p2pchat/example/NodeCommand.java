@@ -9,7 +9,6 @@ import io.p2pchat.example.command.IdentityCommands;
 import io.p2pchat.example.command.LifecycleEvents;
 import io.p2pchat.example.console.Console;
 import io.p2pchat.example.console.Output;
-import io.p2pchat.example.console.RegistrationEvents;
 import io.p2pchat.example.event.ChatEvents;
 import io.p2pchat.example.event.EventBus;
 import io.p2pchat.example.home.Home;
@@ -27,6 +26,8 @@ import io.p2pchat.example.text.Explain;
 import io.p2pchat.example.text.Program;
 import io.p2pchat.example.text.UserError;
 import io.p2pchat.example.text.Words;
+import io.p2pchat.example.web.WebUi;
+import io.p2pchat.example.web.WebUiServer;
 import io.p2pchat.identity.IdentityStore;
 import io.p2pchat.identity.IdentityStoreException;
 import io.p2pchat.identity.LocalIdentity;
@@ -161,6 +162,28 @@ final class NodeCommand implements Callable<Integer> {
     boolean keepRunning;
 
     @Option(
+            names = "--ui",
+            paramLabel = "[HOST:]PORT",
+            description =
+                    "Also serve a web UI at this address (default host 127.0.0.1; port 0: any"
+                            + " free one) and print the URL to open, with its secret token. From"
+                            + " another machine use an SSH tunnel: ssh -L PORT:127.0.0.1:PORT"
+                            + " this-host.")
+    String ui;
+
+    @Option(
+            names = "--ui-allow-remote",
+            description =
+                    "Allow a --ui host that is not a loopback address. Risky: anyone on that"
+                            + " network can reach the page, and the token travels in clear HTTP.")
+    boolean uiAllowRemote;
+
+    @Option(
+            names = "--open",
+            description = "With --ui: open the page in a browser, if one is installed.")
+    boolean open;
+
+    @Option(
             names = "--retry-delays",
             hidden = true,
             paramLabel = "MIN_MS,MAX_MS",
@@ -181,6 +204,10 @@ final class NodeCommand implements Callable<Integer> {
             throw UserError.usage("--difficulty is 'normal' or 'trivial'.");
         }
         byte[] expectedId = parseNetworkId();
+        uiAddress = ui == null ? null : WebUi.Address.parse(ui, uiAllowRemote);
+        if (open && ui == null) {
+            throw UserError.usage("--open opens the web UI: add --ui PORT.");
+        }
         h.requireIdentity();
         h.requireNotRevoked();
         String name = h.name().toLowerCase(Locale.ROOT);
@@ -239,6 +266,7 @@ final class NodeCommand implements Callable<Integer> {
                 new Thread(
                         () -> {
                             joining.cancel();
+                            closeUi();
                             ChatNode c = running.get();
                             if (c != null) {
                                 if (registering) {
@@ -288,8 +316,19 @@ final class NodeCommand implements Callable<Integer> {
             if (listen != null) {
                 h.set("listen", listen);
             }
-            return run(chatNode, h, bind, joining, out, view, events, interactive, keys.get());
+            return run(
+                    chatNode,
+                    h,
+                    bind,
+                    joining,
+                    out,
+                    view,
+                    events,
+                    contacts,
+                    interactive,
+                    keys.get());
         } finally {
+            closeUi();
             flush(out);
             ChatNode c = running.get();
             if (c != null) {
@@ -314,6 +353,19 @@ final class NodeCommand implements Callable<Integer> {
                     e);
         } catch (java.io.IOException e) {
             throw new UserError(Explain.fileProblem("Cannot read " + h.contacts(), e), e);
+        }
+    }
+
+    /** Where --ui serves, checked before anything starts. */
+    private WebUi.Address uiAddress;
+
+    /** The web UI and its backend, while they run (--ui). */
+    private final AtomicReference<WebUi> webUi = new AtomicReference<>();
+
+    private void closeUi() {
+        WebUi w = webUi.getAndSet(null);
+        if (w != null) {
+            w.close();
         }
     }
 
@@ -384,6 +436,7 @@ final class NodeCommand implements Callable<Integer> {
             EventBus out,
             Output view,
             ChatEvents events,
+            ContactStore contacts,
             boolean interactive,
             KeyFiles.Decision keys)
             throws Exception {
@@ -420,6 +473,21 @@ final class NodeCommand implements Callable<Integer> {
                 params.networkIdHex(),
                 "height",
                 ledger.tip().height());
+
+        if (ui != null) {
+            WebUi w = WebUi.start(uiAddress, chatNode, out, events, contacts);
+            webUi.set(w);
+            // The URL holds the page's secret token: to the person only, never to a log or to
+            // the bus (pages are on it).
+            flush(out);
+            view.event("ui", "web UI: open " + w.url(), "url", w.url());
+            if (w.remote()) {
+                view.info(WebUiServer.NON_LOOPBACK_WARNING);
+            }
+            if (open) {
+                WebUi.openBrowser(w.url());
+            }
+        }
 
         // Join: a node that never synced with its network waits for that before it mines or
         // registers (only --genesis starts a chain alone).
@@ -465,7 +533,8 @@ final class NodeCommand implements Callable<Integer> {
                                 h.set("name.salt", HexFormat.of().formatHex(salt));
                             }
                         },
-                        new RegistrationEvents(out, view.mode()));
+                        out::progress); // the views shape it: a bar, a line per change, a
+        // page's bar
         registering = true;
         IdentityRecord me;
         try {
@@ -480,6 +549,10 @@ final class NodeCommand implements Callable<Integer> {
         console.identityCommands(
                 new IdentityCommands(
                         chatNode, out, lifecycle, () -> Passphrases.read(passphraseFile, false)));
+        WebUi w = webUi.get();
+        if (w != null) {
+            w.backend().identityCommands(lifecycle);
+        }
         out.event(
                 "ready",
                 "ready: "

@@ -41,4 +41,22 @@ class DemoTest {
         assertThat(demo.stderr()).isEmpty();
         System.out.println("demo took " + took.toMillis() + " ms");
     }
+
+    /**
+     * {@code demo --ui}: a page per person, printed with its token; the checks still pass; the demo
+     * waits for the end of its input, then leaves.
+     */
+    @Test
+    void demoUi_printsAPagePerPerson_andExitsZeroAtTheEndOfInput() throws Exception {
+        InProcessNode demo = InProcessNode.run("demo-ui", "demo", "--ui", "--key-bits", "2048");
+        assertThat(demo.awaitExit()).as(demo.transcript()).isZero();
+        for (String name : java.util.List.of("alice", "bob", "carol")) {
+            assertThat(demo.stdout())
+                    .containsPattern(
+                            name
+                                    + "'s page:"
+                                    + " http://127\\.0\\.0\\.1:[0-9]+/#token=[A-Za-z0-9_-]{43}");
+        }
+        assertThat(demo.stdout()).contains("every check passed.").contains("press Enter");
+    }
 }

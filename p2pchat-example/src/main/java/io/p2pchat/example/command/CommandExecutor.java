@@ -382,40 +382,46 @@ public final class CommandExecutor {
                         "%-16s %-9s %-8s %-21s %-36s %s%n",
                         "peer", "access", "dir", "listen address", "suite", "keys (out/in epoch)"));
         for (NodePeer p : peers) {
-            SecureSession s = p.session();
-            SessionStats st = s.stats();
-            Optional<IdentityRecord> rec = p.identity();
-            String name = ChatNode.label(rec.orElse(null), p.keyId());
-            String dir = p.localRole().name().equals("INITIATOR") ? "out" : "in";
-            // Where it listens (for a peer that dialled us, not the ephemeral port it came from).
-            String listen = ChatEvents.listenAddress(p);
-            String addr = listen == null ? "-" : listen;
+            Map<String, Object> row = peerRow(p);
+            String listen = (String) row.get("listen_address");
             sb.append(
                     String.format(
                             "%-16s %-9s %-8s %-21s %-36s %d/%d, %s%n",
-                            escape(name),
+                            escape((String) row.get("peer")),
                             p.access(),
-                            dir,
-                            escape(addr),
-                            s.cipherSuite(),
-                            st.sendEpoch(),
-                            st.receiveEpoch(),
-                            Words.count(st.rekeys(), "rekey")));
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("peer", name);
-            row.put("key_id", p.keyId().toHex());
-            rec.ifPresent(r -> row.put("identity_id", r.id().toHex()));
-            row.put("access", p.access().name());
-            row.put("direction", dir.equals("out") ? "outbound" : "inbound");
-            row.put("address", ChatEvents.address(p.remoteAddress()));
-            row.put("listen_address", listen);
-            row.put("suite", s.cipherSuite().name());
-            row.put("send_epoch", st.sendEpoch());
-            row.put("receive_epoch", st.receiveEpoch());
-            row.put("rekeys", st.rekeys());
+                            row.get("direction").equals("outbound") ? "out" : "in",
+                            escape(listen == null ? "-" : listen),
+                            row.get("suite"),
+                            (long) row.get("send_epoch"),
+                            (long) row.get("receive_epoch"),
+                            Words.count((long) row.get("rekeys"), "rekey")));
             rows.add(row);
         }
         out.block("peers", sb.toString().stripTrailing(), "peers", rows);
+    }
+
+    /**
+     * One row of {@code /peers --json} (and of the web page's peer list): name, ids, access,
+     * direction, addresses, suite, key epochs. Reads only what the node holds in memory.
+     */
+    public static Map<String, Object> peerRow(NodePeer p) {
+        SecureSession s = p.session();
+        SessionStats st = s.stats();
+        Optional<IdentityRecord> rec = p.identity();
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("peer", ChatNode.label(rec.orElse(null), p.keyId()));
+        row.put("key_id", p.keyId().toHex());
+        rec.ifPresent(r -> row.put("identity_id", r.id().toHex()));
+        row.put("access", p.access().name());
+        row.put("direction", p.localRole().name().equals("INITIATOR") ? "outbound" : "inbound");
+        row.put("address", ChatEvents.address(p.remoteAddress()));
+        // Where it listens (for a peer that dialled us, not the ephemeral port it came from).
+        row.put("listen_address", ChatEvents.listenAddress(p));
+        row.put("suite", s.cipherSuite().name());
+        row.put("send_epoch", st.sendEpoch());
+        row.put("receive_epoch", st.receiveEpoch());
+        row.put("rekeys", st.rekeys());
+        return row;
     }
 
     private void rotate(Command.Rotate command) throws CommandError, InterruptedException {

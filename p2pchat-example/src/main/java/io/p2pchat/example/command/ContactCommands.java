@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -150,13 +149,12 @@ final class ContactCommands {
                 .append(all.size() > last.size() ? ", the last " + last.size() : "")
                 .append('\n');
         for (HistoryEntry e : last) {
-            ChatMessage m;
-            try {
-                m = ChatMessage.parseFrom(e.getMessage());
-            } catch (com.google.protobuf.InvalidProtocolBufferException ex) {
+            Optional<HistoryRows> parsed = HistoryRows.of(e);
+            if (parsed.isEmpty()) {
                 continue;
             }
-            boolean sent = e.getDirection() == HistoryEntry.Direction.SENT;
+            ChatMessage m = parsed.get().message();
+            boolean sent = parsed.get().sent();
             boolean acked =
                     !sent
                             || Targets.await(
@@ -170,7 +168,7 @@ final class ContactCommands {
             row.put("direction", sent ? "sent" : "received");
             row.put("text", m.getText());
             row.put("at_ms", e.getStoredAtMs());
-            row.put("message_id", HexFormat.of().formatHex(m.getMessageId().toByteArray()));
+            row.put("message_id", parsed.get().messageId());
             row.put("delivered", acked);
             rows.add(row);
         }

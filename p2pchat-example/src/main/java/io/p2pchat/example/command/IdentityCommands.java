@@ -91,16 +91,11 @@ public final class IdentityCommands {
         Ledger ledger = chatNode.ledger();
         IdentityRecord rec = lifecycle.record();
         int k = ledger.parameters().confirmations();
-        String state;
-        long conf = 0;
-        if (rec == null) {
-            state = "unregistered";
-        } else if (rec.revoked()) {
-            state = "revoked";
-        } else {
-            conf = ledger.confirmations(rec.currentKeyRecord().block());
-            state = conf >= k ? "active" : "confirming";
-        }
+        String state = state(ledger, rec);
+        long conf =
+                rec == null || rec.revoked()
+                        ? 0
+                        : ledger.confirmations(rec.currentKeyRecord().block());
         String pending = lifecycle.pendingRotation().map(n -> n.peerId().toHex()).orElse(null);
         Map<String, Object> m = new LinkedHashMap<>();
         {
@@ -246,6 +241,21 @@ public final class IdentityCommands {
             throw new UserError("usage: /identity name NAME");
         }
         lifecycle.claimName(words.get(0), report());
+    }
+
+    /**
+     * The state of an identity on {@code ledger}: {@code unregistered} (null), {@code revoked},
+     * {@code confirming} or {@code active}.
+     */
+    public static String state(Ledger ledger, @Nullable IdentityRecord rec) {
+        if (rec == null) {
+            return "unregistered";
+        }
+        if (rec.revoked()) {
+            return "revoked";
+        }
+        long conf = ledger.confirmations(rec.currentKeyRecord().block());
+        return conf >= ledger.parameters().confirmations() ? "active" : "confirming";
     }
 
     private char[] passphrase(@Nullable Prompter reader, String prompt) {

@@ -60,7 +60,12 @@ public final class Output implements EventSink, EventListener {
     private final Mode mode;
     private final PrintStream out;
     private volatile LineReader reader;
+    private static final java.util.regex.Pattern MINING_RATE =
+            java.util.regex.Pattern.compile(", mining [0-9.]+ MH/s");
+
     private boolean progressShown; // guarded by this
+    private String lastProgress = ""; // guarded by this
+    private String lastProgressStage = ""; // guarded by this
     private boolean finished; // guarded by this
 
     /** An output of {@code mode} on {@code out}. */
@@ -87,7 +92,7 @@ public final class Output implements EventSink, EventListener {
                 }
             }
             case JSON -> json(withKind(e));
-            case PROGRESS -> progress(e.text(), fraction(e), "stage", e.fields().get("stage"));
+            case PROGRESS -> progressEvent(e);
             case STEP -> {
                 if (mode == Mode.JSON) {
                     progress(e.text(), fraction(e), "stage", e.fields().get("stage"));
@@ -95,6 +100,35 @@ public final class Output implements EventSink, EventListener {
                     event("progress", TerminalText.escape(e.text()));
                 }
             }
+            case DETAIL -> {
+                // the page's view of the node; the console shows the same through its commands
+            }
+        }
+    }
+
+    /**
+     * Progress as published (every change, every mining tick): a bar redrawn on a terminal; for a
+     * script, a line (or JSON event) only when the text changes other than by the mining rate, and
+     * in plain mode one line for the whole "submitted" stage.
+     */
+    private synchronized void progressEvent(Event e) {
+        String stage = String.valueOf(e.fields().get("stage"));
+        if (mode == Mode.TERMINAL) {
+            progress(e.text(), fraction(e), "stage", stage);
+            return;
+        }
+        String text = MINING_RATE.matcher(e.text()).replaceAll("");
+        String key = stage + "\0" + text;
+        if (key.equals(lastProgress)) {
+            return;
+        }
+        lastProgress = key;
+        String previousStage = lastProgressStage;
+        lastProgressStage = stage;
+        if (mode == Mode.JSON) {
+            progress(e.text(), fraction(e), "stage", stage);
+        } else if (!stage.equals(previousStage) || !stage.equals("submitted")) {
+            info(text);
         }
     }
 

@@ -30,10 +30,16 @@ import java.util.function.Consumer;
 public final class ChatEvents implements ChatService.Listener, NodeListener {
     private final EventSink out;
     private volatile Consumer<Contact> onIncoming = c -> {};
+    private volatile SessionEvents sessions;
 
     /** Events published to {@code out}. */
     public ChatEvents(EventSink out) {
         this.out = out;
+    }
+
+    /** From now on, also the steps of each channel ({@code handshake} events, for the page). */
+    public void sessionDetails(SessionEvents details) {
+        this.sessions = details;
     }
 
     /** Called with the sender of each new message (the console makes it the current chat). */
@@ -149,6 +155,10 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
                 s.cipherSuite().name(),
                 "session_fingerprint",
                 s.sessionFingerprint());
+        SessionEvents details = sessions;
+        if (details != null) {
+            details.connected(peer, who);
+        }
     }
 
     /**
@@ -172,6 +182,10 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
                 contact.name(),
                 "identity_id",
                 contact.id().toHex());
+        SessionEvents details = sessions;
+        if (details != null) {
+            details.confirmed(peer, contact.name());
+        }
     }
 
     @Override

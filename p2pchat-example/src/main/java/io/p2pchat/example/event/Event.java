@@ -35,7 +35,12 @@ public record Event(String kind, String text, Map<String, Object> fields, Form f
         /** Progress of a long operation: a bar on a terminal before the prompt, else a line. */
         PROGRESS,
         /** A step of a long operation: a {@code progress} line, or JSON with its fraction. */
-        STEP
+        STEP,
+        /**
+         * Detail for views that keep the node's state as data (the web page: handshake steps, new
+         * blocks); a console does not print it, it shows the same facts through its commands.
+         */
+        DETAIL
     }
 
     /** An event; {@code fields} is copied (null values kept). */

@@ -16,7 +16,7 @@ class DemoOutputTest {
     @Test
     void everyDemoLine_isEscaped() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        Demo demo = new Demo(new PrintStream(bytes, true, StandardCharsets.UTF_8), false, 2048);
+        Narrator demo = new Narrator(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         demo.say("    carol received the listen address 127.0.0.1:1\u001b[2J\n\u202eforged");
         demo.say("    'café 😀' registered");
         assertThat(bytes.toString(StandardCharsets.UTF_8))

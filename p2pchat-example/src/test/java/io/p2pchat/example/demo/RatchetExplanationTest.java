@@ -31,7 +31,7 @@ class RatchetExplanationTest {
         for (int i = 0; i < 3; i++) {
             t.add(data(2));
         }
-        assertThat(Demo.explainRatchets(t))
+        assertThat(Messages.explainRatchets(t))
                 .containsExactly(
                         "epoch 1 had protected 3 records before the burst (earlier messages and"
                                 + " acknowledgements), so burst message 5 was its 8th and last"
@@ -48,7 +48,7 @@ class RatchetExplanationTest {
         }
         t.add(ratchet(4));
         t.add(data(4));
-        assertThat(Demo.explainRatchets(t))
+        assertThat(Messages.explainRatchets(t))
                 .containsExactly(
                         "epoch 3: burst message 7 was its 8th and last record, and burst message"
                                 + " 8 the first under epoch 4");
@@ -61,7 +61,7 @@ class RatchetExplanationTest {
             t.add(data(1));
         }
         t.add(ratchet(2));
-        assertThat(Demo.explainRatchets(t))
+        assertThat(Messages.explainRatchets(t))
                 .containsExactly(
                         "epoch 1: burst message 8 was its 8th and last record, and the next"
                                 + " record is the first under epoch 2");

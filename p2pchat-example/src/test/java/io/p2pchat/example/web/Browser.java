@@ -1,13 +1,18 @@
 package io.p2pchat.example.web;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.logging.Level;
+import org.awaitility.core.ConditionTimeoutException;
+import org.openqa.selenium.By;
+import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -91,6 +96,59 @@ final class Browser implements AutoCloseable {
         return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .map(LogEntry::getMessage)
                 .toList();
+    }
+
+    /** The text of the element with id {@code id}. */
+    String text(String id) {
+        return driver.findElement(By.id(id)).getText();
+    }
+
+    /**
+     * Waits, at most {@code max}, for {@code expected} in element {@code id}; on timeout, fails
+     * with a screenshot and the page's console.
+     */
+    void awaitText(String id, String expected, Duration max) throws IOException {
+        try {
+            await().atMost(max)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> text(id).contains(expected));
+        } catch (ConditionTimeoutException e) {
+            Path shot = screenshot("failed-" + id);
+            throw new AssertionError(
+                    "#"
+                            + id
+                            + " never showed '"
+                            + expected
+                            + "' but '"
+                            + text(id)
+                            + "' ("
+                            + shot
+                            + "); console: "
+                            + consoleMessages(),
+                    e);
+        }
+    }
+
+    /** Waits, at most {@code max}, for an element matching {@code css}. */
+    void awaitCss(String css, Duration max) throws IOException {
+        try {
+            await().atMost(max)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> !driver.findElements(By.cssSelector(css)).isEmpty());
+        } catch (ConditionTimeoutException e) {
+            Path shot = screenshot("failed-css");
+            throw new AssertionError("no " + css + " on the page (" + shot + ")", e);
+        }
+    }
+
+    /** Fails if the page opened an alert (a peer's markup ran as code). */
+    void assertNoAlert() {
+        try {
+            driver.switchTo().alert();
+            throw new AssertionError("the page opened an alert: a peer's markup ran");
+        } catch (NoAlertPresentException expected) {
+            // the markup stayed text
+        }
     }
 
     @Override

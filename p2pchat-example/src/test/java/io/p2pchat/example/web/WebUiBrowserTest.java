@@ -7,14 +7,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.WebElement;
 
 /**
@@ -118,40 +116,14 @@ class WebUiBrowserTest {
     }
 
     private String text(String id) {
-        return browser.driver.findElement(By.id(id)).getText();
+        return browser.text(id);
     }
 
-    /**
-     * Waits for {@code expected} in element {@code id}; on timeout, a screenshot and the console.
-     */
     private void awaitText(String id, String expected) throws Exception {
-        try {
-            await().atMost(WAIT)
-                    .pollInterval(Duration.ofMillis(100))
-                    .until(() -> text(id).contains(expected));
-        } catch (ConditionTimeoutException e) {
-            Path shot = browser.screenshot("failed-" + id);
-            throw new AssertionError(
-                    "#"
-                            + id
-                            + " never showed '"
-                            + expected
-                            + "' but '"
-                            + text(id)
-                            + "' ("
-                            + shot
-                            + "); console: "
-                            + browser.consoleMessages(),
-                    e);
-        }
+        browser.awaitText(id, expected, WAIT);
     }
 
     private void assertNoAlert() {
-        try {
-            browser.driver.switchTo().alert();
-            throw new AssertionError("the page opened an alert: a peer's markup ran");
-        } catch (NoAlertPresentException expected) {
-            // the markup stayed text
-        }
+        browser.assertNoAlert();
     }
 }
