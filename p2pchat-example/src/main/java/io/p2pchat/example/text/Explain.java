@@ -121,6 +121,12 @@ public final class Explain {
                 return "it connects from an address that is not registered for it" + suffix(detail);
             case WRONG_NETWORK:
                 return "it belongs to another ledger network (another genesis)";
+            case CREDENTIAL_EXPIRED:
+                return "its short-lived signing credential is expired or not valid yet: check"
+                        + " the clock of both machines"
+                        + suffix(detail);
+            case BAD_CREDENTIAL:
+                return "it presented a broken or forged signing credential" + suffix(detail);
             case BAD_SIGNATURE:
             case BAD_FINISHED:
             case BAD_KEY_SHARE:
