@@ -74,6 +74,10 @@ import picocli.CommandLine.ParentCommand;
  * prints the last line; everything else the node reports goes through the {@link
  * io.p2pchat.example.event.EventBus} to the console's {@link Output}, which the bus calls on its
  * own thread.
+ *
+ * <p>Size: about 700 lines, of which some 150 are the picocli options with their help texts (the
+ * {@code --help} a person reads); the steps above each have a method of their own, and the
+ * progress, leaving and web UI parts live in their own classes.
  */
 @Command(
         name = "node",
