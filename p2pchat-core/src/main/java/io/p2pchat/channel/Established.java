@@ -32,6 +32,12 @@ final class Established {
      */
     public final byte[] peerNetworkId;
 
+    /**
+     * Whether both sides signed with delegated credentials (Ed25519, docs/protocol.md §5.10) rather
+     * than their RSA identity keys.
+     */
+    public final boolean delegatedCredentials;
+
     Established(
             Role role,
             int version,
@@ -49,6 +55,44 @@ final class Established {
             int peerMaxFrameLength,
             byte[] transcriptHash,
             byte[] peerNetworkId) {
+        this(
+                role,
+                version,
+                suite,
+                sendTrafficSecret,
+                receiveTrafficSecret,
+                exporterSecret,
+                rekeyRoot,
+                peerId,
+                peerPublicKey,
+                peerCertificate,
+                peerListenAddress,
+                ratchetIntervalRecords,
+                ratchetIntervalBytes,
+                peerMaxFrameLength,
+                transcriptHash,
+                peerNetworkId,
+                false);
+    }
+
+    Established(
+            Role role,
+            int version,
+            CipherSuite suite,
+            Secret sendTrafficSecret,
+            Secret receiveTrafficSecret,
+            Secret exporterSecret,
+            Secret rekeyRoot,
+            PeerId peerId,
+            RSAPublicKey peerPublicKey,
+            byte[] peerCertificate,
+            Optional<String> peerListenAddress,
+            int ratchetIntervalRecords,
+            long ratchetIntervalBytes,
+            int peerMaxFrameLength,
+            byte[] transcriptHash,
+            byte[] peerNetworkId,
+            boolean delegatedCredentials) {
         this.role = role;
         this.version = version;
         this.suite = suite;
@@ -65,6 +109,7 @@ final class Established {
         this.peerMaxFrameLength = peerMaxFrameLength;
         this.transcriptHash = transcriptHash;
         this.peerNetworkId = peerNetworkId;
+        this.delegatedCredentials = delegatedCredentials;
     }
 
     /** Destroys every secret; for handshakes abandoned after completion. */

@@ -325,7 +325,8 @@ abstract class HandshakeProtocol {
                 ratchetBytes,
                 peerMaxFrameLength,
                 transcriptHash,
-                peerNetworkId);
+                peerNetworkId,
+                credentialScheme != 0);
     }
 
     /** Wipes every secret of the handshake; safe to call more than once. */

@@ -43,6 +43,12 @@ public interface SecureSession {
     /** The credential the peer presented for verification (a copy; possibly empty). */
     byte[] peerCertificate();
 
+    /**
+     * Whether the handshake was signed with delegated credentials (Ed25519 keys certified by the
+     * identity keys, docs/protocol.md §5.10) rather than with the RSA identity keys themselves.
+     */
+    boolean delegatedCredentials();
+
     /** The listen address the peer announced, if it was the initiator and listens. */
     Optional<String> peerListenAddress();
 

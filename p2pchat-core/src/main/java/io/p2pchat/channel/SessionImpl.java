@@ -33,6 +33,7 @@ final class SessionImpl implements SecureSession {
     private final byte[] peerCertificate;
     private final Optional<String> peerListenAddress;
     private final byte[] peerNetworkId;
+    private final boolean delegatedCredentials;
     private final int version;
     private final CipherSuite suite;
     private final String sessionFingerprint;
@@ -50,6 +51,7 @@ final class SessionImpl implements SecureSession {
         this.peerCertificate = est.peerCertificate.clone();
         this.peerListenAddress = est.peerListenAddress;
         this.peerNetworkId = est.peerNetworkId.clone();
+        this.delegatedCredentials = est.delegatedCredentials;
         this.version = est.version;
         this.suite = est.suite;
         this.exporter = est.exporterSecret;
@@ -88,6 +90,11 @@ final class SessionImpl implements SecureSession {
     @Override
     public Optional<String> peerListenAddress() {
         return peerListenAddress;
+    }
+
+    @Override
+    public boolean delegatedCredentials() {
+        return delegatedCredentials;
     }
 
     @Override

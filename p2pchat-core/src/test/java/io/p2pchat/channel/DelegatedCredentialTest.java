@@ -126,6 +126,8 @@ class DelegatedCredentialTest {
             SecureSession rs = session(responderApp);
             assertThat(is.peerId()).isEqualTo(BOB.peerId());
             assertThat(rs.peerId()).isEqualTo(ALICE.peerId());
+            assertThat(is.delegatedCredentials()).isEqualTo(initiatorDc && responderDc);
+            assertThat(rs.delegatedCredentials()).isEqualTo(initiatorDc && responderDc);
 
             HelloMessage initiatorHello = responderApp.first.hello.get(10, TimeUnit.SECONDS);
             HelloMessage responderHello = initiatorApp.first.hello.get(10, TimeUnit.SECONDS);

@@ -61,10 +61,15 @@ public final class SessionEvents {
                 peer,
                 who,
                 "authentication",
-                "RSA-PSS (SHA-256) signature over the handshake transcript verified with the"
-                        + " ledger's RSA-"
-                        + s.peerPublicKey().getModulus().bitLength()
-                        + " key; ours verified by the peer",
+                (s.delegatedCredentials()
+                        ? "Ed25519 signature over the handshake transcript, by a"
+                                + " short-lived key the ledger's RSA-"
+                                + s.peerPublicKey().getModulus().bitLength()
+                                + " key certified; ours verified by the peer"
+                        : "RSA-PSS (SHA-256) signature over the handshake transcript"
+                                + " verified with the ledger's RSA-"
+                                + s.peerPublicKey().getModulus().bitLength()
+                                + " key; ours verified by the peer"),
                 "key_bits",
                 s.peerPublicKey().getModulus().bitLength());
         step(
