@@ -7,6 +7,7 @@ import io.p2pchat.example.testing.ChildNode;
 import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.Relay;
+import io.p2pchat.example.testing.RunningNodes;
 import io.p2pchat.example.text.ExitCode;
 import io.p2pchat.identity.LocalIdentity;
 import java.net.InetSocketAddress;
@@ -17,11 +18,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,25 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ChatEndToEndTest {
     @TempDir Path dir;
 
-    private final List<ChildNode> nodes = new ArrayList<>();
-
-    @RegisterExtension
-    final TestWatcher dumpOnFailure =
-            new TestWatcher() {
-                @Override
-                public void testFailed(ExtensionContext context, Throwable cause) {
-                    for (ChildNode n : nodes) {
-                        System.out.println(n.transcript());
-                    }
-                }
-            };
-
-    @AfterEach
-    void stopNodes() {
-        for (ChildNode n : nodes) {
-            n.close();
-        }
-    }
+    @RegisterExtension final RunningNodes nodes = new RunningNodes();
 
     private ChildNode node(String name, Path home, String... args) throws Exception {
         ChildNode n = ChildNode.start(name, home, args);

@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import io.p2pchat.example.home.KeyFiles;
 import io.p2pchat.example.testing.ChildNode;
 import io.p2pchat.example.testing.Homes;
+import io.p2pchat.example.testing.RunningNodes;
 import io.p2pchat.identity.PeerId;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -16,11 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,25 +31,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class IdentityLifecycleTest {
     @TempDir Path dir;
 
-    private final List<ChildNode> nodes = new ArrayList<>();
-
-    @RegisterExtension
-    final TestWatcher dumpOnFailure =
-            new TestWatcher() {
-                @Override
-                public void testFailed(ExtensionContext context, Throwable cause) {
-                    for (ChildNode n : nodes) {
-                        System.out.println(n.transcript());
-                    }
-                }
-            };
-
-    @AfterEach
-    void stopNodes() {
-        for (ChildNode n : nodes) {
-            n.close();
-        }
-    }
+    @RegisterExtension final RunningNodes nodes = new RunningNodes();
 
     private ChildNode node(String name, Path home, String... args) throws Exception {
         return node(name, home, List.of(), args);

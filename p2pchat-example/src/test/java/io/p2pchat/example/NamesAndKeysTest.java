@@ -7,6 +7,7 @@ import io.p2pchat.example.testing.ChildNode;
 import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.LibraryNode;
+import io.p2pchat.example.testing.RunningNodes;
 import io.p2pchat.example.text.ExitCode;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
@@ -25,17 +26,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,25 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 class NamesAndKeysTest {
     @TempDir Path dir;
 
-    private final List<ConsoleDriver> nodes = new ArrayList<>();
-
-    @RegisterExtension
-    final TestWatcher dumpOnFailure =
-            new TestWatcher() {
-                @Override
-                public void testFailed(ExtensionContext context, Throwable cause) {
-                    for (ConsoleDriver n : nodes) {
-                        System.out.println(n.transcript());
-                    }
-                }
-            };
-
-    @AfterEach
-    void stopNodes() {
-        for (ConsoleDriver n : nodes) {
-            n.close();
-        }
-    }
+    @RegisterExtension final RunningNodes nodes = new RunningNodes();
 
     private ChildNode node(String name, Path home, String... args) throws Exception {
         ChildNode n = ChildNode.start(name, home, args);

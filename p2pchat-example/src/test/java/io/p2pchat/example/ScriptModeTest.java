@@ -9,6 +9,7 @@ import io.p2pchat.example.testing.ChildNode;
 import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.InProcessNode;
+import io.p2pchat.example.testing.RunningNodes;
 import io.p2pchat.example.text.ExitCode;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,11 +18,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,25 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ScriptModeTest {
     @TempDir Path dir;
 
-    private final List<ConsoleDriver> nodes = new ArrayList<>();
-
-    @RegisterExtension
-    final TestWatcher dumpOnFailure =
-            new TestWatcher() {
-                @Override
-                public void testFailed(ExtensionContext context, Throwable cause) {
-                    for (ConsoleDriver c : nodes) {
-                        System.out.println(c.transcript());
-                    }
-                }
-            };
-
-    @AfterEach
-    void close() throws Exception {
-        for (ConsoleDriver n : nodes) {
-            n.close();
-        }
-    }
+    @RegisterExtension final RunningNodes nodes = new RunningNodes();
 
     private InProcessNode node(String name, String... args) throws Exception {
         List<String> a =

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.InProcessNode;
+import io.p2pchat.example.testing.RunningNodes;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,9 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
@@ -35,27 +34,13 @@ class WebUiNodesTest {
 
     @TempDir Path dir;
 
-    private final List<ConsoleDriver> nodes = new ArrayList<>();
+    @RegisterExtension final RunningNodes nodes = new RunningNodes();
     private Browser browser;
-
-    @RegisterExtension
-    final TestWatcher dumpOnFailure =
-            new TestWatcher() {
-                @Override
-                public void testFailed(ExtensionContext context, Throwable cause) {
-                    for (ConsoleDriver n : nodes) {
-                        System.out.println(n.transcript());
-                    }
-                }
-            };
 
     @AfterEach
     void stop() {
         if (browser != null) {
             browser.close();
-        }
-        for (ConsoleDriver n : nodes) {
-            n.close();
         }
     }
 
