@@ -38,6 +38,9 @@ final class Established {
      */
     public final boolean delegatedCredentials;
 
+    /** The handshake's milestones; set by the handshake handler just before activation. */
+    @org.jspecify.annotations.Nullable HandshakeTimings timings;
+
     Established(
             Role role,
             int version,
