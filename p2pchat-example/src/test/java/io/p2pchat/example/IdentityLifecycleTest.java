@@ -67,9 +67,13 @@ class IdentityLifecycleTest {
     }
 
     private static JsonObject whoisJson(ChildNode n, String target) {
+        return whoisAnswer(n, target).getAsJsonObject("identity");
+    }
+
+    private static JsonObject whoisAnswer(ChildNode n, String target) {
         int m = n.mark();
         n.send("/whois " + target + " --json");
-        return n.awaitJson(m, "whois", o -> true).getAsJsonObject("identity");
+        return n.awaitJson(m, "whois", o -> true);
     }
 
     @Test
@@ -133,6 +137,13 @@ class IdentityLifecycleTest {
         assertThat(byOld.getAsJsonArray("key_history")).hasSize(2);
         assertThat(byOld.get("identity_state").getAsString()).isEqualTo("active");
         assertThat(whoisJson(bob, "alice").get("state").getAsString()).isEqualTo("active");
+        // The certificate /whois gives is the rotation's: it installs the new key, and verifies.
+        JsonObject certificate = whoisAnswer(bob, "alice").getAsJsonObject("certificate");
+        assertThat(certificate.get("key_id").getAsString()).isEqualTo(newKey.toHex());
+        assertThat(certificate.get("verified").getAsBoolean()).isTrue();
+        assertThat(certificate.get("block_header").getAsString()).hasSize(2 * 156);
+        assertThat(certificate.get("block_height").getAsLong())
+                .isEqualTo(byOld.get("key_height").getAsLong());
         assertThat(whoisJson(bob, newKey.toHex()).get("state").getAsString()).isEqualTo("active");
 
         // After a restart on the new key, both sides still compute the same conversation.
