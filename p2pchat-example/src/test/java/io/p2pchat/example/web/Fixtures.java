@@ -134,6 +134,38 @@ final class Fixtures {
         return new com.google.gson.Gson().toJson(m);
     }
 
+    /**
+     * {@link #whois} with one lie the node's answer could tell: {@code path} flips a byte of the
+     * audit path's first hash, {@code index} claims the neighbouring position, {@code header}
+     * changes the header's nonce (its Merkle root stays right, its hash is no longer the block's).
+     */
+    static String whoisTampered(String name, String what) {
+        com.google.gson.JsonObject o =
+                com.google.gson.JsonParser.parseString(whois(name, false)).getAsJsonObject();
+        com.google.gson.JsonObject cert = o.getAsJsonObject("certificate");
+        switch (what) {
+            case "path" -> {
+                com.google.gson.JsonArray path = cert.getAsJsonArray("proof");
+                path.set(
+                        0,
+                        new com.google.gson.JsonPrimitive(flipHex(path.get(0).getAsString(), 0)));
+            }
+            case "index" -> cert.addProperty("tx_index", 2);
+            case "header" ->
+                    cert.addProperty(
+                            "block_header", flipHex(cert.get("block_header").getAsString(), 116));
+            default -> throw new IllegalArgumentException(what);
+        }
+        return o.toString();
+    }
+
+    /** {@code hex} with the low bit of byte {@code at} flipped. */
+    private static String flipHex(String hex, int at) {
+        byte[] b = HexFormat.of().parseHex(hex);
+        b[at] ^= 0x01;
+        return HexFormat.of().formatHex(b);
+    }
+
     private static String quote(String s) {
         return new com.google.gson.Gson().toJson(s);
     }

@@ -122,6 +122,18 @@ class WebUiBrowserTest {
                                                 .replace("\"verified\":false", "\"verified\":true");
                                 yield List.of(UiEvent.parse(tampered));
                             }
+                            case "/whois mallory-path" ->
+                                    List.of(
+                                            UiEvent.parse(
+                                                    Fixtures.whoisTampered("mallory", "path")));
+                            case "/whois mallory-index" ->
+                                    List.of(
+                                            UiEvent.parse(
+                                                    Fixtures.whoisTampered("mallory", "index")));
+                            case "/whois mallory-header" ->
+                                    List.of(
+                                            UiEvent.parse(
+                                                    Fixtures.whoisTampered("mallory", "header")));
                             default -> List.of();
                         });
         browser.driver.get(server.url());
@@ -148,6 +160,20 @@ class WebUiBrowserTest {
                                 .getAttribute("data-state"))
                 .isEqualTo("failed");
         browser.showAndScreenshot("#identity-record .proof", "ledger-proof-tampered");
+        // A flipped byte in the audit path, another position, a header that is not the block's.
+        for (String[] lie :
+                new String[][] {
+                    {"mallory-path", "inclusion"},
+                    {"mallory-index", "inclusion"},
+                    {"mallory-header", "block hash"}
+                }) {
+            lookUp(lie[0]);
+            await().atMost(WAIT)
+                    .until(
+                            () ->
+                                    text("identity-record").contains("PROOF FAILED")
+                                            && text("identity-record").contains(lie[1] + ":"));
+        }
         assertThat(browser.consoleMessages())
                 .noneMatch(m -> m.contains("Content Security Policy") || m.contains("Uncaught"));
     }
