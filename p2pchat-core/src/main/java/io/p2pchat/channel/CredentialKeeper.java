@@ -224,6 +224,9 @@ final class CredentialKeeper {
                 log.info("the stored delegated credential is not usable now; signing a new one");
             }
             return own;
+        } catch (RuntimeException e) {
+            log.warn("could not read the stored delegated credential: {}", e.toString());
+            return null;
         } finally {
             Secret.wipe(state);
         }

@@ -273,6 +273,8 @@ final class NodeCommand implements Callable<Integer> {
                     "note: your identity file now also holds the random key of your chat history"
                             + " (same passphrase)");
         }
+        java.util.function.Consumer<SecureChannelContext.Builder> channel =
+                c -> channelOptions(c, credentials);
         Joining joining = new Joining(h, out, identity, joiningOptions(expectedId));
         AtomicReference<KeyFiles.Decision> keys = new AtomicReference<>();
         ChatEvents events = new ChatEvents(out);
@@ -322,13 +324,7 @@ final class NodeCommand implements Callable<Integer> {
                                                 historyKey,
                                                 contacts,
                                                 events,
-                                                b ->
-                                                        b.listener(events)
-                                                                .channel(
-                                                                        c ->
-                                                                                channelOptions(
-                                                                                        c,
-                                                                                        credentials)));
+                                                b -> b.listener(events).channel(channel));
                                 started.node().rotateKey(d.key());
                                 return started;
                             });
