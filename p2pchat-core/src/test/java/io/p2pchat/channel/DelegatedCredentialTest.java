@@ -166,7 +166,7 @@ class DelegatedCredentialTest {
     }
 
     /** A clock tests move by hand. */
-    private static final class SettableClock extends Clock {
+    static final class SettableClock extends Clock {
         volatile Instant now = Instant.parse("2026-12-07T00:00:00Z");
 
         @Override
@@ -200,7 +200,8 @@ class DelegatedCredentialTest {
                         Duration.ofHours(24),
                         clock,
                         new java.security.SecureRandom(),
-                        queued::add);
+                        queued::add,
+                        null);
         CredentialKeeper.Own first = keeper.usable();
         assertThat(first).isNotNull();
         assertThat(queued).isEmpty();

@@ -95,12 +95,18 @@ class IdentityLifecycleTest {
 
         // A copy of alice's home with the old key, to try it after the rotation.
         assertThat(alice.quit()).isZero();
+        // The delegated credential is kept encrypted in the home, for the key in use.
+        Path credential = aliceHome.resolve("credential.key");
+        byte[] oldCredential = Files.readAllBytes(credential);
+        assertThat(Homes.credentialKeyId(aliceHome)).contains(oldKey);
         Path oldHome = dir.resolve("alice-old");
         copyTree(aliceHome, oldHome);
         int b1 = bob.mark();
         alice = node("alice2", aliceHome, "--listen", "127.0.0.1:" + alicePort);
         alice.awaitLine("ready:");
         alice.awaitConnectedAndConfirmed("bob");
+        // The restart took the stored credential: nothing new was signed or written.
+        assertThat(credential).hasBinaryContent(oldCredential);
         // bob redials the address he joined through, or alice (who knows bob) dials him first.
         bob.awaitMatch(b1, "connected to alice|alice connected to you");
 
@@ -114,6 +120,8 @@ class IdentityLifecycleTest {
         assertThat(newKey).isNotEqualTo(oldKey);
         assertThat(aliceHome.resolve("identity.next.pem")).doesNotExist();
         assertThat(aliceHome.resolve("identity.prev.pem")).doesNotExist();
+        // The old key's credential is no longer stored (nor offered): the new key's replaced it.
+        assertThat(Homes.credentialKeyId(aliceHome)).contains(newKey);
         // bob closed the old key's session when the rotation reached his chain.
         bob.awaitLine(b0, "closed the session of " + oldKey.shortId());
         // bob's client remembers alice's key and says loudly that it changed.
@@ -168,6 +176,8 @@ class IdentityLifecycleTest {
         int c = bob.mark();
         bob.send("/connect 127.0.0.1:" + oldPort);
         bob.awaitLine(c, "KEY CHANGED");
+        // ... though it offered the old key's stored credential, still within its validity.
+        assertThat(oldHome.resolve("credential.key")).hasBinaryContent(oldCredential);
     }
 
     @Test
@@ -191,6 +201,7 @@ class IdentityLifecycleTest {
         PeerId key = Homes.identity(aliceHome).peerId();
         // A copy of the home from before the revocation, to present the key afterwards.
         assertThat(alice.quit()).isZero();
+        byte[] credential = Files.readAllBytes(aliceHome.resolve("credential.key"));
         Path copy = dir.resolve("alice-copy");
         copyTree(aliceHome, copy);
         int b1 = bob.mark();
@@ -215,6 +226,8 @@ class IdentityLifecycleTest {
         String revoked = alice.awaitLine(a0, "revoked at block #");
         assertThat(revoked).contains("init --home NEWDIR --name NAME");
         assertThat(alice.awaitExit()).isZero();
+        // The revoked key's delegated credential is removed from the home.
+        assertThat(aliceHome.resolve("credential.key")).doesNotExist();
         bob.awaitJson(b0, "revoked", o -> o.get("key_id").getAsString().equals(key.toHex()));
         JsonObject w = whoisJson(bob, "alice");
         assertThat(w.get("state").getAsString()).isEqualTo("revoked");
@@ -231,6 +244,8 @@ class IdentityLifecycleTest {
         bob.send("/connect 127.0.0.1:" + stalePort);
         assertThat(bob.awaitJson(c, "error", o -> true).get("message").getAsString())
                 .contains("its identity was revoked on the ledger");
+        // ... though it offered its stored credential, signed before the revocation.
+        assertThat(copy.resolve("credential.key")).hasBinaryContent(credential);
 
         // The home refuses to start, saying what to do.
         ChildNode again = node("alice-again", aliceHome, "--listen", "127.0.0.1:0");
