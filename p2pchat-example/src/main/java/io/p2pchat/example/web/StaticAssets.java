@@ -27,6 +27,9 @@ final class StaticAssets {
         FILES.put("/model.js", "text/javascript; charset=utf-8");
         FILES.put("/view.js", "text/javascript; charset=utf-8");
         FILES.put("/net.js", "text/javascript; charset=utf-8");
+        FILES.put("/prompt.js", "text/javascript; charset=utf-8");
+        FILES.put("/actions.js", "text/javascript; charset=utf-8");
+        FILES.put("/notice.js", "text/javascript; charset=utf-8");
         FILES.put("/favicon.svg", "image/svg+xml");
     }
 
