@@ -5,6 +5,9 @@
 
 import {h} from './dom.js';
 
+// What an action changed for good: published to every view (NodeUiBackend.FOR_EVERYONE).
+const OUTCOMES = new Set(['rotated', 'revoked', 'addresses_updated']);
+
 export class IdentityActions {
   /** `command(line)` sends a command line and returns its id (0: not sent). */
   constructor(command) {
@@ -23,13 +26,13 @@ export class IdentityActions {
       option('', 'same size'), option('2048', 'RSA 2048'), option('3072', 'RSA 3072'),
       option('4096', 'RSA 4096'));
     this.addresses = input('HOST:PORT …', 'Addresses to register');
-    const address = button('Set addresses', () => {
+    const address = button('Set', () => {
       const words = this.addresses.value.trim();
       if (!words) return this.say('Type one or more HOST:PORT, separated by spaces.', 'error');
       this.run('/identity address ' + words);
     });
     this.name = input('NAME', 'Name to claim');
-    const name = button('Claim name', () => {
+    const name = button('Claim', () => {
       const n = this.name.value.trim();
       if (!n) return this.say('Type the name to claim.', 'error');
       this.run('/identity name ' + n);
@@ -43,7 +46,9 @@ export class IdentityActions {
       h('h2', {}, 'Identity'),
       this.facts,
       h('div', {class: 'action-row'}, rotate, this.bits),
+      h('label', {class: 'action-label muted small'}, 'Registered addresses'),
       h('div', {class: 'action-row'}, this.addresses, address),
+      h('label', {class: 'action-label muted small'}, 'Name on the ledger'),
       h('div', {class: 'action-row'}, this.name, name),
       h('div', {class: 'action-row'}, revoke),
       this.statusEl);
@@ -72,6 +77,11 @@ export class IdentityActions {
     if (e.event === 'progress') return; // the top bar shows it
     const text = e.message || e.display || '';
     if (text) this.say(text, e.event === 'error' ? 'error' : 'info');
+  }
+
+  /** An event for every view: an action's outcome comes this way (the console shows it too). */
+  event(e) {
+    if (OUTCOMES.has(e.event)) this.say(e.display || e.message || e.event, 'info');
   }
 
   done(msg) {

@@ -55,7 +55,7 @@ function redraw() {
 // The open conversation, shown: its unread count drops for every page and after a reload.
 function markRead() {
   const c = model.current ? model.conversations.get(model.current) : null;
-  if (!c || !c.id || document.hidden || !link) return;
+  if (!c || !/^[0-9a-f]{64}$/.test(c.id || '') || document.hidden || !link) return;
   const last = c.messages.filter((m) => m.direction === 'in').at(-1);
   if (!last || readMarks.get(c.key) === last.message_id) return;
   if (link.send({type: 'read', conversation: c.id})) readMarks.set(c.key, last.message_id);
@@ -68,6 +68,7 @@ function onMessage(msg) {
       break;
     case 'event':
       model.apply(msg.e);
+      identityActions.event(msg.e);
       break;
     case 'reply':
       model.apply(msg.e, true);
@@ -113,6 +114,7 @@ function onState(state) {
     unreachable: 'not connected',
   }[state] || state;
   if (state !== 'live') prompts.close(); // its command is cancelled by the node
+  if (state === 'stopped' || state === 'restarted') model.peers.clear(); // the node's links are gone
   if (state === 'refused') model.refused = true; // until the link is live again
   if (state === 'live') model.refused = false;
   if (state === 'refused') {

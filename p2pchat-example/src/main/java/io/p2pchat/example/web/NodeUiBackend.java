@@ -68,8 +68,12 @@ public final class NodeUiBackend implements UiBackend, AutoCloseable {
     /** The longest a command waits for a page's answer (the server withdraws it sooner). */
     private static final long MAX_PROMPT_WAIT_MINUTES = 31;
 
-    /** Events a command publishes that every view shows, not only the asking page. */
-    private static final Set<String> FOR_EVERYONE = Set.of("sent", "revoked");
+    /**
+     * Events a command publishes that every view shows, not only the asking page: a message sent,
+     * and what an identity action changed for good.
+     */
+    static final Set<String> FOR_EVERYONE =
+            Set.of("sent", "rotated", "revoked", "addresses_updated");
 
     private final ChatNode chatNode;
     private final EventBus bus;

@@ -37,16 +37,29 @@ class PagePromptTest {
 
     @AfterEach
     void close() throws Exception {
-        for (AutoCloseable c : closing) {
-            c.close();
-        }
-        if (server != null) {
-            server.close();
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            closing.get(i).close();
         }
     }
 
-    private Page start(WebUiServer.Builder b) throws Exception {
+    private WebUiServer serve(WebUiServer.Builder b) throws IOException {
         server = b.build().start();
+        closing.add(server::close);
+        return server;
+    }
+
+    /** Answers question {@code prompt} with {@code textJson} (a JSON string or null). */
+    private static void answer(Page page, JsonObject prompt, String textJson) {
+        page.send(
+                "{\"type\":\"answer\",\"prompt\":"
+                        + prompt.get("prompt").getAsLong()
+                        + ",\"text\":"
+                        + textJson
+                        + "}");
+    }
+
+    private Page start(WebUiServer.Builder b) throws Exception {
+        serve(b);
         // Each command asks one question and replies with what it got.
         backend.handler(
                 (line, replies) -> {
@@ -100,12 +113,7 @@ class PagePromptTest {
         assertThat(prompt.get("text").getAsString()).isEqualTo("Passphrase of this identity:");
         assertThat(prompt.get("timeout_ms").getAsLong()).isEqualTo(120_000);
         CompletableFuture<String> answer = nextQuestion();
-        page.send(
-                "{\"type\":\"answer\",\"prompt\":"
-                        + prompt.get("prompt").getAsLong()
-                        + ",\"text\":\""
-                        + PASSPHRASE
-                        + "\"}");
+        answer(page, prompt, "\"" + PASSPHRASE + "\"");
         assertThat(answer.get(10, TimeUnit.SECONDS)).isEqualTo(PASSPHRASE);
         String reply = page.next();
         String done = page.next();
@@ -121,10 +129,7 @@ class PagePromptTest {
         page.send("{\"type\":\"command\",\"id\":1,\"line\":\"/identity revoke\"}");
         JsonObject prompt = json(page.next());
         assertThat(prompt.get("kind").getAsString()).isEqualTo("confirm-text");
-        page.send(
-                "{\"type\":\"answer\",\"prompt\":"
-                        + prompt.get("prompt").getAsLong()
-                        + ",\"text\":null}");
+        answer(page, prompt, "null");
         assertThat(nextQuestion().get(10, TimeUnit.SECONDS)).isNull();
     }
 
@@ -145,10 +150,7 @@ class PagePromptTest {
         assertThat(failure(answer)).isEqualTo("no answer within 300 ms");
         assertThat(page.next()).contains("cancelled: no answer within 300 ms");
         assertThat(page.next()).isEqualTo("{\"t\":\"done\",\"id\":2,\"ok\":false}");
-        page.send(
-                "{\"type\":\"answer\",\"prompt\":"
-                        + prompt.get("prompt").getAsLong()
-                        + ",\"text\":\"late\"}");
+        answer(page, prompt, "\"late\"");
         page.send("{\"type\":\"command\",\"id\":4,\"line\":\"/identity rotate\"}");
         assertThat(json(page.next()).get("id").getAsLong()).isEqualTo(4); // still open
     }
@@ -160,12 +162,7 @@ class PagePromptTest {
         page.send("{\"type\":\"command\",\"id\":5,\"line\":\"/identity rotate\"}");
         JsonObject prompt = json(page.next());
         CompletableFuture<String> answer = nextQuestion();
-        page.send(
-                "{\"type\":\"answer\",\"prompt\":"
-                        + prompt.get("prompt").getAsLong()
-                        + ",\"text\":\""
-                        + "x".repeat(PageHandler.MAX_ANSWER_LENGTH + 1)
-                        + "\"}");
+        answer(page, prompt, "\"" + "x".repeat(PageHandler.MAX_ANSWER_LENGTH + 1) + "\"");
         assertThat(failure(answer)).isEqualTo("the answer is longer than 1024 characters");
         assertThat(json(page.next()).get("t").getAsString()).isEqualTo("prompt_end");
         assertThat(page.closed).isNotDone();
@@ -197,7 +194,7 @@ class PagePromptTest {
      */
     @Test
     void commandsInFlightAreAnsweredAfterTheBacklogOverflows() throws Exception {
-        server = WebUiServer.builder(backend).maxEventBacklog(50).build().start();
+        serve(WebUiServer.builder(backend).maxEventBacklog(50));
         BlockingQueue<UiBackend.CommandReplies> waiting = new LinkedBlockingQueue<>();
         backend.handler((line, replies) -> waiting.add(replies));
         try (Socket s = new Socket()) {
