@@ -72,8 +72,11 @@ class WebUiNodesTest {
                 .group(1);
     }
 
-    @Test
-    void alicesPageChatsWithBobsPage_handshakeFingerprintsMarkupAndRestart() throws Exception {
+    private record Two(
+            InProcessNode alice, String aliceUrl, InProcessNode bob, String bobUrl, Path bobHome) {}
+
+    /** alice starts a network, bob joins it through her; both with a UI, connected, confirmed. */
+    private Two twoNodes() throws Exception {
         Browser.require();
         Path aliceHome = Homes.init(dir, "alice");
         Path bobHome = Homes.init(dir, "bob");
@@ -90,13 +93,24 @@ class WebUiNodesTest {
                 "127.0.0.1:"
                         + alice.awaitMatch(0, "listening on 127\\.0\\.0\\.1:([0-9]+)").group(1);
         String aliceUrl = url(alice);
-        assertThat(alice.stderrText()).doesNotContain("#token=");
         alice.awaitLine("ready:");
         InProcessNode bob = node("bob", bobHome, "--listen", "127.0.0.1:0", "--join", aliceAddress);
         String bobUrl = url(bob);
         bob.awaitLine("ready:");
         alice.awaitConnectedAndConfirmed("bob");
         bob.awaitConnectedAndConfirmed("alice");
+        return new Two(alice, aliceUrl, bob, bobUrl, bobHome);
+    }
+
+    @Test
+    void alicesPageChatsWithBobsPage_handshakeFingerprintsMarkupAndRestart() throws Exception {
+        Two two = twoNodes();
+        InProcessNode alice = two.alice();
+        InProcessNode bob = two.bob();
+        String aliceUrl = two.aliceUrl();
+        String bobUrl = two.bobUrl();
+        Path bobHome = two.bobHome();
+        assertThat(alice.stderrText()).doesNotContain("#token=");
 
         browser = Browser.open();
         String aliceTab = browser.driver.getWindowHandle();
@@ -173,29 +187,10 @@ class WebUiNodesTest {
      */
     @Test
     void identityActionsPromptsKeyChangeNoticeAndUnread() throws Exception {
-        Browser.require();
-        Path aliceHome = Homes.init(dir, "alice");
-        Path bobHome = Homes.init(dir, "bob");
-        InProcessNode alice =
-                node(
-                        "alice",
-                        aliceHome,
-                        "--listen",
-                        "127.0.0.1:0",
-                        "--genesis",
-                        "--difficulty",
-                        "trivial");
-        String aliceAddress =
-                "127.0.0.1:"
-                        + alice.awaitMatch(0, "listening on 127\\.0\\.0\\.1:([0-9]+)").group(1);
-        String aliceUrl = url(alice);
-        alice.awaitLine("ready:");
-        InProcessNode bob = node("bob", bobHome, "--listen", "127.0.0.1:0", "--join", aliceAddress);
-        String bobUrl = url(bob);
-        bob.awaitLine("ready:");
-        alice.awaitConnectedAndConfirmed("bob");
-        bob.awaitConnectedAndConfirmed("alice");
-        int a0 = alice.mark();
+        Two two = twoNodes();
+        int a0 = two.alice().mark();
+        InProcessNode alice = two.alice();
+        InProcessNode bob = two.bob();
         alice.send("/msg bob hi bob");
         bob.awaitLine("<alice> hi bob");
         bob.send("/msg alice one");
@@ -206,7 +201,7 @@ class WebUiNodesTest {
 
         // bob's page: a revocation is refused until the name is typed.
         browser = Browser.open();
-        browser.driver.get(bobUrl);
+        browser.driver.get(two.bobUrl());
         awaitText("identity", "bob");
         awaitText("identity-actions", "Revoke");
         button("Revoke…").click();
@@ -240,13 +235,13 @@ class WebUiNodesTest {
 
         // alice had verified bob: her node holds what she sends him.
         alice.awaitLine(a0, "NOTHING MORE IS SENT to bob");
-        assertThat(unread(aliceUrl, "bob")).isEqualTo(2);
+        assertThat(unread(two.aliceUrl(), "bob")).isEqualTo(2);
 
         // Her page, opened after the change, shows it loudly and sends nothing to bob.
-        browser.driver.get(aliceUrl);
+        browser.driver.get(two.aliceUrl());
         awaitText("held", "KEY CHANGED: bob");
         awaitText("messages", "two");
-        await().atMost(WAIT).until(() -> unread(aliceUrl, "bob") == 0);
+        await().atMost(WAIT).until(() -> unread(two.aliceUrl(), "bob") == 0);
         browser.driver.navigate().refresh();
         awaitText("held", "KEY CHANGED: bob");
         assertThat(browser.driver.findElements(By.cssSelector("#conversations .unread"))).isEmpty();
