@@ -186,8 +186,12 @@ public final class NodeUiBackend implements UiBackend, AutoCloseable {
                 sink.error(
                         "/quit stops the node: use its console (closing this page leaves the node"
                                 + " running)");
-            } else if (!executor.execute(c, prompter(replies, c.verb()))) {
-                // The identity was revoked: the node stops, as after the console's revoke.
+            } else if (!executor.execute(c, prompter(replies, c.verb()))
+                    && c instanceof Command.Identity i
+                    && i.action().equals("revoke")
+                    && !Thread.currentThread().isInterrupted()) {
+                // The identity was revoked: the node stops, as after the console's revoke (not
+                // when the command thread was interrupted: the node is stopping already).
                 Thread t = new Thread(stopNode, "p2pchat-web-stop");
                 t.setDaemon(false);
                 t.start();
