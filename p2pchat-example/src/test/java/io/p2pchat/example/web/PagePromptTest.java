@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -196,7 +197,24 @@ class PagePromptTest {
     void commandsInFlightAreAnsweredAfterTheBacklogOverflows() throws Exception {
         serve(WebUiServer.builder(backend).maxEventBacklog(50));
         BlockingQueue<UiBackend.CommandReplies> waiting = new LinkedBlockingQueue<>();
-        backend.handler((line, replies) -> waiting.add(replies));
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        backend.handler(
+                (line, replies) -> {
+                    if (!line.equals("/hold")) {
+                        waiting.add(replies);
+                        return;
+                    }
+                    // Holds the web event loop (submit runs on it), so that nothing is written
+                    // to the page until the answers below are queued behind the stale events.
+                    holding.countDown();
+                    try {
+                        release.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException x) {
+                        Thread.currentThread().interrupt();
+                    }
+                    replies.done(true);
+                });
         try (Socket s = new Socket()) {
             s.setReceiveBufferSize(4096);
             s.setSoTimeout(10_000);
@@ -218,6 +236,8 @@ class PagePromptTest {
             UiBackend.CommandReplies second = waiting.poll(10, TimeUnit.SECONDS);
             assertThat(first).isNotNull();
             assertThat(second).isNotNull();
+            RawHttp.writeText(s, "{\"type\":\"command\",\"id\":3,\"line\":\"/hold\"}");
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
             // The page reads nothing while 20,000 events of 1 KiB and the answers come.
             UiEvent e = UiEvent.of("message", Map.of("from", "bob", "text", "z".repeat(1000)));
             for (int i = 0; i < 20_000; i++) {
@@ -229,6 +249,9 @@ class PagePromptTest {
                 second.reply(UiEvent.of("history", Map.of("n", i)));
             }
             second.done(true);
+            // The event loop goes on: the page missed events, and the snapshot that replaces
+            // them must not take the answers with them.
+            release.countDown();
             assertThat(server.missedEvents()).isGreaterThan(10_000);
             boolean resynced = false;
             String done1 = null;
