@@ -5,6 +5,9 @@ import {render} from './view.js';
 import {Link, takeToken, qrDataUrl} from './net.js';
 import {fill, h} from './dom.js';
 import {showIdentity, startLedgerPanel} from './ledger.js';
+import {Prompts} from './prompt.js';
+import {IdentityActions} from './actions.js';
+import {renderHeld, heldRefusal} from './notice.js';
 
 const model = new Model();
 const pending = new Map(); // command id -> line
@@ -12,6 +15,9 @@ const qrCache = new Map(); // fingerprint -> data: URL
 let token = null;
 let link = null;
 let scheduled = false;
+const prompts = new Prompts((m) => link && link.send(m));
+const identityActions = new IdentityActions((line) => send(line));
+const readMarks = new Map(); // conversation key -> the last received message_id marked read
 
 const actions = {
   open(key) {
@@ -41,7 +47,19 @@ function redraw() {
   requestAnimationFrame(() => {
     scheduled = false;
     render(model, actions);
+    renderHeld(model, actions);
+    identityActions.render(model);
+    markRead();
   });
+}
+
+// The open conversation, shown: its unread count drops for every page and after a reload.
+function markRead() {
+  const c = model.current ? model.conversations.get(model.current) : null;
+  if (!c || !/^[0-9a-f]{64}$/.test(c.id || '') || document.hidden || !link) return;
+  const last = c.messages.filter((m) => m.direction === 'in').at(-1);
+  if (!last || readMarks.get(c.key) === last.message_id) return;
+  if (link.send({type: 'read', conversation: c.id})) readMarks.set(c.key, last.message_id);
 }
 
 function onMessage(msg) {
@@ -51,15 +69,31 @@ function onMessage(msg) {
       break;
     case 'event':
       model.apply(msg.e);
+      identityActions.event(msg.e);
       break;
     case 'reply':
       model.apply(msg.e, true);
       if (msg.e.event === 'error') showReply(msg.e.message, 'error');
       if (msg.e.event === 'whois') showIdentity(msg.e);
+      prompts.note(msg.id, msg.e.message || msg.e.display);
+      identityActions.reply(msg);
       break;
     case 'done':
+      if (msg.lost) {
+        showReply(msg.lost + ' answers to ' + (pending.get(msg.id) || 'a command')
+          + ' were lost while the page was busy: run it again.', 'error');
+      }
       pending.delete(msg.id);
+      prompts.done(msg.id);
+      identityActions.done(msg);
       break;
+    case 'prompt':
+      prompts.show(msg);
+      return;
+    case 'prompt_end':
+      prompts.end(msg);
+      showReply('The question was withdrawn: ' + msg.reason + '.', 'error');
+      return;
     case 'missed':
       model.log({event: 'missed'}, msg.n + ' events missed while the page was busy; reloaded the state');
       break;
@@ -77,11 +111,24 @@ function onState(state) {
     live: 'live',
     reconnecting: 'reconnecting…',
     refused: 'not connected',
+    stopped: 'node stopped',
+    restarted: 'node restarted',
+    unreachable: 'not connected',
   }[state] || state;
+  if (state !== 'live') prompts.close(); // its command is cancelled by the node
+  if (state === 'stopped' || state === 'restarted') model.peers.clear(); // the node's links are gone
   if (state === 'refused') model.refused = true; // until the link is live again
   if (state === 'live') model.refused = false;
   if (state === 'refused') {
     showReply('The node refused this page: open the exact URL the node printed (it ends with #token=…).', 'error');
+  } else if (state === 'stopped') {
+    showReply('The node stopped; open the URL it prints when it starts again.', 'error');
+  } else if (state === 'restarted') {
+    showReply('The node started again with a new key for this page: open the URL it printed'
+      + ' (it ends with #token=…).', 'error');
+  } else if (state === 'unreachable') {
+    showReply('The node is running but takes no link from this page: close its other pages,'
+      + ' then reload this one.', 'error');
   } else if (state === 'live') {
     showReply('');
   }
@@ -102,7 +149,7 @@ function send(line) {
   }
   pending.set(id, line);
   showReply('');
-  return true;
+  return id;
 }
 
 function onSubmit(e) {
@@ -117,6 +164,11 @@ function onSubmit(e) {
       return;
     }
     line = '/msg ' + model.current + ' ' + value;
+  }
+  const held = heldRefusal(model, line);
+  if (held) {
+    showReply(held, 'error');
+    return;
   }
   if (send(line)) {
     input.value = '';

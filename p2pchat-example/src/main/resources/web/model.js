@@ -79,9 +79,19 @@ export class Model {
         this.progress = null;
         return this.log(e, e.message || e.display || '');
       case 'key_changed':
+        this.contactChanged(e.identity_id, e.peer, {held: !!e.held, verified: false,
+          key_changed_at_ms: e.changed_at_ms});
+        // falls through: the loud banner, as the console prints it
       case 'name_changed':
         this.banner = e.display || e.message || (e.event + ': ' + (e.peer || e.name || ''));
         return this.log(e, this.banner);
+      case 'verified':
+      case 'accepted':
+        this.contactChanged(e.identity_id, null, {held: false, verified: e.event === 'verified'});
+        return this.log(e, e.display || e.event, fromReply ? 'reply' : 'info');
+      case 'read':
+        for (const c of this.conversations.values()) if (c.id === e.identity_id) c.unread = 0;
+        return;
       case 'error':
         return this.log(e, e.message, 'error');
       default:
@@ -102,6 +112,9 @@ export class Model {
     for (const c of s.conversations || []) {
       const conv = this.conversation(c.peer, c.identity_id);
       conv.unread = c.unread || 0;
+      conv.held = !!c.held;
+      conv.verified = !!c.verified;
+      conv.key_changed_at_ms = c.key_changed_at_ms || null;
       for (const m of c.messages || []) this.add(conv, m);
     }
     for (const h of s.handshakes || []) this.handshake(h);
@@ -194,6 +207,14 @@ export class Model {
     this.activity.unshift({kind: kind || (e.event === 'error' ? 'error' : 'info'),
       event: e.event, text: text || '', at: Date.now()});
     if (this.activity.length > MAX_ACTIVITY) this.activity.pop();
+  }
+
+  /** A contact's verified / held state changed (by its identity id, else its name). */
+  contactChanged(id, name, state) {
+    for (const c of this.conversations.values()) {
+      if ((id && c.id === id) || (!id && name && c.name === name)) Object.assign(c, state);
+    }
+    if (state.held === false && this.banner && /NOTHING MORE IS SENT/.test(this.banner)) this.banner = null;
   }
 
   /** Opens a conversation (and clears its unread count). */

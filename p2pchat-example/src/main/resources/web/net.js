@@ -16,10 +16,17 @@ export function takeToken() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/** Reconnection attempts in a row before the page says the node stopped (0.5 s, doubling). */
+const MAX_ATTEMPTS = 5;
+
 /**
- * A WebSocket to /ws that reconnects (after 1 s, doubling up to 30 s) and asks for a snapshot
- * each time it opens. The token travels as a subprotocol: a browser sends no other header a page
- * can set on a WebSocket.
+ * A WebSocket to /ws that reconnects and asks for a snapshot each time it opens. The token
+ * travels as a subprotocol: a browser sends no other header a page can set on a WebSocket.
+ *
+ * After the link drops, each attempt first asks /api/snapshot with the token: a 401 means the
+ * node started again with a new token (state 'restarted': only the URL it printed opens it now);
+ * no answer at all, MAX_ATTEMPTS times in a row, means it is gone (state 'stopped'). Either
+ * stops the retries. A token refused from the start is state 'refused'.
  */
 export class Link {
   constructor(token, onMessage, onState) {
@@ -27,7 +34,8 @@ export class Link {
     this.onMessage = onMessage;
     this.onState = onState;
     this.nextId = 1;
-    this.delay = 1000;
+    this.delay = 500;
+    this.attempts = 0;
     this.everOpened = false;
     this.ws = null;
   }
@@ -38,7 +46,8 @@ export class Link {
     this.ws = ws;
     this.onState('connecting');
     ws.onopen = () => {
-      this.delay = 1000;
+      this.delay = 500;
+      this.attempts = 0;
       this.everOpened = true;
       this.onState('live');
     };
@@ -53,10 +62,48 @@ export class Link {
     };
     ws.onclose = () => {
       this.ws = null;
-      this.onState(this.everOpened ? 'reconnecting' : 'refused');
-      setTimeout(() => this.open(), this.delay);
-      this.delay = Math.min(this.delay * 2, 30000);
+      if (!this.everOpened) {
+        this.onState('refused'); // the token will not become right: no retry
+        return;
+      }
+      this.onState('reconnecting');
+      this.retry();
     };
+  }
+
+  /** After the link dropped: asks whether the node is there, then retries or gives up. */
+  async retry() {
+    const status = await this.probe();
+    if (status === 401) {
+      this.onState('restarted');
+      return;
+    }
+    if (++this.attempts >= MAX_ATTEMPTS) {
+      this.onState(status === 0 ? 'stopped' : 'unreachable');
+      return;
+    }
+    setTimeout(() => this.open(), this.delay);
+    this.delay = Math.min(this.delay * 2, 8000);
+  }
+
+  /** The HTTP status of an authenticated request now; 0 if nothing answers. */
+  async probe() {
+    try {
+      const r = await fetch('/api/snapshot', {
+        headers: {Authorization: 'Bearer ' + this.token},
+        cache: 'no-store',
+      });
+      return r.status;
+    } catch (err) {
+      return 0;
+    }
+  }
+
+  /** Sends one message of the page's protocol (an answer, a read mark); false if not connected. */
+  send(message) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(message));
+    return true;
   }
 
   /** Sends a command line; returns its id (replies carry it), or 0 if not connected. */

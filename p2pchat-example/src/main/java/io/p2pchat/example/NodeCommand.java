@@ -583,7 +583,16 @@ final class NodeCommand implements Callable<Integer> {
                         chatNode, out, lifecycle, () -> Passphrases.read(passphraseFile, false)));
         WebUi w = webUi.get();
         if (w != null) {
-            w.backend().identityCommands(lifecycle);
+            // A revocation from the page stops the node as the console's does: the shutdown hook
+            // closes the page and the node.
+            w.backend()
+                    .identityCommands(
+                            lifecycle,
+                            () -> {
+                                out.event("bye", "bye", "name", chatNode.name());
+                                flush(out);
+                                System.exit(ExitCode.OK.code());
+                            });
         }
         out.event(
                 "ready",

@@ -20,10 +20,13 @@ import io.p2pchat.node.NodePeer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -40,9 +43,11 @@ import org.slf4j.LoggerFactory;
  *
  * A command's answers ({@code peers}, {@code fingerprint}, {@code error}...) go to the page that
  * asked; a message it sends ({@code sent}) goes to the bus, so that the console and every page show
- * it. Commands that need the person to answer a question (a passphrase, a confirmation) are refused
- * with a sentence saying to use the console; {@code /quit} and {@code /identity revoke} too: they
- * stop the node, which its console owns.
+ * it. A command that asks the person a question (the passphrase of {@code /identity rotate}, the
+ * name typed to confirm {@code /identity revoke}) asks the page that sent it ({@link
+ * CommandReplies#ask}) and waits for the answer on the command thread; no answer in time cancels
+ * the command, saying so. {@code /quit} is refused: stopping the node belongs to its console (a
+ * revocation stops it too, as in the console, through the hook given to {@link #identityCommands}).
  *
  * <h2>Threads</h2>
  *
@@ -60,9 +65,15 @@ public final class NodeUiBackend implements UiBackend, AutoCloseable {
     /** Events a page's bus subscription may fall behind by (the page's own backlog is next). */
     static final int SUBSCRIPTION_CAPACITY = 2000;
 
-    private static final String PROMPTS =
-            " asks a question (a passphrase or a confirmation), which the page does not take: run"
-                    + " it in the node's console";
+    /** The longest a command waits for a page's answer (the server withdraws it sooner). */
+    private static final long MAX_PROMPT_WAIT_MINUTES = 31;
+
+    /**
+     * Events a command publishes that every view shows, not only the asking page: a message sent,
+     * and what an identity action changed for good.
+     */
+    static final Set<String> FOR_EVERYONE =
+            Set.of("sent", "rotated", "revoked", "addresses_updated");
 
     private final ChatNode chatNode;
     private final EventBus bus;
@@ -73,6 +84,7 @@ public final class NodeUiBackend implements UiBackend, AutoCloseable {
     private final CommandExecutor executor;
     private final CommandParser parser = new CommandParser();
     private final AtomicInteger subscriptions = new AtomicInteger();
+    private volatile Runnable stopNode = () -> {};
     private final ThreadPoolExecutor commands =
             new ThreadPoolExecutor(
                     1,
@@ -128,15 +140,21 @@ public final class NodeUiBackend implements UiBackend, AutoCloseable {
         return b;
     }
 
-    /** Enables {@code /identity} on the page (show, address, name; not rotate or revoke). */
-    public void identityCommands(IdentityLifecycle lifecycle) {
+    /**
+     * Enables {@code /identity} on the page (show, rotate, revoke, address, name).
+     *
+     * @param stopNode stops the node after the page revoked its identity (the console stops it
+     *     after its own {@code /identity revoke}); called once, on a thread of its own
+     */
+    public void identityCommands(IdentityLifecycle lifecycle, Runnable stopNode) {
+        this.stopNode = stopNode;
         executor.identityCommands(
                 new IdentityCommands(
                         chatNode,
                         sink,
                         lifecycle,
                         () -> {
-                            throw new UserError("/identity rotate" + PROMPTS + ".");
+                            throw new UserError("the page gave no passphrase");
                         }));
     }
 
@@ -168,12 +186,15 @@ public final class NodeUiBackend implements UiBackend, AutoCloseable {
                 sink.error(
                         "/quit stops the node: use its console (closing this page leaves the node"
                                 + " running)");
-            } else if (c instanceof Command.Identity i && i.action().equals("revoke")) {
-                sink.error(
-                        "/identity revoke stops this identity for good and asks you to confirm:"
-                                + " run it in the node's console");
-            } else {
-                executor.execute(c, PAGE_PROMPTER);
+            } else if (!executor.execute(c, prompter(replies, c.verb()))
+                    && c instanceof Command.Identity i
+                    && i.action().equals("revoke")
+                    && !Thread.currentThread().isInterrupted()) {
+                // The identity was revoked: the node stops, as after the console's revoke (not
+                // when the command thread was interrupted: the node is stopping already).
+                Thread t = new Thread(stopNode, "p2pchat-web-stop");
+                t.setDaemon(false);
+                t.start();
             }
         } catch (CommandSyntaxException e) {
             sink.error(e.getMessage());
@@ -185,11 +206,43 @@ public final class NodeUiBackend implements UiBackend, AutoCloseable {
         }
     }
 
-    /** The page answers no question: a command that asks one is refused, saying so. */
-    private static final Prompter PAGE_PROMPTER =
-            (prompt, secret) -> {
-                throw new UserError("This command" + PROMPTS + ".");
-            };
+    /**
+     * Asks the page that sent the command, and waits for its answer on the command thread: the
+     * answer, null if the person cancelled; no answer (time ran out, the page closed) cancels the
+     * command with a sentence saying why. A passphrase is passed on, never logged nor published.
+     */
+    private static Prompter prompter(CommandReplies replies, String verb) {
+        return (prompt, secret) -> {
+            String question = prompt.strip();
+            String kind =
+                    secret
+                            ? "passphrase"
+                            : question.matches("(?is).*\\[y/n\\]:?$") ? "yes-no" : "confirm-text";
+            try {
+                return replies.ask(kind, question).get(MAX_PROMPT_WAIT_MINUTES, TimeUnit.MINUTES);
+            } catch (ExecutionException e) {
+                throw new UserError(
+                        verb
+                                + " cancelled: "
+                                + e.getCause().getMessage()
+                                + "; nothing was changed");
+            } catch (TimeoutException e) {
+                throw new UserError(verb + " cancelled: no answer; nothing was changed");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new UserError(verb + " cancelled: the node is stopping");
+            }
+        };
+    }
+
+    @Override
+    public void read(String identityIdHex) {
+        if (state.read(identityIdHex)) {
+            // Every page (and a reload) shows it read.
+            bus.publish(
+                    new Event("read", "", Map.of("identity_id", identityIdHex), Event.Form.DETAIL));
+        }
+    }
 
     @Override
     public Subscription subscribe(Consumer<UiEvent> events) {
@@ -251,7 +304,7 @@ public final class NodeUiBackend implements UiBackend, AutoCloseable {
         @Override
         public void publish(Event e) {
             CommandReplies r = current;
-            if (e.kind().equals("sent") || r == null) {
+            if (FOR_EVERYONE.contains(e.kind()) || r == null) {
                 // A console shows a message sent from the page, though nobody typed it there.
                 bus.publish(
                         e.form() == Event.Form.QUIET_ON_TERMINAL
@@ -262,6 +315,7 @@ public final class NodeUiBackend implements UiBackend, AutoCloseable {
             if (e.kind().equals("error")) {
                 failed = true;
             }
+            state.onEvent(e); // a contact verified or accepted on the page
             r.reply(toUi(e));
         }
     }

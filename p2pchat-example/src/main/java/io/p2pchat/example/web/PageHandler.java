@@ -15,8 +15,14 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler.HandshakeComplete;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,11 +43,16 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code {"t":"reply","id":N,"e":{...}}} and {@code {"t":"done","id":N,"ok":true}}: the
  *       answers to this page's command {@code N};
  *   <li>{@code {"t":"missed","n":N}}: the page fell behind and N messages were dropped; a snapshot
- *       follows at once.
+ *       follows at once;
+ *   <li>{@code {"t":"prompt","id":N,"prompt":P,"kind":K,"text":T,"timeout_ms":MS}}: command {@code
+ *       N} asks the person (kind {@code passphrase}, {@code confirm-text} or {@code yes-no});
+ *       {@code {"t":"prompt_end","prompt":P,"reason":R}}: the question is withdrawn (time ran out,
+ *       the answer was refused).
  * </ul>
  *
- * From the page: {@code {"type":"command","id":N,"line":"/msg bob hi"}} and {@code
- * {"type":"snapshot"}}. Anything else closes the WebSocket (1003).
+ * From the page: {@code {"type":"command","id":N,"line":"/msg bob hi"}}, {@code
+ * {"type":"snapshot"}}, {@code {"type":"answer","prompt":P,"text":T}} (T null: cancelled) and
+ * {@code {"type":"read","conversation":ID}}. Anything else closes the WebSocket (1003).
  *
  * <h2>Backlog</h2>
  *
@@ -49,6 +60,12 @@ import org.slf4j.LoggerFactory;
  * schedule a drain on the event loop, which writes while the channel is writable; they never wait.
  * When the queue is full, new messages are counted as missed, and the next drain drops the backlog
  * (stale by then), tells the page and sends a fresh snapshot.
+ *
+ * <p>The answers to the page's commands are not events: a snapshot does not hold them, so they are
+ * queued apart from the events' count and kept when the backlog is dropped. Replies past {@code
+ * maxEventBacklog} are dropped and the command's {@code done} says how many ({@code "lost":N});
+ * {@code done}, {@code prompt} and {@code prompt_end} are always queued (at most one each per
+ * command in flight: a command counts as in flight until its {@code done} is written).
  */
 final class PageHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     private static final Logger LOG = LoggerFactory.getLogger(PageHandler.class);
@@ -56,9 +73,27 @@ final class PageHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     /** The longest command line, as in the console (a message of at most 4096 characters). */
     static final int MAX_LINE_LENGTH = 4224;
 
+    /** The longest answer to a question (a passphrase, a name typed to confirm). */
+    static final int MAX_ANSWER_LENGTH = 1024;
+
+    private static final Set<String> PROMPT_KINDS = Set.of("passphrase", "confirm-text", "yes-no");
+
+    /** What a message for the page is: only events are dropped when the page falls behind. */
+    private enum Kind {
+        EVENT,
+        REPLY,
+        DONE,
+        PROMPT
+    }
+
+    private record Entry(String text, Kind kind) {}
+
     private final WebUiServer server;
-    private final ConcurrentLinkedDeque<String> backlog = new ConcurrentLinkedDeque<>();
-    private final AtomicInteger backlogSize = new AtomicInteger();
+    private final ConcurrentLinkedDeque<Entry> backlog = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger backlogSize = new AtomicInteger(); // events only
+    private final AtomicInteger repliesQueued = new AtomicInteger();
+    private final Map<Long, Prompt> prompts = new ConcurrentHashMap<>();
+    private final AtomicLong nextPrompt = new AtomicLong();
     private final AtomicLong missed = new AtomicLong();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicInteger commandsInFlight = new AtomicInteger();
@@ -111,6 +146,17 @@ final class PageHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
                 && id.isNumber()
                 && string(msg, "line") != null) {
             command(id.getAsLong(), string(msg, "line"));
+        } else if ("answer".equals(type)
+                && msg.get("prompt") instanceof JsonPrimitive p
+                && p.isNumber()
+                && (string(msg, "text") != null
+                        || msg.get("text") == null
+                        || msg.get("text").isJsonNull())) {
+            answer(p.getAsLong(), string(msg, "text"));
+        } else if ("read".equals(type)
+                && string(msg, "conversation") != null
+                && string(msg, "conversation").matches("[0-9a-f]{64}")) {
+            server.backend().read(string(msg, "conversation"));
         } else {
             ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INVALID_MESSAGE_TYPE));
             ctx.close();
@@ -136,8 +182,49 @@ final class PageHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
 
     private void reject(long id, String why) {
-        offer(reply(id, UiEvent.of("error", Map.of("message", why))));
-        offer("{\"t\":\"done\",\"id\":" + id + ",\"ok\":false}");
+        commandsInFlight.incrementAndGet(); // until its done is written, as any command
+        offerReply(reply(id, UiEvent.of("error", Map.of("message", why))));
+        offerDone("{\"t\":\"done\",\"id\":" + id + ",\"ok\":false}");
+    }
+
+    /** The page's answer to question {@code promptId}; null: cancelled. Event loop. */
+    private void answer(long promptId, String text) {
+        Prompt p = prompts.get(promptId);
+        if (p == null) {
+            return; // withdrawn already (the time ran out); the page was told
+        }
+        if (text != null && text.length() > MAX_ANSWER_LENGTH) {
+            withdraw(p, "the answer is longer than " + MAX_ANSWER_LENGTH + " characters");
+            return;
+        }
+        p.answer.complete(text);
+    }
+
+    /** Fails the question with {@code why}, telling the page to close it. */
+    private void withdraw(Prompt p, String why) {
+        if (p.answer.isDone()) {
+            return;
+        }
+        // The page hears first, then the command (which may answer at once).
+        JsonObject o = new JsonObject();
+        o.addProperty("t", "prompt_end");
+        o.addProperty("prompt", p.id);
+        o.addProperty("reason", why);
+        offerControl(o.toString());
+        p.answer.completeExceptionally(new UiBackend.PromptException(why));
+    }
+
+    /** A question to the page, open until answered, withdrawn or the page closes. */
+    private static final class Prompt {
+        final long id;
+        final long command;
+        final CompletableFuture<String> answer = new CompletableFuture<>();
+        volatile ScheduledFuture<?> timeout;
+
+        Prompt(long id, long command) {
+            this.id = id;
+            this.command = command;
+        }
     }
 
     /** The answers to command {@code id}; any thread. */
@@ -149,19 +236,88 @@ final class PageHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
             this.id = id;
         }
 
+        private final AtomicInteger lost = new AtomicInteger();
+
         @Override
         public void reply(UiEvent event) {
-            if (!done.get()) {
-                offer(PageHandler.reply(id, event));
+            if (!done.get() && !offerReply(PageHandler.reply(id, event))) {
+                lost.incrementAndGet();
             }
         }
 
         @Override
         public void done(boolean ok) {
             if (done.compareAndSet(false, true)) {
-                commandsInFlight.decrementAndGet();
-                offer("{\"t\":\"done\",\"id\":" + id + ",\"ok\":" + ok + "}");
+                for (Prompt p : prompts.values()) {
+                    if (p.command == id) {
+                        withdraw(p, "the command ended");
+                    }
+                }
+                int n = lost.get();
+                offerDone(
+                        "{\"t\":\"done\",\"id\":"
+                                + id
+                                + ",\"ok\":"
+                                + (ok && n == 0)
+                                + (n == 0 ? "" : ",\"lost\":" + n)
+                                + "}");
             }
+        }
+
+        @Override
+        public CompletableFuture<String> ask(String kind, String text) {
+            Channel ch = channel;
+            if (!PROMPT_KINDS.contains(kind)) {
+                throw new IllegalArgumentException("kind: " + kind);
+            }
+            if (done.get() || closed || ch == null) {
+                return CompletableFuture.failedFuture(
+                        new UiBackend.PromptException("the page was closed"));
+            }
+            for (Prompt p : prompts.values()) {
+                if (p.command == id) {
+                    return CompletableFuture.failedFuture(
+                            new UiBackend.PromptException("one question at a time"));
+                }
+            }
+            Prompt p = new Prompt(nextPrompt.incrementAndGet(), id);
+            prompts.put(p.id, p);
+            p.answer.whenComplete(
+                    (a, e) -> {
+                        prompts.remove(p.id);
+                        ScheduledFuture<?> t = p.timeout;
+                        if (t != null) {
+                            t.cancel(false);
+                        }
+                    });
+            long ms = server.limits().promptTimeout().toMillis();
+            p.timeout =
+                    ch.eventLoop()
+                            .schedule(
+                                    () ->
+                                            withdraw(
+                                                    p,
+                                                    "no answer within "
+                                                            + (ms >= 1000
+                                                                    ? ms / 1000 + " s"
+                                                                    : ms + " ms")),
+                                    ms,
+                                    TimeUnit.MILLISECONDS);
+            if (p.answer.isDone()) {
+                p.timeout.cancel(false);
+            }
+            JsonObject o = new JsonObject();
+            o.addProperty("t", "prompt");
+            o.addProperty("id", id);
+            o.addProperty("prompt", p.id);
+            o.addProperty("kind", kind);
+            o.addProperty("text", text);
+            o.addProperty("timeout_ms", ms);
+            offerControl(o.toString());
+            if (closed) {
+                withdraw(p, "the page was closed");
+            }
+            return p.answer;
         }
     }
 
@@ -174,7 +330,7 @@ final class PageHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
 
     /**
-     * Queues a message for the page, or counts it as missed if the backlog is full; never blocks.
+     * Queues an event for the page, or counts it as missed if the backlog is full; never blocks.
      * Any thread.
      */
     private void offer(String message) {
@@ -187,8 +343,47 @@ final class PageHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
             missed.incrementAndGet();
             server.missed(1);
         } else {
-            backlog.offerLast(message);
+            backlog.offerLast(new Entry(message, Kind.EVENT));
         }
+        scheduleDrain(ch);
+    }
+
+    /** Queues a reply to a command; false (not queued) when too many are waiting. Any thread. */
+    private boolean offerReply(String message) {
+        Channel ch = channel;
+        if (closed || ch == null) {
+            return true;
+        }
+        if (repliesQueued.incrementAndGet() > server.limits().maxEventBacklog()) {
+            repliesQueued.decrementAndGet();
+            server.missed(1);
+            return false;
+        }
+        backlog.offerLast(new Entry(message, Kind.REPLY));
+        scheduleDrain(ch);
+        return true;
+    }
+
+    /** Queues a command's {@code done}, always (bounded by the commands in flight). */
+    private void offerDone(String message) {
+        queueControl(new Entry(message, Kind.DONE));
+    }
+
+    /** Queues a {@code prompt} or {@code prompt_end}, always (one per command in flight). */
+    private void offerControl(String message) {
+        queueControl(new Entry(message, Kind.PROMPT));
+    }
+
+    private void queueControl(Entry e) {
+        Channel ch = channel;
+        if (closed || ch == null) {
+            return;
+        }
+        backlog.offerLast(e);
+        scheduleDrain(ch);
+    }
+
+    private void scheduleDrain(Channel ch) {
         if (drainScheduled.compareAndSet(false, true)) {
             ch.eventLoop().execute(this::drain);
         }
@@ -203,15 +398,22 @@ final class PageHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
         dropBacklog();
         UiEvent snapshot = server.backend().snapshot();
         backlogSize.incrementAndGet();
-        backlog.offerFirst(envelope("snapshot", snapshot));
+        backlog.offerFirst(new Entry(envelope("snapshot", snapshot), Kind.EVENT));
         drain();
     }
 
+    /**
+     * Drops the queued events, keeping the answers to commands (a snapshot does not hold them).
+     * Event loop only (the only place entries are removed).
+     */
     private long dropBacklog() {
         long dropped = 0;
-        while (backlog.pollFirst() != null) {
-            backlogSize.decrementAndGet();
-            dropped++;
+        for (Iterator<Entry> it = backlog.iterator(); it.hasNext(); ) {
+            if (it.next().kind() == Kind.EVENT) {
+                it.remove();
+                backlogSize.decrementAndGet();
+                dropped++;
+            }
         }
         return dropped;
     }
@@ -232,10 +434,17 @@ final class PageHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
             resync();
             return;
         }
-        String m;
+        Entry m;
         while (ch.isWritable() && (m = backlog.pollFirst()) != null) {
-            backlogSize.decrementAndGet();
-            ch.write(new TextWebSocketFrame(m));
+            switch (m.kind()) {
+                case EVENT -> backlogSize.decrementAndGet();
+                case REPLY -> repliesQueued.decrementAndGet();
+                case DONE -> commandsInFlight.decrementAndGet();
+                case PROMPT -> {
+                    // one per command in flight
+                }
+            }
+            ch.write(new TextWebSocketFrame(m.text()));
         }
         ch.flush();
     }
@@ -254,7 +463,10 @@ final class PageHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
         if (subscription != null) {
             subscription.close();
         }
-        dropBacklog();
+        for (Prompt p : prompts.values()) {
+            withdraw(p, "the page was closed");
+        }
+        backlog.clear();
         super.channelInactive(ctx);
     }
 

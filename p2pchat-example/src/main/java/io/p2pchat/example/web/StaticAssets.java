@@ -29,6 +29,9 @@ final class StaticAssets {
         FILES.put("/net.js", "text/javascript; charset=utf-8");
         FILES.put("/ledger.js", "text/javascript; charset=utf-8");
         FILES.put("/proof.js", "text/javascript; charset=utf-8");
+        FILES.put("/prompt.js", "text/javascript; charset=utf-8");
+        FILES.put("/actions.js", "text/javascript; charset=utf-8");
+        FILES.put("/notice.js", "text/javascript; charset=utf-8");
         FILES.put("/favicon.svg", "image/svg+xml");
     }
 

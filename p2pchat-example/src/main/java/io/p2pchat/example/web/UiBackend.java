@@ -1,5 +1,6 @@
 package io.p2pchat.example.web;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -37,6 +38,12 @@ public interface UiBackend {
      */
     UiEvent snapshot();
 
+    /**
+     * The page showed the conversation with the identity {@code identityIdHex} up to its latest
+     * message: its unread count is 0 for every page from now on (a reload included).
+     */
+    default void read(String identityIdHex) {}
+
     /** The answers to one command. */
     interface CommandReplies {
         /** One answer (an event only the asking page sees). */
@@ -48,6 +55,32 @@ public interface UiBackend {
          * @param ok false if it failed (an {@code error} was replied)
          */
         void done(boolean ok);
+
+        /**
+         * Asks the person on the asking page a question in the middle of the command; never blocks.
+         * The result completes with the answer, with null when the person cancelled, or
+         * exceptionally with a {@link PromptException} saying why there is no answer (the page
+         * closed, the time ran out, the answer was too long). A passphrase's answer is never
+         * logged, published nor kept by the server.
+         *
+         * @param kind {@code passphrase} (a password field), {@code confirm-text} (a text the
+         *     person must type) or {@code yes-no}
+         * @param text the question, shown as text
+         */
+        default CompletableFuture<String> ask(String kind, String text) {
+            return CompletableFuture.failedFuture(
+                    new PromptException("this page answers no question"));
+        }
+    }
+
+    /** Why a question to the page got no answer. */
+    final class PromptException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        /** With the reason, a sentence for the person. */
+        public PromptException(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** A subscription to the backend's events. */

@@ -58,6 +58,9 @@ final class UiState implements EventListener {
         final String id;
         String name;
         int unread;
+        boolean verified;
+        boolean held; // its key changed after the person verified it: sending is held
+        long keyChangedAtMs;
         final LinkedHashMap<String, Map<String, Object>> messages = new LinkedHashMap<>();
 
         Conversation(String id, String name) {
@@ -121,8 +124,13 @@ final class UiState implements EventListener {
                                         ? (delivered ? "delivered" : "sent")
                                         : "received"));
             }
+            boolean verified = !r.getVerifiedKeyId().isEmpty();
+            boolean sameKey = r.getVerifiedKeyId().equals(r.getKeyId());
             synchronized (this) {
                 Conversation c = conversation(id.toHex(), name);
+                c.verified = verified && sameKey;
+                c.held = verified && !sameKey;
+                c.keyChangedAtMs = r.getKeyChangedAtMs();
                 // Events that arrived while loading stay after the stored messages.
                 List<Map<String, Object>> live = new ArrayList<>(c.messages.values());
                 c.messages.clear();
@@ -219,6 +227,25 @@ final class UiState implements EventListener {
                     handshakes.remove(handshakes.keySet().iterator().next());
                 }
             }
+            case "key_changed" -> {
+                if (f.get("identity_id") instanceof String id) {
+                    Conversation c = conversation(id, (String) f.get("peer"));
+                    c.held = Boolean.TRUE.equals(f.get("held"));
+                    c.verified = false;
+                    c.keyChangedAtMs =
+                            f.get("changed_at_ms") instanceof Number n
+                                    ? n.longValue()
+                                    : System.currentTimeMillis();
+                }
+            }
+            case "verified", "accepted" -> {
+                Conversation c =
+                        f.get("identity_id") instanceof String id ? conversations.get(id) : null;
+                if (c != null) {
+                    c.held = false;
+                    c.verified = e.kind().equals("verified");
+                }
+            }
             case "block" -> block(f);
             case "progress" -> {
                 if (!ready) {
@@ -243,12 +270,17 @@ final class UiState implements EventListener {
         }
     }
 
-    /** Marks the conversation with {@code identityIdHex} read (the page opened it). */
-    synchronized void read(String identityIdHex) {
+    /**
+     * Marks the conversation with {@code identityIdHex} read (a page showed it); true if it had
+     * unread messages. Kept in memory only: after a restart the stored history counts as read.
+     */
+    synchronized boolean read(String identityIdHex) {
         Conversation c = conversations.get(identityIdHex);
-        if (c != null) {
-            c.unread = 0;
+        if (c == null || c.unread == 0) {
+            return false;
         }
+        c.unread = 0;
+        return true;
     }
 
     /** The {@code snapshot} event (docs/web-ui.md lists its fields); never waits. */
@@ -287,6 +319,9 @@ final class UiState implements EventListener {
                 m.put("peer", c.name);
                 m.put("identity_id", c.id);
                 m.put("unread", c.unread);
+                m.put("verified", c.verified);
+                m.put("held", c.held);
+                m.put("key_changed_at_ms", c.keyChangedAtMs > 0 ? c.keyChangedAtMs : null);
                 List<Map<String, Object>> msgs = new ArrayList<>();
                 c.messages.values().forEach(x -> msgs.add(new LinkedHashMap<>(x)));
                 m.put("messages", msgs);

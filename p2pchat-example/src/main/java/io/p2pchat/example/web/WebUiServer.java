@@ -79,7 +79,8 @@ public final class WebUiServer implements AutoCloseable {
             int maxRequestBytes,
             int maxFrameBytes,
             int maxCommandsInFlight,
-            Duration idleTimeout) {}
+            Duration idleTimeout,
+            Duration promptTimeout) {}
 
     private WebUiServer(Builder b) {
         this.backend = b.backend;
@@ -94,7 +95,8 @@ public final class WebUiServer implements AutoCloseable {
                         b.maxRequestBytes,
                         b.maxFrameBytes,
                         b.maxCommandsInFlight,
-                        b.idleTimeout);
+                        b.idleTimeout,
+                        b.promptTimeout);
     }
 
     /** A builder of a server that talks to {@code backend}. */
@@ -267,6 +269,7 @@ public final class WebUiServer implements AutoCloseable {
         private int maxFrameBytes = 64 * 1024;
         private int maxCommandsInFlight = 16;
         private Duration idleTimeout = Duration.ofSeconds(60);
+        private Duration promptTimeout = Duration.ofSeconds(120);
 
         private Builder(UiBackend backend) {
             this.backend = Objects.requireNonNull(backend, "backend");
@@ -343,12 +346,18 @@ public final class WebUiServer implements AutoCloseable {
          * and closed if it answers nothing for the whole of it.
          */
         public Builder idleTimeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.toMillis() < 300 || timeout.toHours() > 24) {
-                throw new IllegalArgumentException(
-                        "idleTimeout must be 300 ms to 24 h, got " + timeout);
-            }
-            this.idleTimeout = timeout;
+            this.idleTimeout =
+                    check("idleTimeout", timeout, Duration.ofMillis(300), Duration.ofHours(24));
+            return this;
+        }
+
+        /**
+         * How long a page has to answer a command's question (a passphrase, a confirmation; default
+         * 120 s); then the command is cancelled and says so.
+         */
+        public Builder promptTimeout(Duration timeout) {
+            this.promptTimeout =
+                    check("promptTimeout", timeout, Duration.ofMillis(100), Duration.ofMinutes(30));
             return this;
         }
 
@@ -381,6 +390,15 @@ public final class WebUiServer implements AutoCloseable {
                                 + RISK);
             }
             return new WebUiServer(this);
+        }
+
+        private static Duration check(String name, Duration value, Duration min, Duration max) {
+            Objects.requireNonNull(value, name);
+            if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+                throw new IllegalArgumentException(
+                        name + " must be " + min + " to " + max + ", got " + value);
+            }
+            return value;
         }
 
         private static int check(String name, int value, int min, int max) {

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -17,7 +18,9 @@ final class TestBackend implements UiBackend {
     final BlockingQueue<String> commands = new LinkedBlockingQueue<>();
     private final List<Consumer<UiEvent>> subscribers = new CopyOnWriteArrayList<>();
     private volatile UiEvent snapshot = UiEvent.of("snapshot", Map.of());
+    final BlockingQueue<String> reads = new LinkedBlockingQueue<>();
     private volatile Function<String, List<UiEvent>> answers = line -> List.of();
+    private volatile BiConsumer<String, CommandReplies> handler;
 
     /** From now on, the state pages get. */
     void snapshot(UiEvent s) {
@@ -27,6 +30,11 @@ final class TestBackend implements UiBackend {
     /** From now on, how commands are answered (the events replied to the asking page). */
     void answers(Function<String, List<UiEvent>> a) {
         this.answers = a;
+    }
+
+    /** From now on, commands go to {@code h} instead (which answers them when it likes). */
+    void handler(BiConsumer<String, CommandReplies> h) {
+        this.handler = h;
     }
 
     /** Sends {@code e} to every subscriber, on the caller's thread. */
@@ -43,6 +51,11 @@ final class TestBackend implements UiBackend {
     @Override
     public void submit(String commandLine, CommandReplies replies) {
         commands.add(commandLine);
+        BiConsumer<String, CommandReplies> h = handler;
+        if (h != null) {
+            h.accept(commandLine, replies);
+            return;
+        }
         for (UiEvent e : answers.apply(commandLine)) {
             replies.reply(e);
         }
@@ -53,6 +66,11 @@ final class TestBackend implements UiBackend {
     public Subscription subscribe(Consumer<UiEvent> events) {
         subscribers.add(events);
         return () -> subscribers.remove(events);
+    }
+
+    @Override
+    public void read(String identityIdHex) {
+        reads.add(identityIdHex);
     }
 
     @Override

@@ -196,6 +196,38 @@ class WebUiBrowserTest {
         browser.screenshot("no-token");
     }
 
+    /**
+     * When the node stops, the page says so after a bounded number of attempts and stops trying (a
+     * node started again on the same port gets no visit); when the node answers 401 (started again,
+     * with a new token), the page says to open the new URL.
+     */
+    @Test
+    void saysPlainlyWhenTheNodeStoppedOrStartedAgain() throws Exception {
+        int port = server.address().getPort();
+        browser.driver.get(server.url());
+        awaitText("link", "live");
+        server.close();
+        browser.awaitText("link", "node stopped", Duration.ofSeconds(60));
+        awaitText("reply", "The node stopped; open the URL it prints when it starts again.");
+        browser.screenshot("node-stopped");
+
+        TestBackend again = new TestBackend();
+        again.snapshot(UiEvent.parse(Fixtures.SNAPSHOT));
+        server = WebUiServer.builder(again).port(port).build().start();
+        await().during(Duration.ofSeconds(3))
+                .atMost(Duration.ofSeconds(5))
+                .until(() -> again.subscribers() == 0);
+        assertThat(text("link")).isEqualTo("node stopped");
+
+        browser.driver.get(server.url());
+        awaitText("link", "live");
+        server.close();
+        server = WebUiServer.builder(new TestBackend()).port(port).build().start();
+        browser.awaitText("link", "node restarted", Duration.ofSeconds(60));
+        awaitText("reply", "open the URL it printed");
+        browser.screenshot("node-restarted");
+    }
+
     private String text(String id) {
         return browser.text(id);
     }

@@ -3,10 +3,14 @@ package io.p2pchat.example.web;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
 import io.p2pchat.example.testing.ConsoleDriver;
 import io.p2pchat.example.testing.Homes;
 import io.p2pchat.example.testing.InProcessNode;
 import io.p2pchat.example.testing.RunningNodes;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,10 +72,14 @@ class WebUiNodesTest {
                 .group(1);
     }
 
-    /** alice (genesis) and bob (joined through her), both confirmed, each with a page. */
-    private record Pair(InProcessNode alice, String aliceUrl, InProcessNode bob, String bobUrl) {}
+    private record Two(
+            InProcessNode alice, String aliceUrl, InProcessNode bob, String bobUrl, Path bobHome) {}
 
-    private Pair aliceAndBob(Path aliceHome, Path bobHome) throws Exception {
+    /** alice starts a network, bob joins it through her; both with a UI, connected, confirmed. */
+    private Two twoNodes() throws Exception {
+        Browser.require();
+        Path aliceHome = Homes.init(dir, "alice");
+        Path bobHome = Homes.init(dir, "bob");
         InProcessNode alice =
                 node(
                         "alice",
@@ -91,18 +99,18 @@ class WebUiNodesTest {
         bob.awaitLine("ready:");
         alice.awaitConnectedAndConfirmed("bob");
         bob.awaitConnectedAndConfirmed("alice");
-        return new Pair(alice, aliceUrl, bob, bobUrl);
+        return new Two(alice, aliceUrl, bob, bobUrl, bobHome);
     }
 
     @Test
     void alicesPageChatsWithBobsPage_handshakeFingerprintsMarkupAndRestart() throws Exception {
-        Browser.require();
-        Path bobHome = Homes.init(dir, "bob");
-        Pair pair = aliceAndBob(Homes.init(dir, "alice"), bobHome);
-        String aliceUrl = pair.aliceUrl();
-        String bobUrl = pair.bobUrl();
-        InProcessNode bob = pair.bob();
-        assertThat(pair.alice().stderrText()).doesNotContain("#token=");
+        Two two = twoNodes();
+        InProcessNode alice = two.alice();
+        InProcessNode bob = two.bob();
+        String aliceUrl = two.aliceUrl();
+        String bobUrl = two.bobUrl();
+        Path bobHome = two.bobHome();
+        assertThat(alice.stderrText()).doesNotContain("#token=");
 
         browser = Browser.open();
         String aliceTab = browser.driver.getWindowHandle();
@@ -170,14 +178,91 @@ class WebUiNodesTest {
     }
 
     /**
+     * The identity actions from bob's page and what alice's page shows of them: a revocation is
+     * refused until bob types his name; bob rotates his key from the page, the passphrase asked in
+     * a modal (never shown, never in any output); alice, who had verified bob, opens her page only
+     * after the change and sees the loud notice, and her page sends nothing to bob until she
+     * verifies again. bob's messages count as unread for alice until her page shows them, and stay
+     * read after a reload.
+     */
+    @Test
+    void identityActionsPromptsKeyChangeNoticeAndUnread() throws Exception {
+        Two two = twoNodes();
+        int a0 = two.alice().mark();
+        InProcessNode alice = two.alice();
+        InProcessNode bob = two.bob();
+        alice.send("/msg bob hi bob");
+        bob.awaitLine("<alice> hi bob");
+        bob.send("/msg alice one");
+        bob.send("/msg alice two");
+        alice.awaitLine(a0, "<bob> two");
+        alice.send("/verify bob");
+        alice.awaitLine(a0, "verified bob");
+
+        // bob's page: a revocation is refused until the name is typed.
+        browser = Browser.open();
+        browser.driver.get(two.bobUrl());
+        awaitText("identity", "bob");
+        awaitText("identity-actions", "Revoke");
+        button("Revoke…").click();
+        awaitCss("#prompt[data-kind=confirm-text] input");
+        assertThat(text("prompt")).contains("Type bob to revoke it").contains("unusable for good");
+        browser.screenshot("nodes-bob-revoke-confirm");
+        browser.driver.findElement(By.cssSelector("#prompt input")).sendKeys("alice", Keys.ENTER);
+        awaitText("identity-actions", "not revoked: the name typed did not match");
+        assertThat(browser.driver.findElements(By.id("prompt"))).isEmpty();
+        browser.screenshot("nodes-bob-revoke-refused");
+
+        // bob rotates his key from the page: the passphrase in a password field.
+        browser.driver
+                .findElement(By.cssSelector("#identity-actions select option[value='2048']"))
+                .click();
+        int b0 = bob.mark();
+        button("Rotate key").click();
+        awaitCss("#prompt[data-kind=passphrase] input[type=password]");
+        assertThat(text("prompt")).contains("Passphrase of this identity");
+        WebElement field = browser.driver.findElement(By.cssSelector("#prompt input"));
+        field.sendKeys(Homes.PASSPHRASE);
+        browser.screenshot("nodes-bob-rotate-passphrase");
+        field.sendKeys(Keys.ENTER);
+        assertThat(browser.driver.findElements(By.id("prompt"))).isEmpty();
+        awaitText("identity-actions", "key rotated");
+        bob.awaitLine(b0, "key rotated");
+        browser.screenshot("nodes-bob-rotated");
+        assertThat(browser.driver.findElement(By.tagName("body")).getText())
+                .doesNotContain(Homes.PASSPHRASE);
+        assertThat(bob.transcript()).doesNotContain(Homes.PASSPHRASE);
+
+        // alice had verified bob: her node holds what she sends him.
+        alice.awaitLine(a0, "NOTHING MORE IS SENT to bob");
+        assertThat(unread(two.aliceUrl(), "bob")).isEqualTo(2);
+
+        // Her page, opened after the change, shows it loudly and sends nothing to bob.
+        browser.driver.get(two.aliceUrl());
+        awaitText("held", "KEY CHANGED: bob");
+        awaitText("messages", "two");
+        await().atMost(WAIT).until(() -> unread(two.aliceUrl(), "bob") == 0);
+        browser.driver.navigate().refresh();
+        awaitText("held", "KEY CHANGED: bob");
+        assertThat(browser.driver.findElements(By.cssSelector("#conversations .unread"))).isEmpty();
+        type("are you still you?");
+        awaitText("reply", "Not sent: bob's key changed after you verified bob");
+        browser.screenshot("nodes-alice-key-changed");
+        assertThat(alice.transcript()).doesNotContain("are you still you?");
+        button("Mark as verified").click();
+        await().atMost(WAIT).until(() -> !browser.driver.findElement(By.id("held")).isDisplayed());
+        assertThat(browser.consoleMessages())
+                .noneMatch(m -> m.contains("Content Security Policy") || m.contains("Uncaught"));
+    }
+
+    /**
      * alice's page looks bob up in the ledger panel: his record, and his certificate proof
      * recomputed in the page up to the block header's Merkle root; the handshake steps carry their
      * times.
      */
     @Test
     void alicesPage_looksUpBob_verifiesHisProof_andTimesTheHandshake() throws Exception {
-        Browser.require();
-        Pair pair = aliceAndBob(Homes.init(dir, "alice"), Homes.init(dir, "bob"));
+        Two pair = twoNodes();
         String aliceUrl = pair.aliceUrl();
         String bobUrl = pair.bobUrl();
 
@@ -216,6 +301,34 @@ class WebUiNodesTest {
         browser.showAndScreenshot("#handshake", "nodes-bob-handshake-times");
         assertThat(browser.consoleMessages())
                 .noneMatch(m -> m.contains("Content Security Policy") || m.contains("Uncaught"));
+    }
+
+    /** The unread count of the conversation with {@code peer} in the node's snapshot. */
+    private static int unread(String url, String peer) throws Exception {
+        URI u = URI.create(url);
+        RawHttp.Response r =
+                RawHttp.get(
+                        new InetSocketAddress("127.0.0.1", u.getPort()),
+                        "/api/snapshot",
+                        "Host: 127.0.0.1:" + u.getPort(),
+                        "Authorization: Bearer " + u.getFragment().substring("token=".length()));
+        assertThat(r.status()).isEqualTo(200);
+        for (JsonElement c :
+                JsonParser.parseString(r.text())
+                        .getAsJsonObject()
+                        .getAsJsonArray("conversations")) {
+            if (c.getAsJsonObject().get("peer").getAsString().equals(peer)) {
+                return c.getAsJsonObject().get("unread").getAsInt();
+            }
+        }
+        throw new AssertionError("no conversation with " + peer + ": " + r.text());
+    }
+
+    private WebElement button(String label) {
+        return browser.driver.findElements(By.tagName("button")).stream()
+                .filter(b -> b.getText().equals(label) && b.isDisplayed())
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no button " + label));
     }
 
     /** Asks the page for the numbers of its open conversation; returns the conversation's. */

@@ -8,17 +8,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -451,53 +446,7 @@ class WebUiServerTest {
         return "Authorization: Bearer " + token;
     }
 
-    /** A WebSocket client, as a page opens it. */
-    private final class Page implements WebSocket.Listener {
-        final BlockingQueue<String> messages = new LinkedBlockingQueue<>();
-        final java.util.concurrent.CompletableFuture<Void> closed =
-                new java.util.concurrent.CompletableFuture<>();
-        private final StringBuilder partial = new StringBuilder();
-        WebSocket ws;
-
-        String next() throws InterruptedException {
-            String m = messages.poll(10, TimeUnit.SECONDS);
-            assertThat(m).as("a message within 10 s").isNotNull();
-            return m;
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                messages.add(partial.toString());
-                partial.setLength(0);
-            }
-            webSocket.request(1);
-            return null;
-        }
-
-        @Override
-        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            closed.complete(null);
-            return null;
-        }
-
-        @Override
-        public void onError(WebSocket webSocket, Throwable error) {
-            closed.complete(null);
-        }
-    }
-
     private Page openPage() {
-        Page page = new Page();
-        HttpClient client = HttpClient.newHttpClient();
-        page.ws =
-                client.newWebSocketBuilder()
-                        .header("Origin", server.origin())
-                        .subprotocols("p2pchat.v1", "p2pchat.token." + token())
-                        .buildAsync(URI.create("ws://127.0.0.1:" + at().getPort() + "/ws"), page)
-                        .join();
-        closing.add(() -> page.ws.abort());
-        return page;
+        return Page.open(server, closing);
     }
 }
