@@ -161,9 +161,11 @@ public final class RecordReader {
     /**
      * Opens a whole frame (length field included; not released here) <b>in place</b>: the plaintext
      * overwrites the ciphertext in the frame's own memory and is returned as a retained slice of
-     * the frame, with no copy and no allocation. For frames the caller owns outright, such as those
-     * of {@link io.p2pchat.channel.FrameDecoder}; the frame's bytes are undefined afterwards, and
-     * also after a failure. Frames that are not writable heap buffers are opened with {@link #open}
+     * the frame, with no allocation (on JDK 18+ the plaintext is decrypted into a per-thread
+     * scratch array and copied back once authenticated, see {@code DECRYPT_VIA_SCRATCH}; on JDK 17
+     * it is decrypted in place with no copy). For frames the caller owns outright, such as those of
+     * {@link io.p2pchat.channel.FrameDecoder}; the frame's bytes are undefined afterwards, and also
+     * after a failure. Frames that are not writable heap buffers are opened with {@link #open}
      * instead.
      *
      * @return the plaintext, a retained slice of {@code frame} that the caller owns and releases
