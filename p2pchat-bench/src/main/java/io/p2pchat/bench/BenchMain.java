@@ -58,6 +58,7 @@ public final class BenchMain {
                     "rtt_p999_us_p2pchat",
                     "rtt_p99_ratio_vs_tls_jdk",
                     "rtt_p99_ratio_vs_plain",
+                    "rtt_p99_ratio_vs_tls_openssl",
                     "handshakes_per_s_p2pchat_1",
                     "handshakes_per_s_p2pchat_2",
                     "handshake_ratio_vs_tls_jdk_2",
@@ -333,6 +334,7 @@ public final class BenchMain {
                 "jvm_flags",
                 String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
         results.putText("openssl", Endpoints.openSslStatus());
+        machine(results);
         results.putText(
                 "units",
                 "mbps = 10^6 bytes of application payload per second; us = microseconds;"
@@ -602,6 +604,42 @@ public final class BenchMain {
             r[i] = invert ? b[i] / a[i] : a[i] / b[i];
         }
         return Stats.median(r);
+    }
+
+    /**
+     * The machine and JVM the figures belong to (issue 14): the CPU model and the AES-GCM features
+     * its flags offer (which decide the JDK's and BoringSSL's AES-GCM code paths), and the Java
+     * version and vendor that ran every side.
+     */
+    static void machine(Results results) {
+        results.putText("cpu_model", cpuModel());
+        results.putText("cpu_aes_features", cpuAesFeatures());
+        results.putText("java_version", System.getProperty("java.runtime.version"));
+        results.putText("java_vendor", System.getProperty("java.vendor"));
+        results.putText("java_vm", System.getProperty("java.vm.name"));
+    }
+
+    /** Which of the CPU flags that AES-GCM code paths key on this CPU has, from /proc/cpuinfo. */
+    private static String cpuAesFeatures() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
+                if (line.startsWith("flags")) {
+                    Set<String> flags =
+                            Set.of(line.substring(line.indexOf(':') + 1).trim().split("\\s+"));
+                    List<String> present = new ArrayList<>();
+                    for (String f :
+                            List.of("aes", "pclmulqdq", "avx2", "avx512f", "vaes", "vpclmulqdq")) {
+                        if (flags.contains(f)) {
+                            present.add(f);
+                        }
+                    }
+                    return String.join(" ", present);
+                }
+            }
+        } catch (IOException e) {
+            // not Linux: fall through
+        }
+        return "unknown";
     }
 
     private static String cpuModel() {

@@ -5,8 +5,10 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.p2pchat.channel.CipherSuite;
 import io.p2pchat.channel.PeerVerifier;
 import io.p2pchat.channel.Role;
+import io.p2pchat.channel.RotationPolicy;
 import io.p2pchat.channel.SecureChannelContext;
 import io.p2pchat.channel.SecureSession;
 import io.p2pchat.identity.LocalIdentity;
@@ -97,10 +99,27 @@ public final class PipelineCost {
         }
 
         static SecureChannelContext context(LocalIdentity id) {
-            return SecureChannelContext.builder(id)
-                    .peerVerifier(PeerVerifier.insecureAcceptAny())
-                    .cryptoExecutor(Runnable::run)
-                    .build();
+            SecureChannelContext.Builder b =
+                    SecureChannelContext.builder(id)
+                            .peerVerifier(PeerVerifier.insecureAcceptAny())
+                            .cryptoExecutor(Runnable::run);
+            variant(b, System.getProperty("p2pchat.bench.variant", "default"));
+            return b.build();
+        }
+
+        /**
+         * The bulk variants of the suite ({@code -Dp2pchat.bench.variant=aes256} or {@code
+         * ratchet1}), as the bulk section sets them up, so that their CPU cost per byte can be
+         * compared with the default's on one thread.
+         */
+        private static void variant(SecureChannelContext.Builder b, String variant) {
+            switch (variant) {
+                case "aes256" -> b.cipherSuites(CipherSuite.X25519_MLKEM768_AES_256_GCM_SHA256);
+                case "ratchet1" ->
+                        b.rotationPolicy(RotationPolicy.DEFAULT.withRatchetIntervalRecords(1));
+                case "default" -> {}
+                default -> throw new IllegalArgumentException("variant: " + variant);
+            }
         }
 
         /** CPU ns per application byte to send and receive {@code total} bytes. */

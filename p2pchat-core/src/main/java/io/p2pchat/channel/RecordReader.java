@@ -2,6 +2,7 @@ package io.p2pchat.channel;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.concurrent.FastThreadLocal;
 import io.p2pchat.crypto.AesGcm;
 import javax.crypto.AEADBadTagException;
 
@@ -21,13 +22,45 @@ import javax.crypto.AEADBadTagException;
  * Not thread-safe: used on the channel's event loop only.
  */
 public final class RecordReader {
+    /**
+     * Whether {@link #openInPlace} decrypts into a scratch array and copies the plaintext back,
+     * rather than decrypting in the frame's own array. SunJCE from JDK 18 on runs AES-GCM
+     * decryption through its interleaved AES+GHASH intrinsic (VAES/AVX-512 or AVX2 on x86) only
+     * when output and input are different arrays; in place it falls back to two passes (GHASH, then
+     * CTR), which cost about twice as much on the AMD EPYC of docs/benchmarks.md. JDK 17 has no
+     * interleaved intrinsic and runs two passes either way, so there the copy back would be pure
+     * cost.
+     */
+    static final boolean DECRYPT_VIA_SCRATCH = Runtime.version().feature() >= 18;
+
+    /**
+     * The scratch array of {@link #openInPlace} on each thread (an event loop serves many channels,
+     * one record at a time): grown to the largest fragment decrypted on that thread, which the
+     * frame limit bounds. It holds the plaintext of that thread's last record until the next one,
+     * as the pooled frame buffers the plaintext is handed on in do after they are released.
+     */
+    private static final FastThreadLocal<byte[]> SCRATCH =
+            new FastThreadLocal<>() {
+                @Override
+                protected byte[] initialValue() {
+                    return new byte[0];
+                }
+            };
+
     private final DirectionKeys keys;
+    private final boolean decryptViaScratch;
     private final byte[] aad = new byte[RecordFormat.HEADER_LENGTH];
     private int lastContentType;
 
     /** Creates a reader for keys of {@code keyLength} bytes (16 or 32). */
     public RecordReader(int keyLength) {
+        this(keyLength, DECRYPT_VIA_SCRATCH);
+    }
+
+    /** A reader that decrypts via a scratch array or not, whatever the JDK; for tests of both. */
+    RecordReader(int keyLength, boolean decryptViaScratch) {
         this.keys = new DirectionKeys(keyLength);
+        this.decryptViaScratch = decryptViaScratch;
     }
 
     /** Installs the traffic secret of {@code newEpoch}, taking ownership of the array. */
@@ -128,9 +161,11 @@ public final class RecordReader {
     /**
      * Opens a whole frame (length field included; not released here) <b>in place</b>: the plaintext
      * overwrites the ciphertext in the frame's own memory and is returned as a retained slice of
-     * the frame, with no copy and no allocation. For frames the caller owns outright, such as those
-     * of {@link io.p2pchat.channel.FrameDecoder}; the frame's bytes are undefined afterwards, and
-     * also after a failure. Frames that are not writable heap buffers are opened with {@link #open}
+     * the frame, with no allocation (on JDK 18+ the plaintext is decrypted into a per-thread
+     * scratch array and copied back once authenticated, see {@code DECRYPT_VIA_SCRATCH}; on JDK 17
+     * it is decrypted in place with no copy). For frames the caller owns outright, such as those of
+     * {@link io.p2pchat.channel.FrameDecoder}; the frame's bytes are undefined afterwards, and also
+     * after a failure. Frames that are not writable heap buffers are opened with {@link #open}
      * instead.
      *
      * @return the plaintext, a retained slice of {@code frame} that the caller owns and releases
@@ -146,8 +181,16 @@ public final class RecordReader {
         int off = frame.arrayOffset() + body;
         int n;
         try {
-            // Same array, same offset: the JDK's in-place path, no internal copy.
-            n = decrypt(array, off, fragment, array, off);
+            if (decryptViaScratch) {
+                // Out of place, so that the JDK takes its interleaved AES-GCM path; the plaintext
+                // is copied back only once the tag has verified (the JDK zeroes it otherwise).
+                byte[] scratch = scratch(fragment);
+                n = decrypt(array, off, fragment, scratch, 0);
+                System.arraycopy(scratch, 0, array, off, n);
+            } else {
+                // Same array, same offset: the JDK's in-place path, no internal copy.
+                n = decrypt(array, off, fragment, array, off);
+            }
         } catch (AEADBadTagException e) {
             throw new RecordException(ErrorCode.BAD_RECORD_MAC, "record authentication failed");
         }
@@ -155,6 +198,16 @@ public final class RecordReader {
         frame.skipBytes(frame.readableBytes());
         advance(n);
         return plain;
+    }
+
+    /** This thread's scratch array, grown to at least {@code length} bytes. */
+    private static byte[] scratch(int length) {
+        byte[] scratch = SCRATCH.get();
+        if (scratch.length < length) {
+            scratch = new byte[length];
+            SCRATCH.set(scratch);
+        }
+        return scratch;
     }
 
     /** Checks the epoch and length and reads the associated data; returns the fragment length. */

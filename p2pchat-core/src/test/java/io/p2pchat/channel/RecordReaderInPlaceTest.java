@@ -40,7 +40,11 @@ class RecordReaderInPlaceTest {
     }
 
     private static RecordReader reader() {
-        RecordReader r = new RecordReader(16);
+        return reader(RecordReader.DECRYPT_VIA_SCRATCH);
+    }
+
+    private static RecordReader reader(boolean viaScratch) {
+        RecordReader r = new RecordReader(16, viaScratch);
         r.install(1, secret());
         return r;
     }
@@ -48,11 +52,25 @@ class RecordReaderInPlaceTest {
     @ParameterizedTest
     @ValueSource(ints = {1, 64, 16384, 65515})
     void openInPlace_heapFrame_returnsSliceOfTheFrame(int size) throws Exception {
+        openInPlace_heapFrame_returnsSliceOfTheFrame(size, false);
+        openInPlace_heapFrame_returnsSliceOfTheFrame(size, true);
+    }
+
+    /** The sizes go down and up on one thread, so the scratch array is reused and grown. */
+    @Test
+    void openInPlace_viaScratch_recordsOfChangingSizes_roundTrip() throws Exception {
+        for (int size : new int[] {65515, 1, 16384, 700, 65515}) {
+            openInPlace_heapFrame_returnsSliceOfTheFrame(size, true);
+        }
+    }
+
+    private static void openInPlace_heapFrame_returnsSliceOfTheFrame(int size, boolean viaScratch)
+            throws Exception {
         byte[] plain = plaintext(size);
         ByteBuf sealed = sealed(plain);
         ByteBuf frame = Unpooled.buffer(sealed.readableBytes()).writeBytes(sealed);
         sealed.release();
-        RecordReader r = reader();
+        RecordReader r = reader(viaScratch);
         ByteBuf out = r.openInPlace(ALLOC, frame);
         assertThat(out.array()).isSameAs(frame.array());
         assertThat(frame.isReadable()).isFalse();
@@ -79,8 +97,9 @@ class RecordReaderInPlaceTest {
         r.destroy();
     }
 
-    @Test
-    void openInPlace_everyByteFlipped_failsAndDeliversNothing() {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void openInPlace_everyByteFlipped_failsAndDeliversNothing(boolean viaScratch) {
         byte[] plain = plaintext(40);
         ByteBuf sealed = sealed(plain);
         byte[] wire = ByteBufUtil.getBytes(sealed);
@@ -89,7 +108,7 @@ class RecordReaderInPlaceTest {
             byte[] bad = wire.clone();
             bad[i] ^= 1;
             ByteBuf frame = Unpooled.wrappedBuffer(bad);
-            RecordReader r = reader();
+            RecordReader r = reader(viaScratch);
             assertThatThrownBy(() -> r.openInPlace(ALLOC, frame))
                     .isInstanceOf(RecordException.class)
                     .satisfies(
@@ -97,10 +116,20 @@ class RecordReaderInPlaceTest {
                                     assertThat(((RecordException) e).errorCode())
                                             .isIn(ErrorCode.BAD_RECORD_MAC, ErrorCode.WRONG_EPOCH));
             assertThat(frame.refCnt()).isEqualTo(1);
+            if (viaScratch) {
+                // Nothing of an unauthenticated plaintext reaches the frame.
+                assertThat(bad).isEqualTo(flipped(wire, i));
+            }
             assertThat(r.sequence()).isZero();
             frame.release();
             r.destroy();
         }
+    }
+
+    private static byte[] flipped(byte[] wire, int i) {
+        byte[] b = wire.clone();
+        b[i] ^= 1;
+        return b;
     }
 
     @Test
