@@ -94,6 +94,8 @@ export class IdentityActions {
     if (!this.built) this.build();
     if (model) {
       const id = model.identity || {};
+      // A node that did not enable /identity (the demo's people) gets no buttons that only refuse.
+      document.getElementById('identity-actions').style.display = id.actions === false ? 'none' : '';
       this.facts.textContent = [id.key_bits ? 'RSA ' + id.key_bits : '', id.state || '']
         .filter(Boolean).join(' · ');
     }

@@ -148,6 +148,7 @@ public final class NodeUiBackend implements UiBackend, AutoCloseable {
      */
     public void identityCommands(IdentityLifecycle lifecycle, Runnable stopNode) {
         this.stopNode = stopNode;
+        state.identityActions(true);
         executor.identityCommands(
                 new IdentityCommands(
                         chatNode,

@@ -48,6 +48,7 @@ final class UiState implements EventListener {
     private final Deque<Map<String, Object>> blocks = new ArrayDeque<>();
     private Map<String, Object> progress; // guarded by this; null when none
     private boolean ready; // guarded by this
+    private volatile boolean identityActions; // /identity runs on this node's pages
 
     UiState(ChatNode chatNode) {
         this.chatNode = chatNode;
@@ -283,6 +284,11 @@ final class UiState implements EventListener {
         return true;
     }
 
+    /** Whether the page may offer the identity actions (the node enabled {@code /identity}). */
+    void identityActions(boolean enabled) {
+        identityActions = enabled;
+    }
+
     /** The {@code snapshot} event (docs/web-ui.md lists its fields); never waits. */
     UiEvent snapshot() {
         Ledger ledger = chatNode.ledger();
@@ -294,6 +300,7 @@ final class UiState implements EventListener {
         identity.put("key_id", chatNode.identity().peerId().toHex());
         identity.put("key_bits", chatNode.identity().keyBits());
         identity.put("state", IdentityCommands.state(ledger, rec));
+        identity.put("actions", identityActions);
         Map<String, Object> network = new LinkedHashMap<>();
         network.put("name", ledger.parameters().name());
         network.put("id", ledger.parameters().networkIdHex());
