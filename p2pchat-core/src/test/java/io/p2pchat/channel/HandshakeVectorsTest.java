@@ -106,7 +106,8 @@ class HandshakeVectorsTest {
                 65536,
                 () -> cert.clone(),
                 HandshakeConfig.NetworkBinding.STRICT,
-                credentials);
+                credentials,
+                null);
     }
 
     /**
@@ -328,6 +329,7 @@ class HandshakeVectorsTest {
             throws Exception {
         SecureChannelContext ci =
                 EmbeddedPair.context(i)
+                        .resumption(false)
                         .delegatedCredentials(dc)
                         .clock(CLOCK)
                         .cipherSuites(suite)
@@ -338,6 +340,7 @@ class HandshakeVectorsTest {
                         .build();
         SecureChannelContext cr =
                 EmbeddedPair.context(r)
+                        .resumption(false)
                         .delegatedCredentials(dc)
                         .clock(CLOCK)
                         .networkId(NETWORK_ID)
