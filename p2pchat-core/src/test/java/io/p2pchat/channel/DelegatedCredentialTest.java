@@ -210,9 +210,11 @@ class DelegatedCredentialTest {
     void expiredOwnCredential_fallsBackToRsaThenUsesTheRenewedOne() throws Exception {
         SettableClock clock =
                 new SettableClock(Instant.parse("2026-12-07T00:00:00Z").toEpochMilli());
-        SecureChannelContext alice = EmbeddedPair.context(ALICE).clock(clock).build();
+        // Resumption off: a resumed handshake signs nothing, so it would negotiate no credential.
+        SecureChannelContext alice =
+                EmbeddedPair.context(ALICE).clock(clock).resumption(false).build();
         clock.advance(Duration.ofDays(2).toMillis());
-        SecureChannelContext bob = EmbeddedPair.context(BOB).clock(clock).build();
+        SecureChannelContext bob = EmbeddedPair.context(BOB).clock(clock).resumption(false).build();
         assertThat(negotiatedScheme(alice, bob)).isEqualTo(0);
         assertThat(negotiatedScheme(alice, bob)).isEqualTo(1);
     }
