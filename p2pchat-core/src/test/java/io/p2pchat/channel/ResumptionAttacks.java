@@ -22,6 +22,17 @@ import org.junit.jupiter.api.Test;
 abstract class ResumptionAttacks extends ArenaTest {
     private static final LocalIdentity ALICE = TestIdentities.get("alice");
 
+    /** The arena's context builder for {@code id}, with resumption on. */
+    private SecureChannelContext.Builder with(LocalIdentity id) {
+        return arena.context(id).resumption(true);
+    }
+
+    /** An evil peer facing an honest initiator that asks for tickets. */
+    private Arena.Duel evilResponder() {
+        return arena.evilResponder(
+                with(Arena.HONEST).build(), with(Arena.EVIL).build(), Bugs.none());
+    }
+
     /** A verifier that accepts Alice only. */
     private static PeerVerifier onlyAlice() {
         return peer -> {
@@ -33,7 +44,7 @@ abstract class ResumptionAttacks extends ArenaTest {
 
     /** The honest responder Bob: accepts Alice only. */
     private SecureChannelContext bob(SettableClock clock) {
-        return arena.context(Arena.HONEST).peerVerifier(onlyAlice()).clock(clock).build();
+        return with(Arena.HONEST).peerVerifier(onlyAlice()).clock(clock).build();
     }
 
     /** Alice (played by an EvilPeer without bugs) completes a handshake and keeps the ticket. */
@@ -67,7 +78,7 @@ abstract class ResumptionAttacks extends ArenaTest {
     @Test
     void replayedResumedFlight1_getsAFullHandshake_andNoSession() throws Exception {
         SecureChannelContext bob = bob(new SettableClock(System.currentTimeMillis()));
-        SecureChannelContext alice = arena.context(ALICE).build();
+        SecureChannelContext alice = with(ALICE).build();
         Ticket ticket = ticketFor(bob, alice);
         byte[] flight1;
         byte[] flight3;
@@ -77,8 +88,7 @@ abstract class ResumptionAttacks extends ArenaTest {
             flight1 = d.evil.sent.get(0);
             flight3 = d.evil.sent.get(1);
         }
-        try (Arena.Duel d =
-                arena.evilInitiator(bob, arena.context(Arena.EVIL).build(), Bugs.none())) {
+        try (Arena.Duel d = arena.evilInitiator(bob, with(Arena.EVIL).build(), Bugs.none())) {
             d.evil.writeRaw(flight1);
             HelloMessage answer = helloIn(d.evil.expect(ContentType.HELLO));
             assertThat(answer.getResponderHello().getPskAccepted()).isFalse();
@@ -91,7 +101,7 @@ abstract class ResumptionAttacks extends ArenaTest {
     @Test
     void ticketStolenAfterItsUse_isUseless() throws Exception {
         SecureChannelContext bob = bob(new SettableClock(System.currentTimeMillis()));
-        SecureChannelContext alice = arena.context(ALICE).build();
+        SecureChannelContext alice = with(ALICE).build();
         Ticket ticket = ticketFor(bob, alice);
         Ticket stolen = copy(ticket);
         try (Arena.Duel d = arena.evilInitiator(bob, alice, Bugs.none())) {
@@ -105,7 +115,7 @@ abstract class ResumptionAttacks extends ArenaTest {
     void ticketStolenAfterItsExpiry_isUseless() throws Exception {
         SettableClock clock = new SettableClock(System.currentTimeMillis());
         SecureChannelContext bob = bob(clock);
-        Ticket stolen = copy(ticketFor(bob, arena.context(ALICE).build()));
+        Ticket stolen = copy(ticketFor(bob, with(ALICE).build()));
         clock.advance(Duration.ofHours(24).toMillis());
         assertThiefGetsAFullHandshakeAndIsRefused(bob, stolen);
     }
@@ -116,8 +126,7 @@ abstract class ResumptionAttacks extends ArenaTest {
      */
     private void assertThiefGetsAFullHandshakeAndIsRefused(SecureChannelContext bob, Ticket stolen)
             throws Exception {
-        try (Arena.Duel d =
-                arena.evilInitiator(bob, arena.context(Arena.EVIL).build(), Bugs.none())) {
+        try (Arena.Duel d = arena.evilInitiator(bob, with(Arena.EVIL).build(), Bugs.none())) {
             d.evil.offering(stolen).attemptHandshake();
             assertThat(helloIn(d.evil.received.get(0)).getResponderHello().getPskAccepted())
                     .isFalse();
@@ -151,29 +160,28 @@ abstract class ResumptionAttacks extends ArenaTest {
     @Test
     void newTicket_toAResponder_isUnexpected() throws Exception {
         assertRefused(
-                arena.evilInitiator(Bugs.none()), ErrorCode.UNEXPECTED_MESSAGE, newTicket(32));
+                arena.evilInitiator(
+                        with(Arena.HONEST).build(), with(Arena.EVIL).build(), Bugs.none()),
+                ErrorCode.UNEXPECTED_MESSAGE,
+                newTicket(32));
     }
 
     @Test
     void newTicket_toAnInitiatorThatDidNotAsk_isUnexpected() throws Exception {
         SecureChannelContext honest = arena.context(Arena.HONEST).resumption(false).build();
         assertRefused(
-                arena.evilResponder(honest, arena.context(Arena.EVIL).build(), Bugs.none()),
+                arena.evilResponder(honest, with(Arena.EVIL).build(), Bugs.none()),
                 ErrorCode.UNEXPECTED_MESSAGE,
                 newTicket(32));
     }
 
     @Test
     void secondNewTicket_onOneChannel_isUnexpected() throws Exception {
-        assertRefused(
-                arena.evilResponder(Bugs.none()),
-                ErrorCode.UNEXPECTED_MESSAGE,
-                newTicket(32),
-                newTicket(32));
+        assertRefused(evilResponder(), ErrorCode.UNEXPECTED_MESSAGE, newTicket(32), newTicket(32));
     }
 
     @Test
     void malformedNewTicket_isMalformed() throws Exception {
-        assertRefused(arena.evilResponder(Bugs.none()), ErrorCode.MALFORMED, newTicket(31));
+        assertRefused(evilResponder(), ErrorCode.MALFORMED, newTicket(31));
     }
 }
