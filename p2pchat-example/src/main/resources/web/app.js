@@ -4,6 +4,7 @@ import {Model} from './model.js';
 import {render} from './view.js';
 import {Link, takeToken, qrDataUrl} from './net.js';
 import {fill, h} from './dom.js';
+import {showIdentity, startLedgerPanel} from './ledger.js';
 
 const model = new Model();
 const pending = new Map(); // command id -> line
@@ -54,6 +55,7 @@ function onMessage(msg) {
     case 'reply':
       model.apply(msg.e, true);
       if (msg.e.event === 'error') showReply(msg.e.message, 'error');
+      if (msg.e.event === 'whois') showIdentity(msg.e);
       break;
     case 'done':
       pending.delete(msg.id);
@@ -150,6 +152,7 @@ function start() {
   }
   link = new Link(token, onMessage, onState);
   link.open();
+  startLedgerPanel(send);
   render(model, actions);
 }
 

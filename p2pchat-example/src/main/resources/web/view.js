@@ -2,6 +2,7 @@
 // fill() and text(), which insert text only.
 
 import {h, fill, text, short, clock} from './dom.js';
+import {formatWork} from './ledger.js';
 
 // The four buttons of the original design, then what happens during a session.
 const STEP_NAMES = {
@@ -113,7 +114,7 @@ function renderHandshake(m) {
     h('li', {class: 'step', 'data-state': s.state || 'done'},
       h('div', {class: 'step-head'},
         h('span', {class: 'step-name'}, STEP_NAMES[s.step] || s.step),
-        typeof s.ms === 'number' ? h('span', {class: 'step-time mono'}, s.ms + ' ms')
+        typeof s.ms === 'number' ? h('span', {class: 'step-time mono'}, s.ms.toFixed(s.ms < 10 ? 2 : 1) + ' ms')
           : typeof s.at_ms === 'number' ? h('span', {class: 'step-time mono muted'}, clock(s.at_ms, true)) : null),
       s.detail ? h('div', {class: 'step-detail muted'}, s.detail) : null))
     : h('li', {class: 'empty muted'}, 'The steps of the next connection show here.'));
@@ -179,7 +180,7 @@ function renderLedger(m) {
       h('span', {class: 'mono muted', title: b.hash || ''}, short(b.hash, 10)),
       h('span', {class: 'muted small'},
         (typeof b.transactions === 'number' ? b.transactions + ' tx' : '')
-        + (b.time_ms ? ' · ' + clock(b.time_ms) : '')))));
+        + (b.time_ms ? ' · ' + clock(b.time_ms) : '') + (b.work ? ' · ' + formatWork(b.work) : '')))));
 }
 
 function renderActivity(m) {

@@ -1,9 +1,12 @@
 package io.p2pchat.channel;
 
 import io.p2pchat.crypto.Ed25519;
+import io.p2pchat.crypto.Secret;
 import io.p2pchat.identity.LocalIdentity;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,9 +24,18 @@ import org.slf4j.LoggerFactory;
  * renewed on the crypto executor when less than a quarter of its validity is left, and the bounded
  * cache of peers' credentials whose RSA signature already verified.
  *
+ * <p>With a {@link DelegatedCredentialStore}, the first credential is the stored one when it is
+ * still good for this identity and network ({@link #fromState}), and every credential minted is
+ * saved. The stored state:
+ *
+ * <pre>
+ * state = u8 version = 1 || Ed25519 private seed (32) || credential || u16 len(sig) || sig
+ * </pre>
+ *
  * <p>Thread-safe: handshakes on any thread read {@link #usable()}; a renewal replaces the
  * credential with one volatile write. Replaced key pairs are not wiped, since a handshake in
- * progress may still sign with them; the garbage collector reclaims them.
+ * progress may still sign with them; the garbage collector reclaims them. State arrays are wiped
+ * once loaded or saved.
  */
 final class CredentialKeeper {
     private static final Logger log = LoggerFactory.getLogger(CredentialKeeper.class);
@@ -39,6 +51,9 @@ final class CredentialKeeper {
      * during a handshake (whose timeout is 10 s by default).
      */
     static final Duration MIN_REMAINING = Duration.ofMinutes(1);
+
+    /** The version of the stored state ({@link DelegatedCredentialStore}). */
+    static final int STATE_VERSION = 1;
 
     /** This side's credential and its private key. */
     record Own(DelegatedCredential credential, Ed25519.KeyPair key, byte[] encoded) {
@@ -56,6 +71,7 @@ final class CredentialKeeper {
     private final Executor executor;
     private final AtomicBoolean renewing = new AtomicBoolean();
     private final boolean fixed;
+    private final @Nullable DelegatedCredentialStore store;
     private volatile Own current;
 
     private final Object cacheLock = new Object();
@@ -72,8 +88,10 @@ final class CredentialKeeper {
             };
 
     /**
-     * Mints the first credential on the calling thread (one RSA signature).
+     * Takes the first credential from {@code store} when it is still good, else mints it on the
+     * calling thread (one RSA signature) and saves it there.
      *
+     * @param store where credentials are kept between runs, or null: in memory only
      * @throws IllegalStateException if signing fails
      */
     CredentialKeeper(
@@ -82,7 +100,8 @@ final class CredentialKeeper {
             Duration validity,
             Clock clock,
             SecureRandom random,
-            Executor executor) {
+            Executor executor,
+            @Nullable DelegatedCredentialStore store) {
         this.identity = identity;
         this.networkId = networkId.clone();
         this.validity = validity;
@@ -90,11 +109,19 @@ final class CredentialKeeper {
         this.random = random;
         this.executor = executor;
         this.fixed = false;
+        this.store = store;
+        Own stored = store == null ? null : load(store);
+        if (stored != null) {
+            this.current = stored;
+            log.debug("using the stored delegated credential of {}", identity);
+            return;
+        }
         try {
             this.current = mint();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("could not sign a delegated credential", e);
         }
+        save(current);
     }
 
     private CredentialKeeper(LocalIdentity identity, Own own, Clock clock) {
@@ -105,6 +132,7 @@ final class CredentialKeeper {
         this.random = new SecureRandom();
         this.executor = Runnable::run;
         this.fixed = true;
+        this.store = null;
         this.current = own;
     }
 
@@ -164,8 +192,10 @@ final class CredentialKeeper {
             executor.execute(
                     () -> {
                         try {
-                            current = mint();
+                            Own next = mint();
+                            current = next;
                             log.debug("renewed the delegated credential of {}", identity);
+                            save(next);
                         } catch (GeneralSecurityException | RuntimeException e) {
                             log.warn("could not renew the delegated credential: {}", e.toString());
                         } finally {
@@ -175,6 +205,101 @@ final class CredentialKeeper {
         } catch (RejectedExecutionException e) {
             renewing.set(false);
         }
+    }
+
+    private @Nullable Own load(DelegatedCredentialStore from) {
+        byte[] state;
+        try {
+            state = from.load();
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not load the stored delegated credential: {}", e.toString());
+            return null;
+        }
+        if (state == null) {
+            return null;
+        }
+        try {
+            Own own = fromState(state);
+            if (own == null) {
+                log.info("the stored delegated credential is not usable now; signing a new one");
+            }
+            return own;
+        } catch (RuntimeException e) {
+            log.warn("could not read the stored delegated credential: {}", e.toString());
+            return null;
+        } finally {
+            Secret.wipe(state);
+        }
+    }
+
+    private void save(Own own) {
+        if (store == null) {
+            return;
+        }
+        byte[] state = stateOf(own);
+        try {
+            store.save(state);
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not save the delegated credential: {}", e.toString());
+        } finally {
+            Secret.wipe(state);
+        }
+    }
+
+    /** The stored form of {@code own}: version, private seed, credential (see the class doc). */
+    static byte[] stateOf(Own own) {
+        byte[] seed = own.key().seed();
+        byte[] encoded = own.encoded();
+        try {
+            return ByteBuffer.allocate(1 + Ed25519.KEY_LENGTH + encoded.length)
+                    .put((byte) STATE_VERSION)
+                    .put(seed)
+                    .put(encoded)
+                    .array();
+        } finally {
+            Secret.wipe(seed);
+        }
+    }
+
+    /**
+     * The credential in {@code state}, or null unless it is well formed, its key pair matches, it
+     * was signed by this keeper's identity for its network, is no longer valid than {@code
+     * validity}, has begun, and has more than a quarter of its validity left (else a renewal would
+     * start at once). Costs one RSA verification, no signature.
+     */
+    @Nullable Own fromState(byte[] state) {
+        if (state.length < 1 + Ed25519.KEY_LENGTH || (state[0] & 0xff) != STATE_VERSION) {
+            return null;
+        }
+        byte[] seed = java.util.Arrays.copyOfRange(state, 1, 1 + Ed25519.KEY_LENGTH);
+        byte[] encoded = java.util.Arrays.copyOfRange(state, 1 + Ed25519.KEY_LENGTH, state.length);
+        Ed25519.KeyPair key;
+        try {
+            key = Ed25519.fromSeed(seed);
+        } finally {
+            Secret.wipe(seed);
+        }
+        DelegatedCredential c;
+        try {
+            c = DelegatedCredential.decode(encoded, DelegatedCredential.SCHEME_ED25519);
+            c.checkClaims(identity.peerId(), networkId, clock.millis());
+        } catch (HandshakeException e) {
+            key.destroy();
+            return null;
+        }
+        long now = clock.millis();
+        long span = c.notAfterMillis() - c.notBeforeMillis();
+        boolean good =
+                MessageDigest.isEqual(c.publicKey(), key.publicKey())
+                        && span <= validity.toMillis()
+                        && now >= c.notBeforeMillis()
+                        && now < c.notAfterMillis() - span / 4
+                        && c.signatureValid(identity.publicKey());
+        if (!good) {
+            key.destroy();
+            return null;
+        }
+        return new Own(c, key, encoded);
     }
 
     /** Whether a credential with this digest verified before. */
@@ -198,9 +323,15 @@ final class CredentialKeeper {
         }
     }
 
-    /** Replaces the own credential with one minted now; for tests. */
+    /** Replaces the own credential with one minted now, and saves it; for tests. */
     void renewNowForTesting() throws GeneralSecurityException {
         current = mint();
+        save(current);
+    }
+
+    /** The own credential, valid or not; for tests. */
+    Own currentForTesting() {
+        return current;
     }
 
     @Override

@@ -39,6 +39,9 @@ final class Established {
      */
     public final boolean delegatedCredentials;
 
+    /** The handshake's milestones; set by the handshake handler just before activation. */
+    @org.jspecify.annotations.Nullable HandshakeTimings timings;
+
     /** Whether the handshake resumed with a ticket's PSK (docs/protocol.md 5.11). */
     boolean resumed;
 

@@ -98,6 +98,7 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
     private ResponderHandshake responder;
     private RecordWriter writer;
     private RecordReader reader;
+    private final HandshakeTimings.Recorder timings = new HandshakeTimings.Recorder();
 
     /** Created by {@link io.p2pchat.channel.SecureChannelContext}. */
     HandshakeHandler(ChannelSettings settings, Role role, RecordCodec recordCodec) {
@@ -155,6 +156,7 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
                                 () -> fail(new HandshakeTimeoutException(millis)),
                                 millis,
                                 TimeUnit.MILLISECONDS);
+        timings.start();
         if (role == Role.INITIATOR) {
             ResumptionTickets tickets = settings.handshake().tickets();
             initiator =
@@ -242,10 +244,12 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
             case AWAIT_INITIATOR_HELLO:
                 {
                     byte[] hello = helloPayload(frame, type);
+                    timings.helloReceived();
                     responder.onInitiatorHello(hello); // cheap checks before any public-key work
                     offload(
                             () -> {
                                 responder.agree();
+                                timings.keyAgreed();
                                 return responder.buildAuth(currentCertificate());
                             },
                             this::sendResponderFlight);
@@ -258,9 +262,11 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
                                 ErrorCode.UNEXPECTED_MESSAGE, "hello too early");
                     }
                     byte[] hello = helloPayload(frame, type);
+                    timings.helloReceived();
                     offload(
                             () -> {
                                 initiator.onResponderHello(hello);
+                                timings.keyAgreed();
                                 return null;
                             },
                             ignored ->
@@ -274,12 +280,15 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
             case AWAIT_RESPONDER_AUTH:
                 {
                     byte[] auth = authPayload(frame, type);
+                    timings.authReceived();
                     Optional<SocketAddress> remote =
                             Optional.ofNullable(ctx.channel().remoteAddress());
                     offload(
                             () -> {
                                 initiator.onResponderAuth(auth);
+                                timings.signatureVerified();
                                 verifyPeer(initiator.peerCredentials(remote));
+                                timings.peerVerified();
                                 byte[] mine = initiator.buildAuth(currentCertificate());
                                 return new FinalFlight(mine, initiator.established());
                             },
@@ -295,6 +304,7 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
             case AWAIT_INITIATOR_AUTH:
                 {
                     byte[] auth = authPayload(frame, type);
+                    timings.authReceived();
                     // This is the initiator's last flight: whatever follows is application data,
                     // which the initiator may send at once. Accept records of the session's size
                     // from now on, and let TCP push back while the flight is verified.
@@ -306,7 +316,9 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
                     offload(
                             () -> {
                                 responder.onInitiatorAuth(auth);
+                                timings.signatureVerified();
                                 verifyPeer(responder.peerCredentials(remote));
+                                timings.peerVerified();
                                 return responder.established();
                             },
                             est -> complete((Established) est));
@@ -421,6 +433,7 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
         releaseSlot();
         destroyHandshakeKeys();
         setFrameLimit(settings.maxFrameLength());
+        est.timings = timings.timings();
         byte[] newTicket =
                 role == Role.RESPONDER && est.resumptionSecret != null
                         ? settings.handshake().tickets().issue(est, settings.random())

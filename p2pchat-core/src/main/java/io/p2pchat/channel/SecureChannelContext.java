@@ -192,6 +192,7 @@ public final class SecureChannelContext {
         private Duration credentialValidity = CredentialKeeper.DEFAULT_VALIDITY;
         private Clock clock = Clock.systemUTC();
         private CredentialKeeper credentialKeeper;
+        private DelegatedCredentialStore credentialStore;
         private boolean resumption = true;
 
         private Builder(LocalIdentity identity) {
@@ -435,6 +436,17 @@ public final class SecureChannelContext {
             return this;
         }
 
+        /**
+         * Keeps the delegated credential in {@code store} between runs (default: none, one RSA
+         * signature at every build): {@link #build()} uses the stored credential while it is good
+         * for this identity and network, and every credential signed from then on is saved. The
+         * store holds the credential's private key; see {@link DelegatedCredentialStore}.
+         */
+        public Builder delegatedCredentialStore(DelegatedCredentialStore store) {
+            this.credentialStore = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
         /** Uses {@code keeper} instead of minting delegated credentials; for tests. */
         Builder credentialKeeperForTesting(CredentialKeeper keeper) {
             this.credentialKeeper = Objects.requireNonNull(keeper, "keeper");
@@ -449,7 +461,7 @@ public final class SecureChannelContext {
 
         /**
          * Builds the context. With delegated credentials on, signs the first one (one RSA signature
-         * on the calling thread).
+         * on the calling thread) unless a {@link #delegatedCredentialStore} holds one still good.
          *
          * @throws IllegalStateException if no peer verifier was set, the policy leaves no suite, or
          *     the network options contradict each other
@@ -495,7 +507,8 @@ public final class SecureChannelContext {
                                             credentialValidity,
                                             clock,
                                             rng,
-                                            executor);
+                                            executor,
+                                            credentialStore);
             HandshakeConfig handshake =
                     new HandshakeConfig(
                             identity,

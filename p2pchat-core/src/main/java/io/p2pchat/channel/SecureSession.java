@@ -121,6 +121,15 @@ public interface SecureSession {
      */
     Future<Void> rekey();
 
+    /**
+     * When the handshake reached each of its milestones (hello, key agreement, signature, peer
+     * verification, finished), measured on this side; empty for a session not established by a
+     * {@link HandshakeHandler}.
+     */
+    default Optional<HandshakeTimings> handshakeTimings() {
+        return Optional.empty();
+    }
+
     /** Counters of the session. */
     SessionStats stats();
 }

@@ -41,6 +41,7 @@ final class SessionImpl implements SecureSession {
     private final CipherSuite suite;
     private final String sessionFingerprint;
     private final Optional<RecordDigest> digest;
+    private final Optional<HandshakeTimings> timings;
     private final Object exporterLock = new Object();
     private Secret exporter; // guarded by exporterLock
 
@@ -66,6 +67,12 @@ final class SessionImpl implements SecureSession {
                         KeySchedule.export(
                                 exporter.bytes(), SESSION_FINGERPRINT_LABEL, new byte[0], 32));
         this.digest = digest;
+        this.timings = Optional.ofNullable(est.timings);
+    }
+
+    @Override
+    public Optional<HandshakeTimings> handshakeTimings() {
+        return timings;
     }
 
     @Override

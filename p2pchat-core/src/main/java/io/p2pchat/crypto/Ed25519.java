@@ -51,6 +51,14 @@ public final class Ed25519 {
         }
 
         /**
+         * A copy of the 32-byte private seed, for storing the key encrypted; the caller owns the
+         * copy and wipes it. Never log it.
+         */
+        public byte[] seed() {
+            return seed.clone();
+        }
+
+        /**
          * Wipes this object's copy of the private seed. Bouncy Castle keeps its own expanded copy,
          * which the garbage collector reclaims.
          */

@@ -104,7 +104,8 @@ abstract class CredentialAttacks extends ArenaTest {
                                 Duration.ofDays(1),
                                 CLOCK,
                                 new SecureRandom(),
-                                Runnable::run)
+                                Runnable::run,
+                                null)
                         .usable()
                         .encoded();
         return Stream.of(

@@ -180,7 +180,8 @@ class DelegatedCredentialTest {
                         Duration.ofHours(24),
                         clock,
                         new java.security.SecureRandom(),
-                        queued::add);
+                        queued::add,
+                        null);
         CredentialKeeper.Own first = keeper.usable();
         assertThat(first).isNotNull();
         assertThat(queued).isEmpty();

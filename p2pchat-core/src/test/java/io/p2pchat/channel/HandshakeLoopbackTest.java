@@ -38,6 +38,9 @@ class HandshakeLoopbackTest {
             SecureSession bobSession = SecureSession.of(bobCh).orElseThrow();
             assertThat(bobSession.peerId()).isEqualTo(alice.peerId());
             assertThat(bobSession.sessionFingerprint()).isEqualTo(session.sessionFingerprint());
+            // Both sides timed their handshake's milestones.
+            HandshakeTimingsTest.assertMilestones(session);
+            HandshakeTimingsTest.assertMilestones(bobSession);
             ch.close().sync();
         }
     }

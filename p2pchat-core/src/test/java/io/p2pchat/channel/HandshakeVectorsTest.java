@@ -113,7 +113,7 @@ class HandshakeVectorsTest {
      */
     private static CredentialKeeper credentials(LocalIdentity id, FixedEntropy rng) {
         return new CredentialKeeper(
-                id, NETWORK_ID, CredentialKeeper.DEFAULT_VALIDITY, CLOCK, rng, Runnable::run);
+                id, NETWORK_ID, CredentialKeeper.DEFAULT_VALIDITY, CLOCK, rng, Runnable::run, null);
     }
 
     private static Map<String, String> compute(

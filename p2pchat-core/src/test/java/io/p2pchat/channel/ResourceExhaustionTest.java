@@ -86,17 +86,31 @@ class ResourceExhaustionTest {
             return (InetSocketAddress) listener.localAddress();
         }
 
-        /** Connects an honest client and completes its handshake. */
+        /**
+         * Connects an honest client and completes its handshake. The handshake's future is taken
+         * when the pipeline is built: the handler removes itself once the handshake completes,
+         * which on a fast loopback can happen before {@code connect().sync()} returns here.
+         */
         Channel connect(Probe app) throws Exception {
+            java.util.concurrent.CompletableFuture<io.netty.util.concurrent.Future<SecureSession>>
+                    handshake = new java.util.concurrent.CompletableFuture<>();
             Channel ch =
                     new Bootstrap()
                             .group(group)
                             .channel(NioSocketChannel.class)
-                            .handler(client.initializer(Role.INITIATOR, p -> p.addLast(app)))
+                            .handler(
+                                    client.initializer(
+                                            Role.INITIATOR,
+                                            p -> {
+                                                handshake.complete(
+                                                        p.get(HandshakeHandler.class)
+                                                                .handshakeFuture());
+                                                p.addLast(app);
+                                            }))
                             .connect(address())
                             .sync()
                             .channel();
-            ch.pipeline().get(HandshakeHandler.class).handshakeFuture().get(20, TimeUnit.SECONDS);
+            handshake.get(20, TimeUnit.SECONDS).get(20, TimeUnit.SECONDS);
             return ch;
         }
 

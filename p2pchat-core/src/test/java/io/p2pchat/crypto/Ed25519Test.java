@@ -11,8 +11,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * {@link Ed25519} against known answers: RFC 8032 §7.1 tests 1 and 2 (key from seed, signature),
  * and the first groups of Wycheproof's {@code ed25519_test.json} (C2SP/wycheproof, testvectors_v1;
- * tcId 1-3 valid, tcId 10-29 the special values of R and S, all invalid). The whole Wycheproof file
- * is not in the repository's vector set yet (docs/protocol.md 15).
+ * tcId 1-3 valid, tcId 10-29 the special values of R and S, all invalid); {@code
+ * WycheproofEd25519Test} runs the whole file.
  */
 class Ed25519Test {
     private static final HexFormat HEX = HexFormat.of();

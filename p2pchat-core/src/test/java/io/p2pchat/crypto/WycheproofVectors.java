@@ -156,6 +156,12 @@ final class WycheproofVectors {
         byte[] hex(String field) {
             return HEX.parseHex(string(field));
         }
+
+        /** A hex field of an object of the group, such as {@code publicKey.pk}. */
+        byte[] hex(String object, String field) {
+            JsonObject o = required(json, object).getAsJsonObject();
+            return HEX.parseHex(required(o, field).getAsString());
+        }
     }
 
     /** One test vector. */

@@ -3,10 +3,9 @@ package io.p2pchat.example;
 import static io.p2pchat.example.text.TerminalText.escape;
 
 import com.google.gson.GsonBuilder;
-import com.google.protobuf.ByteString;
-import io.p2pchat.channel.PeerVerificationException;
 import io.p2pchat.example.home.Home;
 import io.p2pchat.example.home.HomePermissions;
+import io.p2pchat.example.text.Certificates;
 import io.p2pchat.example.text.ExitCode;
 import io.p2pchat.example.text.Explain;
 import io.p2pchat.example.text.Identities;
@@ -333,45 +332,15 @@ final class LedgerCommand implements Callable<Integer> {
                                             ? "the identity is revoked."
                                             : "its key's block is not stored here."));
                 }
-                LedgerCertificate c = cert.get();
-                String verdict;
-                boolean ok;
-                try {
-                    PeerId id = c.verifyInclusion(ledger.parameters(), rec.currentKeyId());
-                    ok = id.equals(rec.id());
-                    verdict =
-                            ok
-                                    ? "verified: the transaction hashes up the path to the block's"
-                                            + " Merkle root, is validly signed, and installs this"
-                                            + " key"
-                                    : "the certificate names another identity";
-                } catch (PeerVerificationException e) {
-                    ok = false;
-                    verdict = e.errorCode() + ": " + e.getMessage();
-                }
-                io.p2pchat.proto.LedgerCertificate proto =
-                        io.p2pchat.proto.LedgerCertificate.parseFrom(c.encode());
-                List<String> path = new ArrayList<>();
-                for (ByteString b : proto.getProofList()) {
-                    path.add(HexFormat.of().formatHex(b.toByteArray()));
-                }
+                Certificates checked = Certificates.check(cert.get(), ledger, rec);
+                LedgerCertificate c = checked.certificate();
+                boolean ok = checked.ok();
+                String verdict = checked.verdict();
+                List<String> path = checked.path();
                 BlockHeader h = c.blockHeader();
                 long conf = ledger.confirmations(c.blockHash());
                 if (json) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("identity_id", rec.id().toHex());
-                    m.put("name", rec.displayName().orElse(null));
-                    m.put("key_id", rec.currentKeyId().toHex());
-                    m.put("block", c.blockHash().toHex());
-                    m.put("block_height", h.height());
-                    m.put("merkle_root", HexFormat.of().formatHex(h.merkleRoot()));
-                    m.put("tx_index", c.txIndex());
-                    m.put("tx_count", c.txCount());
-                    m.put("proof", path);
-                    m.put("confirmations", conf);
-                    m.put("verified", ok);
-                    m.put("certificate", HexFormat.of().formatHex(c.encode()));
-                    printJson(m);
+                    printJson(checked.toJson(rec, ledger));
                 } else {
                     PrintStream o = out();
                     o.println(

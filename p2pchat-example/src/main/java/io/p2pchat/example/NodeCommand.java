@@ -2,6 +2,7 @@ package io.p2pchat.example;
 
 import static io.p2pchat.example.text.TerminalText.escape;
 
+import io.p2pchat.channel.SecureChannelContext;
 import io.p2pchat.example.chat.ContactStore;
 import io.p2pchat.example.chat.HistoryKey;
 import io.p2pchat.example.chat.HistoryMigration;
@@ -11,6 +12,7 @@ import io.p2pchat.example.console.Console;
 import io.p2pchat.example.console.Output;
 import io.p2pchat.example.event.ChatEvents;
 import io.p2pchat.example.event.EventBus;
+import io.p2pchat.example.home.CredentialFile;
 import io.p2pchat.example.home.Home;
 import io.p2pchat.example.home.HomePermissions;
 import io.p2pchat.example.home.KeyFiles;
@@ -188,6 +190,15 @@ final class NodeCommand implements Callable<Integer> {
     boolean open;
 
     @Option(
+            names = "--no-delegated-credentials",
+            description =
+                    "Sign every handshake with the RSA identity key, as before delegated"
+                            + " credentials (default: a short-lived Ed25519 credential, kept"
+                            + " encrypted in HOME/credential.key, signs them when the peer"
+                            + " supports it).")
+    boolean noDelegatedCredentials;
+
+    @Option(
             names = "--retry-delays",
             hidden = true,
             paramLabel = "MIN_MS,MAX_MS",
@@ -250,8 +261,10 @@ final class NodeCommand implements Callable<Integer> {
         LocalIdentity identity = unlocked.identity();
         HistoryKey historyKey = HistoryKey.of(unlocked.storageRoot());
         ContactStore contacts;
+        CredentialFile credentials;
         try {
             contacts = openContacts(h, unlocked);
+            credentials = CredentialFile.of(h.credentialKey(), unlocked.storageRoot(), out::info);
         } finally {
             unlocked.destroy();
         }
@@ -260,6 +273,8 @@ final class NodeCommand implements Callable<Integer> {
                     "note: your identity file now also holds the random key of your chat history"
                             + " (same passphrase)");
         }
+        java.util.function.Consumer<SecureChannelContext.Builder> channel =
+                c -> channelOptions(c, credentials);
         Joining joining = new Joining(h, out, identity, joiningOptions(expectedId));
         AtomicReference<KeyFiles.Decision> keys = new AtomicReference<>();
         ChatEvents events = new ChatEvents(out);
@@ -309,7 +324,7 @@ final class NodeCommand implements Callable<Integer> {
                                                 historyKey,
                                                 contacts,
                                                 events,
-                                                b -> b.listener(events));
+                                                b -> b.listener(events).channel(channel));
                                 started.node().rotateKey(d.key());
                                 return started;
                             });
@@ -339,7 +354,20 @@ final class NodeCommand implements Callable<Integer> {
                 c.close();
             }
             contacts.close();
+            credentials.close();
             removeHook(hook);
+        }
+    }
+
+    /**
+     * Delegated credentials: kept in the home's credential file, or off with {@code
+     * --no-delegated-credentials}.
+     */
+    private void channelOptions(SecureChannelContext.Builder c, CredentialFile credentials) {
+        if (noDelegatedCredentials) {
+            c.delegatedCredentials(false);
+        } else {
+            c.delegatedCredentialStore(credentials);
         }
     }
 

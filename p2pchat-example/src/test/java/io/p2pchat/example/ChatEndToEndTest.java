@@ -61,7 +61,8 @@ class ChatEndToEndTest {
         ChildNode bob =
                 node("bob", bobHome, "--listen", "127.0.0.1:0", "--join", "127.0.0.1:" + alicePort);
         int bobPort = port(bob);
-        // carol speaks JSON, and joins through bob: any member will do.
+        // carol speaks JSON, and joins through bob: any member will do. She signs her handshakes
+        // with RSA, as a node from before delegated credentials: the others still talk with her.
         ChildNode carol =
                 node(
                         "carol",
@@ -69,6 +70,7 @@ class ChatEndToEndTest {
                         "--listen",
                         "127.0.0.1:0",
                         "--json",
+                        "--no-delegated-credentials",
                         "--join",
                         "127.0.0.1:" + bobPort);
         alice.awaitLine("ready:");
@@ -106,6 +108,9 @@ class ChatEndToEndTest {
         assertThat(connected.get("access").getAsString()).isEqualTo("FULL");
         assertThat(connected.get("suite").getAsString())
                 .isEqualTo("X25519_MLKEM768_AES_128_GCM_SHA256");
+        assertThat(connected.get("signature").getAsString()).isEqualTo("rsa-pss");
+        assertThat(carolHome.resolve("credential.key")).doesNotExist();
+        assertThat(aliceHome.resolve("credential.key")).exists();
         carol.send("/msg alice {\"json\": \"is just text\"} from carol");
         alice.awaitLine(a0, "<carol> {\"json\": \"is just text\"} from carol");
         JsonObject delivered = carol.awaitJson(c0, "delivered", o -> true);

@@ -67,9 +67,13 @@ class IdentityLifecycleTest {
     }
 
     private static JsonObject whoisJson(ChildNode n, String target) {
+        return whoisAnswer(n, target).getAsJsonObject("identity");
+    }
+
+    private static JsonObject whoisAnswer(ChildNode n, String target) {
         int m = n.mark();
         n.send("/whois " + target + " --json");
-        return n.awaitJson(m, "whois", o -> true).getAsJsonObject("identity");
+        return n.awaitJson(m, "whois", o -> true);
     }
 
     @Test
@@ -91,12 +95,18 @@ class IdentityLifecycleTest {
 
         // A copy of alice's home with the old key, to try it after the rotation.
         assertThat(alice.quit()).isZero();
+        // The delegated credential is kept encrypted in the home, for the key in use.
+        Path credential = aliceHome.resolve("credential.key");
+        byte[] oldCredential = Files.readAllBytes(credential);
+        assertThat(Homes.credentialKeyId(aliceHome)).contains(oldKey);
         Path oldHome = dir.resolve("alice-old");
         copyTree(aliceHome, oldHome);
         int b1 = bob.mark();
         alice = node("alice2", aliceHome, "--listen", "127.0.0.1:" + alicePort);
         alice.awaitLine("ready:");
         alice.awaitConnectedAndConfirmed("bob");
+        // The restart took the stored credential: nothing new was signed or written.
+        assertThat(credential).hasBinaryContent(oldCredential);
         // bob redials the address he joined through, or alice (who knows bob) dials him first.
         bob.awaitMatch(b1, "connected to alice|alice connected to you");
 
@@ -110,6 +120,8 @@ class IdentityLifecycleTest {
         assertThat(newKey).isNotEqualTo(oldKey);
         assertThat(aliceHome.resolve("identity.next.pem")).doesNotExist();
         assertThat(aliceHome.resolve("identity.prev.pem")).doesNotExist();
+        // The old key's credential is no longer stored (nor offered): the new key's replaced it.
+        assertThat(Homes.credentialKeyId(aliceHome)).contains(newKey);
         // bob closed the old key's session when the rotation reached his chain.
         bob.awaitLine(b0, "closed the session of " + oldKey.shortId());
         // bob's client remembers alice's key and says loudly that it changed.
@@ -133,6 +145,13 @@ class IdentityLifecycleTest {
         assertThat(byOld.getAsJsonArray("key_history")).hasSize(2);
         assertThat(byOld.get("identity_state").getAsString()).isEqualTo("active");
         assertThat(whoisJson(bob, "alice").get("state").getAsString()).isEqualTo("active");
+        // The certificate /whois gives is the rotation's: it installs the new key, and verifies.
+        JsonObject certificate = whoisAnswer(bob, "alice").getAsJsonObject("certificate");
+        assertThat(certificate.get("key_id").getAsString()).isEqualTo(newKey.toHex());
+        assertThat(certificate.get("verified").getAsBoolean()).isTrue();
+        assertThat(certificate.get("block_header").getAsString()).hasSize(2 * 156);
+        assertThat(certificate.get("block_height").getAsLong())
+                .isEqualTo(byOld.get("key_height").getAsLong());
         assertThat(whoisJson(bob, newKey.toHex()).get("state").getAsString()).isEqualTo("active");
 
         // After a restart on the new key, both sides still compute the same conversation.
@@ -157,6 +176,8 @@ class IdentityLifecycleTest {
         int c = bob.mark();
         bob.send("/connect 127.0.0.1:" + oldPort);
         bob.awaitLine(c, "KEY CHANGED");
+        // ... though it offered the old key's stored credential, still within its validity.
+        assertThat(oldHome.resolve("credential.key")).hasBinaryContent(oldCredential);
     }
 
     @Test
@@ -180,6 +201,7 @@ class IdentityLifecycleTest {
         PeerId key = Homes.identity(aliceHome).peerId();
         // A copy of the home from before the revocation, to present the key afterwards.
         assertThat(alice.quit()).isZero();
+        byte[] credential = Files.readAllBytes(aliceHome.resolve("credential.key"));
         Path copy = dir.resolve("alice-copy");
         copyTree(aliceHome, copy);
         int b1 = bob.mark();
@@ -204,6 +226,8 @@ class IdentityLifecycleTest {
         String revoked = alice.awaitLine(a0, "revoked at block #");
         assertThat(revoked).contains("init --home NEWDIR --name NAME");
         assertThat(alice.awaitExit()).isZero();
+        // The revoked key's delegated credential is removed from the home.
+        assertThat(aliceHome.resolve("credential.key")).doesNotExist();
         bob.awaitJson(b0, "revoked", o -> o.get("key_id").getAsString().equals(key.toHex()));
         JsonObject w = whoisJson(bob, "alice");
         assertThat(w.get("state").getAsString()).isEqualTo("revoked");
@@ -220,6 +244,8 @@ class IdentityLifecycleTest {
         bob.send("/connect 127.0.0.1:" + stalePort);
         assertThat(bob.awaitJson(c, "error", o -> true).get("message").getAsString())
                 .contains("its identity was revoked on the ledger");
+        // ... though it offered its stored credential, signed before the revocation.
+        assertThat(copy.resolve("credential.key")).hasBinaryContent(credential);
 
         // The home refuses to start, saying what to do.
         ChildNode again = node("alice-again", aliceHome, "--listen", "127.0.0.1:0");

@@ -13,6 +13,7 @@ import io.p2pchat.ledger.model.PeerAccess;
 import io.p2pchat.proto.NodeMessage;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -98,6 +99,11 @@ final class ConnectedPeer implements NodePeer {
     @Override
     public Optional<SocketAddress> remoteAddress() {
         return Optional.ofNullable(channel.remoteAddress());
+    }
+
+    @Override
+    public Optional<Duration> connectTime() {
+        return Optional.ofNullable(channel.attr(Dialer.CONNECT_TIME).get());
     }
 
     @Override

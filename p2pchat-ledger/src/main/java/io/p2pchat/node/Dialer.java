@@ -1,12 +1,15 @@
 package io.p2pchat.node;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.AttributeKey;
 import io.p2pchat.ledger.model.RegisteredAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +31,10 @@ import java.util.function.Function;
 final class Dialer {
     /** Where an outbound connection was dialed, and who waits for it. */
     record Dial(InetSocketAddress address, CompletableFuture<NodePeer> result) {}
+
+    /** How long the TCP connect of an outbound channel took (connect call to connected). */
+    static final AttributeKey<Duration> CONNECT_TIME =
+            AttributeKey.valueOf(Dialer.class, "connectTime");
 
     private final EventLoopGroup group;
     private final String bindHost;
@@ -70,10 +77,16 @@ final class Dialer {
         if (!bindHost.equals("0.0.0.0") && !bindHost.equals("::")) {
             b.localAddress(new InetSocketAddress(bindHost, 0));
         }
+        long connectStart = System.nanoTime();
         b.connect(address)
                 .addListener(
-                        f -> {
-                            if (!f.isSuccess()) {
+                        (ChannelFuture f) -> {
+                            if (f.isSuccess()) {
+                                // Runs on the event loop before channelActive reaches the pipeline.
+                                f.channel()
+                                        .attr(CONNECT_TIME)
+                                        .set(Duration.ofNanos(System.nanoTime() - connectStart));
+                            } else {
                                 failed(address);
                                 result.completeExceptionally(f.cause());
                             }

@@ -8,6 +8,7 @@ import io.p2pchat.ledger.model.IdentityRecord;
 import io.p2pchat.ledger.model.PeerAccess;
 import io.p2pchat.proto.NodeMessage;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -39,6 +40,15 @@ public interface NodePeer {
 
     /** The remote socket address. */
     Optional<SocketAddress> remoteAddress();
+
+    /**
+     * How long the TCP connect took, from the dial to the connected socket, for a connection this
+     * node dialed; empty for one it accepted. The handshake's own milestones are the session's
+     * {@link SecureSession#handshakeTimings()}.
+     */
+    default Optional<Duration> connectTime() {
+        return Optional.empty();
+    }
 
     /**
      * Sends a message. Ledger bodies are the ledger handler's business: applications send their own

@@ -88,6 +88,10 @@ class NodeNetworkTest {
             // c opens a channel to b by identity: the node dials b's registered address.
             NodePeer toB = c.connect(b.identity().peerId()).get(15, TimeUnit.SECONDS);
             assertThat(toB.keyId()).isEqualTo(b.identity().peerId());
+            // c dialed: its TCP connect was timed, and the handshake's milestones.
+            assertThat(toB.connectTime())
+                    .hasValueSatisfying(d -> assertThat(d.isNegative()).isFalse());
+            assertThat(toB.session().handshakeTimings()).isPresent();
             assertThat(toB.access()).isEqualTo(PeerAccess.FULL);
             assertThat(toB.identity().orElseThrow().addresses()).isNotEmpty();
             await().atMost(CONVERGE).until(() -> connectedToC.contains(b.identity().peerId()));

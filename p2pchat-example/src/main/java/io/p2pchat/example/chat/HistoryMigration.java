@@ -1,5 +1,6 @@
 package io.p2pchat.example.chat;
 
+import io.p2pchat.example.home.Unreadable;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.proto.HistoryEntry;
 import io.p2pchat.util.AtomicFiles;
@@ -9,7 +10,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -45,12 +45,11 @@ public final class HistoryMigration {
     private static final Logger log = LoggerFactory.getLogger(HistoryMigration.class);
 
     /** What a file that cannot be decrypted is renamed to: {@code NAME.unreadable}. */
-    public static final String UNREADABLE_SUFFIX = ".unreadable";
+    public static final String UNREADABLE_SUFFIX = Unreadable.SUFFIX;
 
     private static final Pattern CONVERSATION = Pattern.compile("[0-9a-f]{64}\\.log");
     private static final Pattern TEMPORARY = Pattern.compile("\\.[0-9a-f]{64}\\.log\\..*\\.tmp");
     private static final int MAX_FILES = 100_000;
-    private static final int MAX_ASIDE = 100;
 
     private final Path dir;
     private final List<Path> legacy;
@@ -121,7 +120,7 @@ public final class HistoryMigration {
                 byte[] content = Files.readAllBytes(file);
                 int index = keyIndex(content, peer);
                 if (index < 0) {
-                    Path aside = moveAside(file);
+                    Path aside = Unreadable.setAside(file);
                     lines.add(
                             "warning: the chat history "
                                     + file
@@ -206,21 +205,6 @@ public final class HistoryMigration {
             }
         }
         return -1;
-    }
-
-    /** Renames {@code file} to {@code file.unreadable} (or {@code .unreadable.2}, ...). */
-    private static Path moveAside(Path file) throws IOException {
-        for (int i = 1; i <= MAX_ASIDE; i++) {
-            Path aside =
-                    file.resolveSibling(
-                            file.getFileName() + UNREADABLE_SUFFIX + (i == 1 ? "" : "." + i));
-            if (!Files.exists(aside, LinkOption.NOFOLLOW_LINKS)) {
-                Files.move(file, aside, StandardCopyOption.ATOMIC_MOVE);
-                AtomicFiles.syncDirectory(file.getParent());
-                return aside;
-            }
-        }
-        throw new IOException("too many " + UNREADABLE_SUFFIX + " files beside " + file);
     }
 
     /** Temporary files of conversions cut short by a crash: copies, never the only one. */

@@ -6,6 +6,7 @@ import io.p2pchat.example.chat.ChatService;
 import io.p2pchat.example.chat.ChatService.Contact;
 import io.p2pchat.example.event.EventSink;
 import io.p2pchat.example.node.ChatNode;
+import io.p2pchat.example.text.Certificates;
 import io.p2pchat.example.text.Identities;
 import io.p2pchat.example.text.Words;
 import io.p2pchat.identity.PeerId;
@@ -206,16 +207,33 @@ final class ContactCommands {
                 fields.put("added_at_ms", st.addedAtMs());
             }
         }
+        Optional<Certificates> cert =
+                Targets.await(chatNode.ledger().certificate(rec.currentKeyId()))
+                        .map(c -> Certificates.check(c, chatNode.ledger(), rec));
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("identity", Identities.toJson(rec, chatNode.ledger(), lookedUp));
         m.put("contact", fields);
+        m.put("certificate", cert.map(c -> c.toJson(rec, chatNode.ledger())).orElse(null));
         {
             StringBuilder sb =
                     new StringBuilder(Identities.describe(rec, chatNode.ledger(), lookedUp));
             sb.append("\n  contact:       ")
                     .append(contact.isEmpty() ? "no (you have not talked with it)" : "yes")
                     .append("\n  verified:      ")
-                    .append(verifiedState(rec, contact));
+                    .append(verifiedState(rec, contact))
+                    .append("\n  certificate:   ")
+                    .append(
+                            cert.map(
+                                            c ->
+                                                    "block #"
+                                                            + c.certificate().blockHeader().height()
+                                                            + ", transaction "
+                                                            + (c.certificate().txIndex() + 1)
+                                                            + " of "
+                                                            + c.certificate().txCount()
+                                                            + ", "
+                                                            + escape(c.verdict()))
+                                    .orElse("none (no stored block installs the current key)"));
             contact.filter(c -> c.keyChangedAtMs() > 0)
                     .ifPresent(
                             c ->

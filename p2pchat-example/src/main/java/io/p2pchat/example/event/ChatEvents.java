@@ -153,6 +153,8 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
                 inbound ? "inbound" : "outbound",
                 "suite",
                 s.cipherSuite().name(),
+                "signature",
+                s.delegatedCredentials() ? "ed25519-credential" : "rsa-pss",
                 "session_fingerprint",
                 s.sessionFingerprint());
         SessionEvents details = sessions;

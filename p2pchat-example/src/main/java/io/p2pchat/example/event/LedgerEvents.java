@@ -50,7 +50,8 @@ public final class LedgerEvents implements LedgerListener {
 
     /**
      * What the page shows of a block: {@code height}, {@code hash}, {@code transactions} (-1 if the
-     * block is not stored), {@code time_ms}. Completes on the ledger thread.
+     * block is not stored), {@code time_ms}, {@code work} (expected hashes, ⌊2^256 / (target + 1)⌋,
+     * as a decimal string). Completes on the ledger thread.
      */
     public static CompletableFuture<Map<String, Object>> fields(Ledger ledger, BlockHeader h) {
         return ledger.block(h.hash())
@@ -61,6 +62,7 @@ public final class LedgerEvents implements LedgerListener {
                             m.put("hash", h.hash().toHex());
                             m.put("transactions", transactions(error == null ? block : null));
                             m.put("time_ms", h.timestampMillis());
+                            m.put("work", h.work().toString());
                             return m;
                         });
     }

@@ -5,14 +5,17 @@ import static io.p2pchat.example.text.TerminalText.escape;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.p2pchat.channel.HandshakeTimings;
 import io.p2pchat.channel.KeyRotatedEvent;
 import io.p2pchat.channel.SecureSession;
 import io.p2pchat.example.text.Words;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.model.IdentityRecord;
 import io.p2pchat.node.NodePeer;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The steps of each secure channel as {@code handshake} events, in the words of the original
@@ -23,10 +26,12 @@ import java.util.Optional;
  * demo.
  *
  * <p>The library reports a channel once its handshake is complete, so the four steps are published
- * together then, with what each established; {@code ms} is left out (the library does not time the
- * steps apart). The key changes come from the channel's {@link KeyRotatedEvent}s, through a handler
- * added last in its pipeline, on its event loop; it only publishes (never blocks) and forwards the
- * event.
+ * together then, with what each established and, as {@code ms}, how long it took: the dial's TCP
+ * connect ({@link NodePeer#connectTime()}, outbound only; the step also carries {@code hello_ms}
+ * and {@code handshake_ms}), the peer verifier's ledger lookup, the signature check and the key
+ * agreement ({@link HandshakeTimings}), each measured on this side. The key changes come from the
+ * channel's {@link KeyRotatedEvent}s, through a handler added last in its pipeline, on its event
+ * loop; it only publishes (never blocks) and forwards the event.
  */
 public final class SessionEvents {
     static final String HANDLER_NAME = "p2pchat-ui-key-changes";
@@ -43,20 +48,29 @@ public final class SessionEvents {
     /** {@code peer}'s channel is established: its four steps, and its key changes from now on. */
     public void connected(NodePeer peer, String who) {
         SecureSession s = peer.session();
+        Optional<HandshakeTimings> t = s.handshakeTimings();
         boolean inbound = !peer.localRole().name().equals("INITIATOR");
         String remote = ChatEvents.address(peer.remoteAddress());
         step(
                 peer,
                 who,
                 "tcp",
-                inbound
-                        ? "a TCP connection from " + remote
-                        : "a TCP connection to " + remote + "; both hellos exchanged",
+                (inbound
+                                ? "a TCP connection from " + remote
+                                : "a TCP connection to " + remote + "; both hellos exchanged")
+                        + t.map(x -> "; the handshake took " + millis(x.total()) + " ms")
+                                .orElse(""),
                 "address",
                 remote,
                 "direction",
-                inbound ? "inbound" : "outbound");
-        certificate(peer, who);
+                inbound ? "inbound" : "outbound",
+                "ms",
+                peer.connectTime().map(SessionEvents::millis).orElse(null),
+                "hello_ms",
+                t.map(x -> millis(x.hello())).orElse(null),
+                "handshake_ms",
+                t.map(x -> millis(x.total())).orElse(null));
+        certificate(peer, who, t.map(x -> millis(x.peerVerification())).orElse(null));
         step(
                 peer,
                 who,
@@ -71,7 +85,9 @@ public final class SessionEvents {
                                 + s.peerPublicKey().getModulus().bitLength()
                                 + " key; ours verified by the peer"),
                 "key_bits",
-                s.peerPublicKey().getModulus().bitLength());
+                s.peerPublicKey().getModulus().bitLength(),
+                "ms",
+                t.map(x -> millis(x.signature())).orElse(null));
         step(
                 peer,
                 who,
@@ -85,7 +101,9 @@ public final class SessionEvents {
                 "suite",
                 s.cipherSuite().name(),
                 "session_fingerprint",
-                s.sessionFingerprint());
+                s.sessionFingerprint(),
+                "ms",
+                t.map(x -> millis(x.keyAgreement())).orElse(null));
         watchKeyChanges(s.channel().pipeline(), peer, who);
     }
 
@@ -94,10 +112,19 @@ public final class SessionEvents {
      * with its block and confirmations (at the handshake, the key was not confirmed yet).
      */
     public void confirmed(NodePeer peer, String who) {
-        certificate(peer, who);
+        certificate(peer, who, null);
     }
 
-    private void certificate(NodePeer peer, String who) {
+    /** Milliseconds with two decimals: key agreement and verification take less than one. */
+    static double millis(Duration d) {
+        return Math.round(d.toNanos() / 10_000.0) / 100.0;
+    }
+
+    /**
+     * The certificate step; {@code ms} is how long the peer verifier (the ledger lookup) took in
+     * the handshake, null when it is reported again later.
+     */
+    private void certificate(NodePeer peer, String who, @Nullable Double ms) {
         Optional<IdentityRecord> rec = peer.identity();
         if (rec.isEmpty()) {
             step(
@@ -109,7 +136,9 @@ public final class SessionEvents {
                             + " is not registered on this ledger yet: the channel syncs the ledger"
                             + " only, until its registration is confirmed",
                     "state",
-                    "running");
+                    "running",
+                    "ms",
+                    ms);
         } else {
             IdentityRecord r = rec.get();
             IdentityRecord.KeyRecord key =
@@ -136,7 +165,9 @@ public final class SessionEvents {
                     "block",
                     key.height(),
                     "confirmations",
-                    confirmations);
+                    confirmations,
+                    "ms",
+                    ms);
         }
     }
 

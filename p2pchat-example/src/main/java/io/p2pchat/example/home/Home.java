@@ -27,6 +27,9 @@ import java.util.Properties;
  *                               when it was converted, kept as it was (HistoryMigration)
  * HOME/contacts.dat             encrypted: each identity the person talks with, the name they
  *                               know it by, its key when last seen, verified or not (ContactStore)
+ * HOME/credential.key           encrypted: the current delegated credential and its Ed25519 private
+ *                               key, so that a restart signs nothing with the RSA key (CredentialFile)
+ * HOME/credential.key.unreadable  a credential file that could not be decrypted, set aside
  * </pre>
  *
  * <p>The home is private: p2pchat creates it and every directory in it with mode {@code 0700} and
@@ -70,6 +73,11 @@ public record Home(Path dir) {
     /** The chat client's contacts. */
     public Path contacts() {
         return dir.resolve("contacts.dat");
+    }
+
+    /** The node's delegated credential, encrypted ({@link CredentialFile}). */
+    public Path credentialKey() {
+        return dir.resolve("credential.key");
     }
 
     /** The name chosen at {@code init}. */

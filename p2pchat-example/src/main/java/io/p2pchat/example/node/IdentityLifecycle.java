@@ -369,6 +369,15 @@ public final class IdentityLifecycle {
                 if (!recorded) {
                     recorded = true;
                     home.set(Home.REVOKED, Long.toString(at));
+                    // The delegated credential dies with the key; peers refuse it from this
+                    // block on, and a revoked home does not start again.
+                    try {
+                        java.nio.file.Files.deleteIfExists(home.credentialKey());
+                    } catch (java.io.IOException e) {
+                        report.event(
+                                "warning",
+                                "could not remove " + home.credentialKey() + ": " + e.getMessage());
+                    }
                     if (pendingNext != null) {
                         files.discardNext();
                         pendingNext = null;

@@ -27,6 +27,8 @@ final class StaticAssets {
         FILES.put("/model.js", "text/javascript; charset=utf-8");
         FILES.put("/view.js", "text/javascript; charset=utf-8");
         FILES.put("/net.js", "text/javascript; charset=utf-8");
+        FILES.put("/ledger.js", "text/javascript; charset=utf-8");
+        FILES.put("/proof.js", "text/javascript; charset=utf-8");
         FILES.put("/favicon.svg", "image/svg+xml");
     }
 

@@ -100,4 +100,27 @@ public final class Homes {
     public static LocalIdentity identity(Path home) throws Exception {
         return IdentityStore.create().load(home.resolve("identity.pem"), PASSPHRASE.toCharArray());
     }
+
+    /**
+     * The identity key id of the delegated credential in {@code HOME/credential.key} (decrypted
+     * with the home's storage root), or empty when there is none.
+     */
+    public static java.util.Optional<io.p2pchat.identity.PeerId> credentialKeyId(Path home)
+            throws Exception {
+        io.p2pchat.identity.StoredIdentity s =
+                IdentityStore.create().open(home.resolve("identity.pem"), PASSPHRASE.toCharArray());
+        try (io.p2pchat.example.home.CredentialFile f =
+                io.p2pchat.example.home.CredentialFile.of(
+                        home.resolve("credential.key"), s.storageRoot(), n -> {})) {
+            byte[] state = f.load();
+            // state = version (1) || seed (32) || credential, whose key id is at 35..67
+            return state == null
+                    ? java.util.Optional.empty()
+                    : java.util.Optional.of(
+                            io.p2pchat.identity.PeerId.of(
+                                    java.util.Arrays.copyOfRange(state, 33 + 35, 33 + 67)));
+        } finally {
+            s.destroy();
+        }
+    }
 }

@@ -94,6 +94,14 @@ final class Browser implements AutoCloseable {
         return file;
     }
 
+    /** Scrolls the element {@code css} selects into view, then {@link #screenshot}s. */
+    Path showAndScreenshot(String css, String name) throws IOException {
+        driver.executeScript(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                driver.findElement(By.cssSelector(css)));
+        return screenshot(name);
+    }
+
     /** The console messages of the page since the last call (errors, CSP violations). */
     List<String> consoleMessages() {
         return driver.manage().logs().get(LogType.BROWSER).getAll().stream()

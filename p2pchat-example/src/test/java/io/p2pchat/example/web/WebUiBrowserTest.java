@@ -103,6 +103,87 @@ class WebUiBrowserTest {
                 .noneMatch(m -> m.contains("Content Security Policy") || m.contains("Uncaught"));
     }
 
+    /**
+     * The ledger panel looks an identity up with the console's {@code /whois} and checks its
+     * certificate proof itself: a real proof verifies; the same answer with one byte of the
+     * transaction flipped fails loudly, although the answer claims it verified.
+     */
+    @Test
+    void ledgerPanel_verifiesTheCertificateProof_andFailsLoudlyOnAFlippedByte() throws Exception {
+        backend.answers(
+                line ->
+                        switch (line) {
+                            case "/whois carol" ->
+                                    List.of(UiEvent.parse(Fixtures.whois("carol", false)));
+                            case "/whois mallory" -> {
+                                // The node claims it verified; the page must not believe it.
+                                String tampered =
+                                        Fixtures.whois("mallory", true)
+                                                .replace("\"verified\":false", "\"verified\":true");
+                                yield List.of(UiEvent.parse(tampered));
+                            }
+                            case "/whois mallory-path" ->
+                                    List.of(
+                                            UiEvent.parse(
+                                                    Fixtures.whoisTampered("mallory", "path")));
+                            case "/whois mallory-index" ->
+                                    List.of(
+                                            UiEvent.parse(
+                                                    Fixtures.whoisTampered("mallory", "index")));
+                            case "/whois mallory-header" ->
+                                    List.of(
+                                            UiEvent.parse(
+                                                    Fixtures.whoisTampered("mallory", "header")));
+                            default -> List.of();
+                        });
+        browser.driver.get(server.url());
+        awaitText("identity", "alice");
+        lookUp("carol");
+        assertThat(backend.commands.poll(20, TimeUnit.SECONDS)).isEqualTo("/whois carol");
+        awaitText("identity-record", "proof verified in this page");
+        assertThat(text("identity-record"))
+                .contains("Identity record")
+                .contains("4 of 5 in block #7")
+                .doesNotContain("FAILED");
+        assertThat(browser.driver.findElements(By.cssSelector("#identity-record .audit-path li")))
+                .hasSize(3);
+        browser.showAndScreenshot("#identity-record .proof", "ledger-proof-verified");
+
+        lookUp("mallory");
+        awaitText("identity-record", "PROOF FAILED");
+        assertThat(text("identity-record"))
+                .contains("inclusion")
+                .doesNotContain("proof verified in this page");
+        assertThat(
+                        browser.driver
+                                .findElement(By.cssSelector("#identity-record .proof"))
+                                .getAttribute("data-state"))
+                .isEqualTo("failed");
+        browser.showAndScreenshot("#identity-record .proof", "ledger-proof-tampered");
+        // A flipped byte in the audit path, another position, a header that is not the block's.
+        for (String[] lie :
+                new String[][] {
+                    {"mallory-path", "inclusion"},
+                    {"mallory-index", "inclusion"},
+                    {"mallory-header", "block hash"}
+                }) {
+            lookUp(lie[0]);
+            await().atMost(WAIT)
+                    .until(
+                            () ->
+                                    text("identity-record").contains("PROOF FAILED")
+                                            && text("identity-record").contains(lie[1] + ":"));
+        }
+        assertThat(browser.consoleMessages())
+                .noneMatch(m -> m.contains("Content Security Policy") || m.contains("Uncaught"));
+    }
+
+    private void lookUp(String who) {
+        WebElement input = browser.driver.findElement(By.id("lookup"));
+        input.clear();
+        input.sendKeys(who, Keys.ENTER);
+    }
+
     /** Without the token the page says what to open and the node sends it nothing. */
     @Test
     void withoutTheTokenThePageExplainsAndGetsNothing() throws Exception {

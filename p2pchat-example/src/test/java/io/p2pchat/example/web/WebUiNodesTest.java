@@ -68,11 +68,10 @@ class WebUiNodesTest {
                 .group(1);
     }
 
-    @Test
-    void alicesPageChatsWithBobsPage_handshakeFingerprintsMarkupAndRestart() throws Exception {
-        Browser.require();
-        Path aliceHome = Homes.init(dir, "alice");
-        Path bobHome = Homes.init(dir, "bob");
+    /** alice (genesis) and bob (joined through her), both confirmed, each with a page. */
+    private record Pair(InProcessNode alice, String aliceUrl, InProcessNode bob, String bobUrl) {}
+
+    private Pair aliceAndBob(Path aliceHome, Path bobHome) throws Exception {
         InProcessNode alice =
                 node(
                         "alice",
@@ -86,13 +85,24 @@ class WebUiNodesTest {
                 "127.0.0.1:"
                         + alice.awaitMatch(0, "listening on 127\\.0\\.0\\.1:([0-9]+)").group(1);
         String aliceUrl = url(alice);
-        assertThat(alice.stderrText()).doesNotContain("#token=");
         alice.awaitLine("ready:");
         InProcessNode bob = node("bob", bobHome, "--listen", "127.0.0.1:0", "--join", aliceAddress);
         String bobUrl = url(bob);
         bob.awaitLine("ready:");
         alice.awaitConnectedAndConfirmed("bob");
         bob.awaitConnectedAndConfirmed("alice");
+        return new Pair(alice, aliceUrl, bob, bobUrl);
+    }
+
+    @Test
+    void alicesPageChatsWithBobsPage_handshakeFingerprintsMarkupAndRestart() throws Exception {
+        Browser.require();
+        Path bobHome = Homes.init(dir, "bob");
+        Pair pair = aliceAndBob(Homes.init(dir, "alice"), bobHome);
+        String aliceUrl = pair.aliceUrl();
+        String bobUrl = pair.bobUrl();
+        InProcessNode bob = pair.bob();
+        assertThat(pair.alice().stderrText()).doesNotContain("#token=");
 
         browser = Browser.open();
         String aliceTab = browser.driver.getWindowHandle();
@@ -155,6 +165,55 @@ class WebUiNodesTest {
         awaitText("messages", XSS);
         assertNoAlert();
         browser.screenshot("nodes-bob-after-restart");
+        assertThat(browser.consoleMessages())
+                .noneMatch(m -> m.contains("Content Security Policy") || m.contains("Uncaught"));
+    }
+
+    /**
+     * alice's page looks bob up in the ledger panel: his record, and his certificate proof
+     * recomputed in the page up to the block header's Merkle root; the handshake steps carry their
+     * times.
+     */
+    @Test
+    void alicesPage_looksUpBob_verifiesHisProof_andTimesTheHandshake() throws Exception {
+        Browser.require();
+        Pair pair = aliceAndBob(Homes.init(dir, "alice"), Homes.init(dir, "bob"));
+        String aliceUrl = pair.aliceUrl();
+        String bobUrl = pair.bobUrl();
+
+        browser = Browser.open();
+        browser.driver.get(aliceUrl);
+        awaitText("identity", "alice");
+        awaitText("link", "live");
+        WebElement input = browser.driver.findElement(By.id("lookup"));
+        input.sendKeys("bob", Keys.ENTER);
+        awaitText("identity-record", "proof verified in this page");
+        assertThat(text("identity-record"))
+                .contains("Identity record")
+                .contains("bob")
+                .contains("Certificate proof")
+                .contains("The node's own check (signatures, key): verified")
+                .doesNotContain("FAILED");
+        browser.showAndScreenshot("#identity-record .proof", "nodes-alice-ledger-proof");
+        // The page's steps of the channel with bob: each timed (alice accepted it: no dial).
+        type("/connect bob");
+        awaitText("chat-title", "bob");
+        awaitText("handshake", "Agree on the key");
+        assertThat(text("handshake")).containsPattern("[0-9.]+ ms");
+        browser.showAndScreenshot("#handshake", "nodes-alice-handshake-times");
+
+        // bob dialed alice: his Connect step is timed too.
+        browser.driver.get(bobUrl);
+        awaitText("identity", "bob");
+        type("/connect alice");
+        awaitText("chat-title", "alice");
+        awaitText("handshake", "Agree on the key");
+        assertThat(
+                        browser.driver
+                                .findElement(By.cssSelector("#handshake li.step .step-time"))
+                                .getText())
+                .matches("[0-9.]+ ms");
+        browser.showAndScreenshot("#handshake", "nodes-bob-handshake-times");
         assertThat(browser.consoleMessages())
                 .noneMatch(m -> m.contains("Content Security Policy") || m.contains("Uncaught"));
     }
