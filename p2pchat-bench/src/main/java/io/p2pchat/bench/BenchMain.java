@@ -65,6 +65,9 @@ public final class BenchMain {
                     "handshake_ratio_vs_tls_openssl_2",
                     "handshakes_per_s_p2pchat_dc_2",
                     "handshake_dc_ratio_vs_tls_openssl_2",
+                    "handshakes_per_s_p2pchat_resumed_2",
+                    "handshake_resumed_ratio_vs_tls_openssl_2",
+                    "reconnect_p50_us_p2pchat_resumed",
                     "heap_bytes_per_idle_session",
                     "ledger_blocks_validated_per_s",
                     "ledger_sync_10k_registrations_s",
@@ -96,6 +99,7 @@ public final class BenchMain {
             List.of(
                     Side.P2PCHAT,
                     Side.P2PCHAT_DC,
+                    Side.P2PCHAT_RESUMED,
                     Side.P2PCHAT_X25519,
                     Side.TLS_JDK,
                     Side.TLS_OPENSSL);
@@ -497,9 +501,32 @@ public final class BenchMain {
                 results.put(
                         "handshake_dc_ratio_vs_" + a.key() + "_" + clients,
                         roundRatio(rounds, Side.P2PCHAT_DC, a, false));
+                results.put(
+                        "handshake_resumed_ratio_vs_" + a.key() + "_" + clients,
+                        roundRatio(rounds, Side.P2PCHAT_RESUMED, a, false));
             }
         }
         results.put("handshake_failures", failures);
+        reconnects(loop, ep);
+    }
+
+    /** Connect-to-first-byte latency of resumed reconnects (issue 14). */
+    private void reconnects(Loopback loop, Endpoints ep) throws Exception {
+        double[] p50 = new double[profile.rounds()];
+        for (int r = 0; r < profile.rounds(); r++) {
+            ReconnectBench.Latency v =
+                    ReconnectBench.run(
+                            loop, ep, Side.P2PCHAT_RESUMED, profile.handshakeMeasureMillis());
+            p50[r] = v.p50();
+            log.printf(
+                    Locale.ROOT,
+                    "[bench] reconnect round %d resumed p50 %7.1f us (%d samples, %d resumed)%n",
+                    r + 1,
+                    v.p50(),
+                    v.samples(),
+                    v.resumed());
+        }
+        results.put("reconnect_p50_us_p2pchat_resumed", median(p50));
     }
 
     // ---------------------------------------------------------------- heap

@@ -124,7 +124,8 @@ final class Endpoints {
         SecureChannelContext.Builder b =
                 SecureChannelContext.builder(self)
                         .peerVerifier(ledger.verifier().orElse(pinned(expectedPeer)))
-                        .delegatedCredentials(side == Side.P2PCHAT_DC);
+                        .delegatedCredentials(side == Side.P2PCHAT_DC)
+                        .resumption(side == Side.P2PCHAT_RESUMED);
         ledger.certificateSource(self).ifPresent(b::certificateSource);
         switch (side) {
             case P2PCHAT_AES256:

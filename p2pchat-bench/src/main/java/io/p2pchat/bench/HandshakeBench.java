@@ -85,7 +85,7 @@ final class HandshakeBench {
     }
 
     /** Server: once the handshake completes, counts it and sends one byte. */
-    private static final class Greeter extends Endpoints.AppHandler {
+    static final class Greeter extends Endpoints.AppHandler {
         private final AtomicLong completed;
 
         Greeter(AtomicLong completed) {

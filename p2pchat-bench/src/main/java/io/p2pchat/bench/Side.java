@@ -22,6 +22,12 @@ public enum Side {
      * with Ed25519. The other p2pchat sides sign with RSA, as a peer without credentials does.
      */
     P2PCHAT_DC("p2pchat_dc", "p2pchat DC"),
+    /**
+     * p2pchat defaults with resumption (docs/protocol.md 5.11): every handshake after the first
+     * resumes with the ticket the previous one left (fresh X25519 + ML-KEM-768, no signature). The
+     * other p2pchat sides have resumption off, so that each of their handshakes is a full one.
+     */
+    P2PCHAT_RESUMED("p2pchat_resumed", "p2pchat resumed"),
     /** p2pchat with the classical X25519-only suite. */
     P2PCHAT_X25519("p2pchat_x25519", "p2pchat X25519"),
     /**

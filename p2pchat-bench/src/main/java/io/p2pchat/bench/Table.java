@@ -124,6 +124,18 @@ final class Table {
             rows.add(
                     row(
                             r,
+                            "  resumed, " + c + " client" + (c > 1 ? "s" : ""),
+                            "handshakes_per_s_p2pchat_resumed_" + c,
+                            null,
+                            null,
+                            null,
+                            "handshake_resumed_ratio_vs_tls_jdk_" + c,
+                            "handshake_resumed_ratio_vs_tls_openssl_" + c,
+                            null,
+                            c == 2 ? "x8 Boring" : ""));
+            rows.add(
+                    row(
+                            r,
                             "  X25519-only, " + c + " client" + (c > 1 ? "s" : ""),
                             "handshakes_per_s_p2pchat_x25519_" + c,
                             null,
@@ -146,6 +158,18 @@ final class Table {
                     "",
                     "~0.75 of " + num(r.get("handshake_ceiling_rsa_sign_per_s")) + "/s"
                 });
+        rows.add(
+                row(
+                        r,
+                        "resumed reconnect p50 us",
+                        "reconnect_p50_us_p2pchat_resumed",
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        "connect to first byte"));
         for (String n : new String[] {"1k", "10k"}) {
             rows.add(
                     row(

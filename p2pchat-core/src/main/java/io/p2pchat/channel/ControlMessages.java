@@ -90,11 +90,33 @@ final class ControlMessages {
             case PONG:
                 ratchet.afterReceive(Ratchet.After.NORMAL, null);
                 break;
+            case NEW_TICKET:
+                onNewTicket(message);
+                break;
             default:
                 core.fail(
                         new RecordException(
                                 ErrorCode.UNEXPECTED_MESSAGE, "unknown control message"));
                 break;
         }
+    }
+
+    /** Keeps a resumption ticket (docs/protocol.md 5.11): only an initiator that asked gets one. */
+    private void onNewTicket(ControlMessage message) {
+        ResumptionTickets tickets = core.settings().handshake().tickets();
+        SecureSession session = core.session();
+        try {
+            if (tickets == null || session.role() != Role.INITIATOR) {
+                throw new RecordException(ErrorCode.UNEXPECTED_MESSAGE, "unexpected NewTicket");
+            }
+            tickets.hold(
+                    (SessionImpl) session,
+                    session.channel().remoteAddress(),
+                    message.getNewTicket());
+        } catch (RecordException e) {
+            core.fail(e);
+            return;
+        }
+        ratchet.afterReceive(Ratchet.After.NORMAL, null);
     }
 }

@@ -4,6 +4,7 @@ import io.p2pchat.crypto.Secret;
 import io.p2pchat.identity.PeerId;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Everything a completed handshake hands to the record layer. Owns its secrets: the record layer
@@ -40,6 +41,16 @@ final class Established {
 
     /** The handshake's milestones; set by the handshake handler just before activation. */
     @org.jspecify.annotations.Nullable HandshakeTimings timings;
+
+    /** Whether the handshake resumed with a ticket's PSK (docs/protocol.md 5.11). */
+    boolean resumed;
+
+    /**
+     * The session's resumption secret when a ticket follows the handshake (docs/protocol.md 5.11):
+     * the responder issues one from it, the initiator derives the ticket's PSK from it. Null
+     * otherwise, or once used.
+     */
+    @Nullable Secret resumptionSecret;
 
     Established(
             Role role,
@@ -121,6 +132,9 @@ final class Established {
         receiveTrafficSecret.destroy();
         exporterSecret.destroy();
         rekeyRoot.destroy();
+        if (resumptionSecret != null) {
+            resumptionSecret.destroy();
+        }
     }
 
     @Override

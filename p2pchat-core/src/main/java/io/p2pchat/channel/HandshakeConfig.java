@@ -20,6 +20,8 @@ import org.jspecify.annotations.Nullable;
  * @param networkBinding how strictly the peer's network id must match ours (docs/protocol.md §5.9)
  * @param credentials this side's delegated credentials and the verified cache, or null when
  *     delegated credentials are off (docs/protocol.md 5.10)
+ * @param tickets this context's resumption tickets, or null when resumption is off
+ *     (docs/protocol.md 5.11)
  */
 record HandshakeConfig(
         LocalIdentity identity,
@@ -33,7 +35,8 @@ record HandshakeConfig(
         int maxFrameLength,
         CertificateSource certificateSource,
         NetworkBinding networkBinding,
-        @Nullable CredentialKeeper credentials) {
+        @Nullable CredentialKeeper credentials,
+        @Nullable ResumptionTickets tickets) {
 
     /**
      * Which network ids of the peer a handshake accepts besides its own (docs/protocol.md §5.9).
@@ -86,6 +89,7 @@ record HandshakeConfig(
                 maxFrameLength,
                 certificateSource,
                 NetworkBinding.STRICT,
+                null,
                 null);
     }
 

@@ -158,7 +158,12 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
                                 TimeUnit.MILLISECONDS);
         timings.start();
         if (role == Role.INITIATOR) {
-            initiator = new InitiatorHandshake(settings.handshake(), settings.random());
+            ResumptionTickets tickets = settings.handshake().tickets();
+            initiator =
+                    new InitiatorHandshake(
+                            settings.handshake(),
+                            settings.random(),
+                            tickets == null ? null : tickets.take(ctx.channel().remoteAddress()));
             state = State.AWAIT_RESPONDER_HELLO;
             offload(initiator::start, this::sendInitiatorHello);
         } else {
@@ -429,12 +434,21 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
         destroyHandshakeKeys();
         setFrameLimit(settings.maxFrameLength());
         est.timings = timings.timings();
+        byte[] newTicket =
+                role == Role.RESPONDER && est.resumptionSecret != null
+                        ? settings.handshake().tickets().issue(est, settings.random())
+                        : null;
         SecureSession session = recordCodec.activate(est);
+        if (newTicket != null) {
+            // Ahead of any application record: the initiator can resume from now on.
+            recordCodec.core().sendControl(newTicket, Ratchet.After.NORMAL);
+        }
         log.debug(
-                "{} handshake complete: peer {} {}",
+                "{} handshake complete: peer {} {}{}",
                 ctx.channel(),
                 session.peerId().shortId(),
-                session.cipherSuite());
+                session.cipherSuite(),
+                session.resumed() ? " (resumed)" : "");
         ctx.flush();
         promise.trySuccess(session);
         ctx.fireUserEventTriggered(HandshakeCompletionEvent.success(session));

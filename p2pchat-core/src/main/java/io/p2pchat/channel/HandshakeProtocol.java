@@ -58,6 +58,18 @@ abstract class HandshakeProtocol {
     /** This side's credential when one is offered or negotiated. */
     CredentialKeeper.@Nullable Own ownCredential;
 
+    /**
+     * The ticket offered (initiator) or redeemed (responder) for resumption (docs/protocol.md
+     * 5.11); owned by this handshake, its PSK is wiped by {@link #destroy()}.
+     */
+    @Nullable Ticket ticket;
+
+    /** Whether this handshake resumes: a ticket was offered, found, and accepted. */
+    boolean resumed;
+
+    /** Whether a NewTicket follows the handshake (the initiator asked, the responder issues). */
+    boolean ticketFollows;
+
     HandshakeProtocol(HandshakeConfig config, SecureRandom random, Role role) {
         this.config = config;
         this.random = random;
@@ -93,9 +105,19 @@ abstract class HandshakeProtocol {
                 peerId, peerKey, peerCertificate, remoteAddress, peerListenAddress, role.peer());
     }
 
-    /** Derives the handshake secrets from the shared secret and the two hellos. */
+    /**
+     * Derives the handshake secrets from the shared secret and the two hellos; in a resumed
+     * handshake, from the ticket's PSK too (docs/protocol.md 5.11).
+     */
     final void deriveHandshakeSecrets(byte[] sharedSecret) {
-        handshakeSecret = KeySchedule.handshakeSecret(sharedSecret);
+        if (resumed) {
+            byte[] psk = ticket.psk();
+            byte[] early = KeySchedule.earlySecret(psk);
+            handshakeSecret = KeySchedule.resumedHandshakeSecret(early, sharedSecret);
+            Secret.wipe(psk, early);
+        } else {
+            handshakeSecret = KeySchedule.handshakeSecret(sharedSecret);
+        }
         byte[] helloHash = transcript.current();
         initiatorHandshakeSecret =
                 KeySchedule.handshakeTrafficSecret(handshakeSecret, true, helloHash);
@@ -109,6 +131,12 @@ abstract class HandshakeProtocol {
      * key (docs/protocol.md 5.6, 5.10).
      */
     public final byte[] buildAuth(byte[] certificate) throws HandshakeException {
+        if (resumed) {
+            return AuthMessage.newBuilder()
+                    .setFinished(ByteString.copyFrom(addFinished()))
+                    .build()
+                    .toByteArray();
+        }
         boolean initiator = role == Role.INITIATOR;
         PeerIdentity.Builder id =
                 PeerIdentity.newBuilder()
@@ -139,16 +167,48 @@ abstract class HandshakeProtocol {
             }
         }
         transcript.add(signature);
-        byte[] finishedKey = KeySchedule.finishedKey(handshakeSecretOf(role));
-        byte[] finished = HmacSha256.mac(finishedKey, transcript.current());
-        Secret.wipe(finishedKey);
-        transcript.add(finished);
+        byte[] finished = addFinished();
         return AuthMessage.newBuilder()
                 .setIdentity(ByteString.copyFrom(identity))
                 .setSignature(ByteString.copyFrom(signature))
                 .setFinished(ByteString.copyFrom(finished))
                 .build()
                 .toByteArray();
+    }
+
+    /** This side's Finished over the transcript so far, which it then joins. */
+    private byte[] addFinished() {
+        byte[] finishedKey = KeySchedule.finishedKey(handshakeSecretOf(role));
+        byte[] finished = HmacSha256.mac(finishedKey, transcript.current());
+        Secret.wipe(finishedKey);
+        transcript.add(finished);
+        return finished;
+    }
+
+    /**
+     * The peer's AuthMessage of a resumed handshake (docs/protocol.md 5.11): Finished only; the
+     * peer is the ticket's.
+     */
+    private void verifyResumedAuth(AuthMessage auth) throws HandshakeException {
+        if (!auth.getIdentity().isEmpty() || !auth.getSignature().isEmpty()) {
+            throw new HandshakeException(
+                    ErrorCode.UNEXPECTED_MESSAGE, "identity or signature in a resumed handshake");
+        }
+        checkFinished(auth.getFinished().toByteArray());
+        this.peerId = ticket.peerId();
+        this.peerKey = ticket.peerKey();
+        this.peerCertificate = ticket.peerCertificate();
+    }
+
+    /** Checks the peer's Finished over the transcript so far, which it then joins. */
+    private void checkFinished(byte[] finished) throws HandshakeException {
+        byte[] finishedKey = KeySchedule.finishedKey(handshakeSecretOf(role.peer()));
+        boolean ok = HmacSha256.verify(finishedKey, transcript.current(), finished);
+        Secret.wipe(finishedKey);
+        if (!ok) {
+            throw HandshakeException.authenticationFailed(ErrorCode.BAD_FINISHED);
+        }
+        transcript.add(finished);
     }
 
     private byte[] handshakeSecretOf(Role signer) {
@@ -168,6 +228,10 @@ abstract class HandshakeProtocol {
             identity = PeerIdentity.parseFrom(auth.getIdentity());
         } catch (InvalidProtocolBufferException e) {
             throw new HandshakeException(ErrorCode.MALFORMED, "undecodable authentication message");
+        }
+        if (resumed) {
+            verifyResumedAuth(auth);
+            return;
         }
         byte[] spki = identity.getPublicKey().toByteArray();
         RSAPublicKey key = decodeRsaKey(spki);
@@ -195,14 +259,7 @@ abstract class HandshakeProtocol {
             throw HandshakeException.authenticationFailed(ErrorCode.BAD_SIGNATURE);
         }
         transcript.add(signature);
-        byte[] finishedKey = KeySchedule.finishedKey(handshakeSecretOf(role.peer()));
-        byte[] finished = auth.getFinished().toByteArray();
-        boolean ok = HmacSha256.verify(finishedKey, transcript.current(), finished);
-        Secret.wipe(finishedKey);
-        if (!ok) {
-            throw HandshakeException.authenticationFailed(ErrorCode.BAD_FINISHED);
-        }
-        transcript.add(finished);
+        checkFinished(auth.getFinished().toByteArray());
         this.peerId = id;
         this.peerKey = key;
         this.peerCertificate = identity.getCertificate().toByteArray();
@@ -306,32 +363,41 @@ abstract class HandshakeProtocol {
                 KeySchedule.applicationTrafficSecret(master, false, transcriptHash);
         byte[] exporter = KeySchedule.exporterSecret(master, transcriptHash);
         byte[] rekeyRoot = KeySchedule.rekeyRoot(master, transcriptHash);
+        byte[] resumption =
+                ticketFollows ? KeySchedule.resumptionSecret(master, transcriptHash) : null;
         Secret.wipe(master);
         destroy();
         boolean initiator = role == Role.INITIATOR;
-        return new Established(
-                role,
-                version,
-                suite,
-                Secret.wrap(initiator ? initiatorTraffic : responderTraffic),
-                Secret.wrap(initiator ? responderTraffic : initiatorTraffic),
-                Secret.wrap(exporter),
-                Secret.wrap(rekeyRoot),
-                peerId,
-                peerKey,
-                peerCertificate,
-                peerListenAddress,
-                ratchetRecords,
-                ratchetBytes,
-                peerMaxFrameLength,
-                transcriptHash,
-                peerNetworkId,
-                credentialScheme != 0);
+        Established est =
+                new Established(
+                        role,
+                        version,
+                        suite,
+                        Secret.wrap(initiator ? initiatorTraffic : responderTraffic),
+                        Secret.wrap(initiator ? responderTraffic : initiatorTraffic),
+                        Secret.wrap(exporter),
+                        Secret.wrap(rekeyRoot),
+                        peerId,
+                        peerKey,
+                        peerCertificate,
+                        peerListenAddress,
+                        ratchetRecords,
+                        ratchetBytes,
+                        peerMaxFrameLength,
+                        transcriptHash,
+                        peerNetworkId,
+                        credentialScheme != 0);
+        est.resumed = resumed;
+        est.resumptionSecret = resumption == null ? null : Secret.wrap(resumption);
+        return est;
     }
 
     /** Wipes every secret of the handshake; safe to call more than once. */
     public void destroy() {
         Secret.wipe(handshakeSecret, initiatorHandshakeSecret, responderHandshakeSecret);
+        if (ticket != null) {
+            ticket.destroy();
+        }
         destroyEphemerals();
     }
 

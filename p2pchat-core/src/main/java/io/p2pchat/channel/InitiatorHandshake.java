@@ -9,6 +9,8 @@ import io.p2pchat.proto.InitiatorHello;
 import io.p2pchat.proto.ResponderHello;
 import java.security.InvalidKeyException;
 import java.security.SecureRandom;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The initiator's side of the three-flight handshake (docs/protocol.md, "Handshake").
@@ -31,7 +33,17 @@ final class InitiatorHandshake extends HandshakeProtocol {
     private byte[] ownRandom;
 
     public InitiatorHandshake(HandshakeConfig config, SecureRandom random) {
+        this(config, random, null);
+    }
+
+    /**
+     * An initiator that offers {@code ticket} for resumption (docs/protocol.md 5.11), or none when
+     * null; takes ownership of the ticket.
+     */
+    public InitiatorHandshake(
+            HandshakeConfig config, SecureRandom random, @Nullable Ticket ticket) {
         super(config, random, Role.INITIATOR);
+        this.ticket = ticket;
     }
 
     /** Flight 1: generates the ephemeral keys and returns the HELLO payload. */
@@ -55,6 +67,14 @@ final class InitiatorHandshake extends HandshakeProtocol {
         ownCredential = credentials == null ? null : credentials.usable();
         if (ownCredential != null) {
             hello.addCredentialSchemes(DelegatedCredential.SCHEME_ED25519);
+        }
+        if (config.tickets() != null
+                && config.networkBinding() != HandshakeConfig.NetworkBinding.DISCOVER) {
+            hello.setResumption(true);
+            ticketFollows = true;
+            if (ticket != null) {
+                hello.setPskIdentity(ByteString.copyFrom(ticket.id()));
+            }
         }
         if (config.offersHybrid()) {
             mlkem = MlKem768.generate(random);
@@ -99,6 +119,9 @@ final class InitiatorHandshake extends HandshakeProtocol {
                     "responder chose credential scheme " + scheme + ", which was not offered");
         }
         credentialScheme = scheme;
+        if (hello.getPskAccepted()) {
+            checkResumption(chosen, hello);
+        }
         negotiateLimits(
                 hello.getRatchetIntervalRecords(),
                 hello.getRatchetIntervalBytes(),
@@ -129,6 +152,28 @@ final class InitiatorHandshake extends HandshakeProtocol {
         transcript.add(bytes);
         deriveHandshakeSecrets(shared);
         Secret.wipe(shared);
+    }
+
+    /**
+     * The responder resumes: only with the ticket offered, its suite and its network, and without a
+     * delegated credential (docs/protocol.md 5.11).
+     */
+    private void checkResumption(CipherSuite chosen, ResponderHello hello)
+            throws HandshakeException {
+        if (ticket == null || credentialScheme != 0) {
+            throw new HandshakeException(
+                    ErrorCode.UNEXPECTED_MESSAGE,
+                    "responder accepted a ticket that was not offered");
+        }
+        if (chosen != ticket.suite()) {
+            throw new HandshakeException(
+                    ErrorCode.UNEXPECTED_MESSAGE, "responder resumed with another suite");
+        }
+        if (!Arrays.equals(hello.getNetworkId().toByteArray(), ticket.networkId())) {
+            throw new HandshakeException(
+                    ErrorCode.WRONG_NETWORK, "responder resumed on another network");
+        }
+        resumed = true;
     }
 
     /** Flight 2b: checks the responder's decrypted AuthMessage. */

@@ -95,6 +95,11 @@ final class RecordCodecCore {
         return active && !failed && !closeNotifySent;
     }
 
+    /** The context's settings. */
+    ChannelSettings settings() {
+        return settings;
+    }
+
     /** The session, once active. */
     public SecureSession session() {
         return session;

@@ -9,6 +9,7 @@ import io.p2pchat.proto.InitiatorHello;
 import io.p2pchat.proto.ResponderHello;
 import java.security.InvalidKeyException;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -75,7 +76,10 @@ final class ResponderHandshake extends HandshakeProtocol {
                     ErrorCode.BAD_KEY_SHARE,
                     "mlkem768_encapsulation_key");
         }
-        selectCredential(hello.getCredentialSchemesList());
+        lookUpTicket(hello);
+        if (!resumed) {
+            selectCredential(hello.getCredentialSchemesList());
+        }
         version = HandshakeLimits.PROTOCOL_VERSION;
         peerListenAddress =
                 hello.getListenAddress().isEmpty()
@@ -83,6 +87,38 @@ final class ResponderHandshake extends HandshakeProtocol {
                         : Optional.of(hello.getListenAddress());
         initiatorHello = hello;
         initiatorHelloBytes = bytes;
+    }
+
+    /**
+     * Redeems the initiator's ticket, if it offers one this side issued and it fits this handshake
+     * (docs/protocol.md 5.11): same suite, same network. Any ticket found leaves the cache here,
+     * whatever follows, so a replayed hello finds nothing and costs a full handshake.
+     */
+    private void lookUpTicket(InitiatorHello hello) throws HandshakeException {
+        int idLength = hello.getPskIdentity().size();
+        if (idLength != 0 && idLength != ResumptionTickets.ID_LENGTH) {
+            throw new HandshakeException(ErrorCode.MALFORMED, "psk_identity length: " + idLength);
+        }
+        ResumptionTickets tickets = config.tickets();
+        // Tickets only within one network, or between peers that both bind none: never for an
+        // unbound joiner served by a bound responder.
+        if (tickets == null || !Arrays.equals(peerNetworkId, config.networkId())) {
+            return;
+        }
+        ticketFollows = hello.getResumption();
+        if (idLength == 0) {
+            return;
+        }
+        Ticket found = tickets.redeem(hello.getPskIdentity().toByteArray());
+        if (found == null) {
+            return;
+        }
+        if (found.suite() == suite && Arrays.equals(found.networkId(), peerNetworkId)) {
+            ticket = found;
+            resumed = true;
+        } else {
+            found.destroy();
+        }
     }
 
     /**
@@ -156,6 +192,7 @@ final class ResponderHandshake extends HandshakeProtocol {
                         .setRatchetIntervalBytes(config.ratchetIntervalBytes())
                         .setMaxFrameLength(config.maxFrameLength())
                         .setCredentialScheme(credentialScheme)
+                        .setPskAccepted(resumed)
                         .build();
         responderHelloBytes =
                 HelloMessage.newBuilder().setResponderHello(hello).build().toByteArray();

@@ -41,8 +41,8 @@ import java.util.function.Consumer;
  *
  * Hybrid X25519 + ML-KEM-768 key agreement with AES-128-GCM, then the other suites; 64 KiB frames;
  * 10 s handshake timeout; ratchet every 8 records; rekey every 2 minutes or 2^20 records; 15 s
- * keep-alive; 60 s idle timeout; delegated credentials on (Ed25519, 24 h). {@code docs/security.md}
- * explains each choice.
+ * keep-alive; 60 s idle timeout; delegated credentials on (Ed25519, 24 h); resumption on
+ * (single-use tickets, 24 h). {@code docs/security.md} explains each choice.
  *
  * <h2>Threading</h2>
  *
@@ -193,6 +193,7 @@ public final class SecureChannelContext {
         private Clock clock = Clock.systemUTC();
         private CredentialKeeper credentialKeeper;
         private DelegatedCredentialStore credentialStore;
+        private boolean resumption = true;
 
         private Builder(LocalIdentity identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -420,6 +421,22 @@ public final class SecureChannelContext {
         }
 
         /**
+         * Resume sessions with single-use tickets (default on; docs/protocol.md 5.11). As
+         * responder, this context sends each initiator that asks a ticket after the handshake and
+         * keeps it (at most 4,096, each for 24 hours, removed on first use); as initiator, it keeps
+         * the tickets it receives (at most 4 per peer) and offers one when it connects again to the
+         * same address. A resumed handshake still runs a fresh X25519 (and ML-KEM-768) exchange,
+         * and proves the ticket's key instead of signing; the peer verifier checks the identity of
+         * the earlier session again. A ticket that is unknown, used or expired costs a full
+         * handshake, and so does any peer without the feature. Tickets are issued only between
+         * peers on the same network (or both on none).
+         */
+        public Builder resumption(boolean enabled) {
+            this.resumption = enabled;
+            return this;
+        }
+
+        /**
          * Keeps the delegated credential in {@code store} between runs (default: none, one RSA
          * signature at every build): {@link #build()} uses the stored credential while it is good
          * for this identity and network, and every credential signed from then on is saved. The
@@ -510,7 +527,13 @@ public final class SecureChannelContext {
                                             ? HandshakeConfig.NetworkBinding
                                                     .ACCEPT_UNBOUND_INITIATORS
                                             : HandshakeConfig.NetworkBinding.STRICT,
-                            credentials);
+                            credentials,
+                            resumption
+                                    ? new ResumptionTickets(
+                                            clock,
+                                            ResumptionTickets.DEFAULT_LIFETIME,
+                                            ResumptionTickets.DEFAULT_MAX_ISSUED)
+                                    : null);
             return new SecureChannelContext(
                     new ChannelSettings(
                             handshake,

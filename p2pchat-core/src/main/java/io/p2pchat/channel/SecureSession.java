@@ -49,6 +49,14 @@ public interface SecureSession {
      */
     boolean delegatedCredentials();
 
+    /**
+     * Whether the handshake resumed an earlier session with a single-use ticket (docs/protocol.md
+     * §5.11): a fresh key exchange authenticated by the ticket's key instead of signatures; the
+     * peer's identity and certificate are those of the earlier session, checked again by the peer
+     * verifier.
+     */
+    boolean resumed();
+
     /** The listen address the peer announced, if it was the initiator and listens. */
     Optional<String> peerListenAddress();
 

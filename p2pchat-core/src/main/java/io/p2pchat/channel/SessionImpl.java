@@ -11,6 +11,7 @@ import io.p2pchat.identity.PeerId;
 import java.nio.charset.StandardCharsets;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link SecureSession} of one channel; key operations delegate to its {@link RecordCodecCore}.
@@ -34,6 +35,8 @@ final class SessionImpl implements SecureSession {
     private final Optional<String> peerListenAddress;
     private final byte[] peerNetworkId;
     private final boolean delegatedCredentials;
+    private final boolean resumed;
+    private @Nullable Secret resumptionSecret; // event loop only
     private final int version;
     private final CipherSuite suite;
     private final String sessionFingerprint;
@@ -53,6 +56,9 @@ final class SessionImpl implements SecureSession {
         this.peerListenAddress = est.peerListenAddress;
         this.peerNetworkId = est.peerNetworkId.clone();
         this.delegatedCredentials = est.delegatedCredentials;
+        this.resumed = est.resumed;
+        this.resumptionSecret = est.resumptionSecret;
+        est.resumptionSecret = null;
         this.version = est.version;
         this.suite = est.suite;
         this.exporter = est.exporterSecret;
@@ -102,6 +108,21 @@ final class SessionImpl implements SecureSession {
     @Override
     public boolean delegatedCredentials() {
         return delegatedCredentials;
+    }
+
+    @Override
+    public boolean resumed() {
+        return resumed;
+    }
+
+    /**
+     * Takes the resumption secret, once, to derive the PSK of the ticket the responder sends; null
+     * if none was kept or it was taken. Called on the event loop.
+     */
+    @Nullable Secret takeResumptionSecret() {
+        Secret s = resumptionSecret;
+        resumptionSecret = null;
+        return s;
     }
 
     @Override
@@ -174,6 +195,10 @@ final class SessionImpl implements SecureSession {
 
     /** Wipes the exporter secret; the session can no longer export. */
     void destroy() {
+        if (resumptionSecret != null) {
+            resumptionSecret.destroy();
+            resumptionSecret = null;
+        }
         synchronized (exporterLock) {
             if (exporter != null) {
                 exporter.destroy();

@@ -19,6 +19,13 @@ import java.nio.charset.StandardCharsets;
  * key              = HKDF-Expand-Label(traffic_secret, "key", "", key_length)
  * iv               = HKDF-Expand-Label(traffic_secret, "iv", "", 12)
  * next secret      = HKDF-Expand-Label(traffic_secret, "traffic upd", "", 32)
+ *
+ * resumed handshakes (psk_dhe_ke):
+ * early_secret     = HKDF-Extract(salt = "p2pchat/1 resumption", IKM = psk)
+ * handshake_secret = HKDF-Extract(salt = HKDF-Expand-Label(early_secret, "derived", "", 32),
+ *                                 IKM = shared_secret)
+ * res_secret       = HKDF-Expand-Label(master_secret, "res master", H(full transcript), 32)
+ * psk              = HKDF-Expand-Label(res_secret, "resumption", ticket_nonce, 32)
  * </pre>
  */
 public final class KeySchedule {
@@ -26,6 +33,12 @@ public final class KeySchedule {
     public static final byte[] HANDSHAKE_SALT =
             "p2pchat/1 handshake".getBytes(StandardCharsets.US_ASCII);
 
+    /** Salt of the early secret's extraction from a resumption PSK. */
+    public static final byte[] RESUMPTION_SALT =
+            "p2pchat/1 resumption".getBytes(StandardCharsets.US_ASCII);
+
+    public static final String RESUMPTION_MASTER_LABEL = "res master";
+    public static final String RESUMPTION_LABEL = "resumption";
     public static final String INITIATOR_HS_TRAFFIC_LABEL = "i hs traffic";
     public static final String RESPONDER_HS_TRAFFIC_LABEL = "r hs traffic";
     public static final String DERIVED_LABEL = "derived";
@@ -64,6 +77,35 @@ public final class KeySchedule {
     /** HKDF-Extract(HANDSHAKE_SALT, sharedSecret). */
     public static byte[] handshakeSecret(byte[] sharedSecret) {
         return Hkdf.extract(HANDSHAKE_SALT, sharedSecret);
+    }
+
+    /** The early secret of a resumed handshake: HKDF-Extract(RESUMPTION_SALT, psk). */
+    public static byte[] earlySecret(byte[] psk) {
+        return Hkdf.extract(RESUMPTION_SALT, psk);
+    }
+
+    /**
+     * The handshake secret of a resumed handshake: HKDF-Extract(salt =
+     * HKDF-Expand-Label(earlySecret, "derived", "", 32), IKM = sharedSecret).
+     */
+    public static byte[] resumedHandshakeSecret(byte[] earlySecret, byte[] sharedSecret) {
+        byte[] salt = Hkdf.expandLabel(earlySecret, DERIVED_LABEL, EMPTY, Hkdf.HASH_LENGTH);
+        try {
+            return Hkdf.extract(salt, sharedSecret);
+        } finally {
+            Secret.wipe(salt);
+        }
+    }
+
+    /** The resumption secret of a session, from which its tickets' PSKs derive. */
+    public static byte[] resumptionSecret(byte[] masterSecret, byte[] transcriptHash) {
+        return Hkdf.expandLabel(
+                masterSecret, RESUMPTION_MASTER_LABEL, transcriptHash, Hkdf.HASH_LENGTH);
+    }
+
+    /** The PSK of one ticket: HKDF-Expand-Label(resumptionSecret, "resumption", nonce, 32). */
+    public static byte[] ticketPsk(byte[] resumptionSecret, byte[] ticketNonce) {
+        return Hkdf.expandLabel(resumptionSecret, RESUMPTION_LABEL, ticketNonce, Hkdf.HASH_LENGTH);
     }
 
     /** The handshake traffic secret of the initiator ({@code initiator}) or of the responder. */

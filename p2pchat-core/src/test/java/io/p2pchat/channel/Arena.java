@@ -60,8 +60,9 @@ public abstract class Arena implements AutoCloseable {
 
     /**
      * A context builder for {@code identity} fit for this arena, accepting any peer, with delegated
-     * credentials off: the ladders attack the RSA-signed handshake, and {@link CredentialAttacks}
-     * turns credentials on where it attacks them.
+     * credentials and resumption off: the ladders attack the RSA-signed handshake and count the
+     * records that follow it, and {@link CredentialAttacks} and {@link ResumptionAttacks} turn the
+     * features on where they attack them.
      */
     public abstract SecureChannelContext.Builder context(LocalIdentity identity);
 
@@ -204,6 +205,7 @@ public abstract class Arena implements AutoCloseable {
             return SecureChannelContext.builder(identity)
                     .peerVerifier(PeerVerifier.insecureAcceptAny())
                     .delegatedCredentials(false)
+                    .resumption(false)
                     .cryptoExecutor(Runnable::run);
         }
 
@@ -302,7 +304,8 @@ public abstract class Arena implements AutoCloseable {
         public SecureChannelContext.Builder context(LocalIdentity identity) {
             return SecureChannelContext.builder(identity)
                     .peerVerifier(PeerVerifier.insecureAcceptAny())
-                    .delegatedCredentials(false);
+                    .delegatedCredentials(false)
+                    .resumption(false);
         }
 
         @Override

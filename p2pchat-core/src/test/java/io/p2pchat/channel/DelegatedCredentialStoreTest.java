@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.testing.EmbeddedPair;
+import io.p2pchat.testing.SettableClock;
 import io.p2pchat.testing.TestIdentities;
 import java.io.IOException;
 import java.time.Duration;
@@ -19,6 +20,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * saves a new one otherwise, saves each renewal, and works on when the store fails.
  */
 class DelegatedCredentialStoreTest {
+    /** Where the tests' clocks start: 2026-12-07T00:00:00Z. */
+    private static final long START_MS =
+            java.time.Instant.parse("2026-12-07T00:00:00Z").toEpochMilli();
+
     private static final LocalIdentity ALICE = TestIdentities.get("alice");
     private static final LocalIdentity BOB = TestIdentities.get("bob");
     private static final byte[] NETWORK_A = filled(0x0a);
@@ -55,9 +60,7 @@ class DelegatedCredentialStoreTest {
     }
 
     private static SecureChannelContext.Builder context(
-            LocalIdentity id,
-            DelegatedCredentialStore store,
-            DelegatedCredentialTest.SettableClock c) {
+            LocalIdentity id, DelegatedCredentialStore store, SettableClock c) {
         return EmbeddedPair.context(id)
                 .networkId(NETWORK_A)
                 .clock(c)
@@ -87,13 +90,13 @@ class DelegatedCredentialStoreTest {
 
     @Test
     void secondBuild_usesTheStoredCredential_andItAuthenticates() throws Exception {
-        DelegatedCredentialTest.SettableClock clock = new DelegatedCredentialTest.SettableClock();
+        SettableClock clock = new SettableClock(START_MS);
         MemoryStore store = new MemoryStore();
         SecureChannelContext first = context(ALICE, store, clock).build();
         assertThat(store.saves).isEqualTo(1);
         byte[] stored = store.state.clone();
 
-        clock.now = clock.now.plus(Duration.ofHours(12)); // half of 24 h left: still good
+        clock.advance(Duration.ofHours(12).toMillis()); // half of 24 h left: still good
         SecureChannelContext second = context(ALICE, store, clock).build();
         assertThat(credentialOf(second)).isEqualTo(credentialOf(first));
         assertThat(store.saves).isEqualTo(1);
@@ -119,7 +122,7 @@ class DelegatedCredentialStoreTest {
                 "empty"
             })
     void unusableStoredState_isReplacedByANewCredential(String kind) throws Exception {
-        DelegatedCredentialTest.SettableClock clock = new DelegatedCredentialTest.SettableClock();
+        SettableClock clock = new SettableClock(START_MS);
         MemoryStore store = new MemoryStore();
         UnaryOperator<byte[]> change = s -> s;
         LocalIdentity writer = ALICE;
@@ -148,7 +151,7 @@ class DelegatedCredentialStoreTest {
                         .delegatedCredentialStore(store)
                         .build();
         store.state = change.apply(store.state);
-        clock.now = clock.now.plus(later);
+        clock.advance(later.toMillis());
 
         SecureChannelContext alice = context(ALICE, store, clock).build();
         byte[] own = credentialOf(alice);
@@ -169,11 +172,11 @@ class DelegatedCredentialStoreTest {
 
     @Test
     void renewal_isSaved() throws Exception {
-        DelegatedCredentialTest.SettableClock clock = new DelegatedCredentialTest.SettableClock();
+        SettableClock clock = new SettableClock(START_MS);
         MemoryStore store = new MemoryStore();
         SecureChannelContext alice = context(ALICE, store, clock).build();
         byte[] first = store.state.clone();
-        clock.now = clock.now.plus(Duration.ofHours(19)); // 5 h of 24 left: renew (inline here)
+        clock.advance(Duration.ofHours(19).toMillis()); // 5 h of 24 left: renew (inline here)
         assertThat(alice.settings().handshake().credentials().usable()).isNotNull();
         assertThat(store.saves).isEqualTo(2);
         assertThat(store.state).isNotEqualTo(first);
@@ -185,8 +188,7 @@ class DelegatedCredentialStoreTest {
     void failingStore_contextStillBuildsAndAuthenticatesWithACredential() throws Exception {
         MemoryStore store = new MemoryStore();
         store.failing = true;
-        SecureChannelContext alice =
-                context(ALICE, store, new DelegatedCredentialTest.SettableClock()).build();
+        SecureChannelContext alice = context(ALICE, store, new SettableClock(START_MS)).build();
         assertThat(store.saves).isZero();
         assertThat(handshakeUsesCredential(alice)).isTrue();
     }
@@ -194,8 +196,7 @@ class DelegatedCredentialStoreTest {
     @Test
     void stateAndOwn_printNoKey() {
         MemoryStore store = new MemoryStore();
-        SecureChannelContext alice =
-                context(ALICE, store, new DelegatedCredentialTest.SettableClock()).build();
+        SecureChannelContext alice = context(ALICE, store, new SettableClock(START_MS)).build();
         CredentialKeeper.Own own = alice.settings().handshake().credentials().currentForTesting();
         String hexSeed = java.util.HexFormat.of().formatHex(Arrays.copyOfRange(store.state, 1, 33));
         assertThat(own.toString()).doesNotContain(hexSeed);

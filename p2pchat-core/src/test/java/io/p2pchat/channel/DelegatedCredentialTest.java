@@ -11,14 +11,12 @@ import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.proto.HelloMessage;
 import io.p2pchat.testing.EmbeddedPair;
 import io.p2pchat.testing.LoopbackPair;
+import io.p2pchat.testing.SettableClock;
 import io.p2pchat.testing.TestIdentities;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -166,32 +164,14 @@ class DelegatedCredentialTest {
     }
 
     /** A clock tests move by hand. */
-    static final class SettableClock extends Clock {
-        volatile Instant now = Instant.parse("2026-12-07T00:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     /**
      * With less than a quarter of its validity left the credential is renewed (on the crypto
      * executor, here inline); past its end with no renewal possible the side falls back to RSA.
      */
     @Test
     void ownCredential_nearExpiry_isRenewedOnTheCryptoExecutor() {
-        SettableClock clock = new SettableClock();
+        SettableClock clock =
+                new SettableClock(Instant.parse("2026-12-07T00:00:00Z").toEpochMilli());
         java.util.List<Runnable> queued = new java.util.ArrayList<>();
         CredentialKeeper keeper =
                 new CredentialKeeper(
@@ -206,11 +186,11 @@ class DelegatedCredentialTest {
         assertThat(first).isNotNull();
         assertThat(queued).isEmpty();
 
-        clock.now = clock.now.plus(Duration.ofHours(17)); // 7 h left: more than a quarter
+        clock.advance(Duration.ofHours(17).toMillis()); // 7 h left: more than a quarter
         assertThat(keeper.usable()).isSameAs(first);
         assertThat(queued).isEmpty();
 
-        clock.now = clock.now.plus(Duration.ofHours(2)); // 5 h left: renew, keep using the old one
+        clock.advance(Duration.ofHours(2).toMillis()); // 5 h left: renew, keep using the old one
         assertThat(keeper.usable()).isSameAs(first);
         assertThat(keeper.usable()).isSameAs(first);
         assertThat(queued).hasSize(1); // one renewal at a time
@@ -219,7 +199,7 @@ class DelegatedCredentialTest {
         assertThat(second).isNotSameAs(first);
         assertThat(second.credential().notBeforeMillis()).isEqualTo(clock.millis());
 
-        clock.now = clock.now.plus(Duration.ofHours(24)); // expired and not renewed yet
+        clock.advance(Duration.ofHours(24).toMillis()); // expired and not renewed yet
         assertThat(keeper.usable()).isNull();
     }
 
@@ -229,10 +209,13 @@ class DelegatedCredentialTest {
      */
     @Test
     void expiredOwnCredential_fallsBackToRsaThenUsesTheRenewedOne() throws Exception {
-        SettableClock clock = new SettableClock();
-        SecureChannelContext alice = EmbeddedPair.context(ALICE).clock(clock).build();
-        clock.now = clock.now.plus(Duration.ofDays(2));
-        SecureChannelContext bob = EmbeddedPair.context(BOB).clock(clock).build();
+        SettableClock clock =
+                new SettableClock(Instant.parse("2026-12-07T00:00:00Z").toEpochMilli());
+        // Resumption off: a resumed handshake signs nothing, so it would negotiate no credential.
+        SecureChannelContext alice =
+                EmbeddedPair.context(ALICE).clock(clock).resumption(false).build();
+        clock.advance(Duration.ofDays(2).toMillis());
+        SecureChannelContext bob = EmbeddedPair.context(BOB).clock(clock).resumption(false).build();
         assertThat(negotiatedScheme(alice, bob)).isEqualTo(0);
         assertThat(negotiatedScheme(alice, bob)).isEqualTo(1);
     }

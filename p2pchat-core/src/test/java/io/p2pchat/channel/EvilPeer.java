@@ -79,6 +79,8 @@ public final class EvilPeer implements AutoCloseable {
     private MlKem768.KeyPair rekeyKem;
     private byte[] rekeyInitBytes;
     private RecordReader handshakeReader;
+    private Ticket offeredTicket;
+    private Ticket receivedTicket;
 
     /** Every frame written, after the frame rules, in order. */
     public final List<byte[]> sent = new ArrayList<>();
@@ -191,9 +193,24 @@ public final class EvilPeer implements AutoCloseable {
         return awaitAlert();
     }
 
+    /**
+     * Offers {@code ticket} for resumption in the next hello (docs/protocol.md 5.11); the handshake
+     * takes it over and wipes it.
+     */
+    public EvilPeer offering(Ticket ticket) {
+        this.offeredTicket = ticket;
+        return this;
+    }
+
+    /** The ticket the honest responder sent after the handshake, once received. */
+    public Optional<Ticket> receivedTicket() {
+        return Optional.ofNullable(receivedTicket);
+    }
+
     /** Initiator, flight 1: builds the hello, applies the bugs and sends it. */
     public EvilPeer sendHello() {
-        initiator = new InitiatorHandshake(config, random);
+        initiator = new InitiatorHandshake(config, random, offeredTicket);
+        offeredTicket = null;
         byte[] hello = initiator.start();
         built.put(Bugs.Msg.INITIATOR_HELLO, hello);
         send(
@@ -614,6 +631,10 @@ public final class EvilPeer implements AutoCloseable {
             case REKEY_INIT:
                 throw new AssertionError(
                         "EvilPeer does not answer rekeys started by the honest peer");
+            case NEW_TICKET:
+                afterReceive(false, null);
+                keepTicket(message.getNewTicket());
+                break;
             default:
                 afterReceive(false, null);
                 break;
@@ -776,5 +797,26 @@ public final class EvilPeer implements AutoCloseable {
             established.destroy();
         }
         wire.close();
+    }
+
+    /** Keeps the honest responder's ticket as an honest initiator would (docs/protocol.md 5.11). */
+    private void keepTicket(io.p2pchat.proto.NewTicket message) {
+        if (established.resumptionSecret == null) {
+            throw new AssertionError("the honest peer sent a ticket nobody asked for");
+        }
+        byte[] psk =
+                io.p2pchat.crypto.KeySchedule.ticketPsk(
+                        established.resumptionSecret.bytes(),
+                        message.getTicketNonce().toByteArray());
+        receivedTicket =
+                new Ticket(
+                        message.getTicketId().toByteArray(),
+                        psk,
+                        established.peerId,
+                        established.peerPublicKey,
+                        established.peerCertificate,
+                        established.suite,
+                        established.peerNetworkId,
+                        Long.MAX_VALUE);
     }
 }

@@ -51,14 +51,11 @@ class HandshakeVectorsTest {
     private static final HexFormat HEX = HexFormat.of();
 
     /** The clock of the delegated-credential vector: 2026-12-07T00:00:00Z. */
-    private static final Clock CLOCK =
-            Clock.fixed(Instant.parse("2026-12-07T00:00:00Z"), ZoneOffset.UTC);
+    static final Clock CLOCK = Clock.fixed(Instant.parse("2026-12-07T00:00:00Z"), ZoneOffset.UTC);
 
-    private static final byte[] NETWORK_ID = new byte[32];
-    private static final byte[] CERT_I =
-            "initiator certificate".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] CERT_R =
-            "responder certificate".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] NETWORK_ID = new byte[32];
+    static final byte[] CERT_I = "initiator certificate".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] CERT_R = "responder certificate".getBytes(StandardCharsets.US_ASCII);
 
     @ParameterizedTest
     @ValueSource(strings = {"handshake-hybrid", "handshake-classical", "handshake-dc"})
@@ -106,7 +103,8 @@ class HandshakeVectorsTest {
                 65536,
                 () -> cert.clone(),
                 HandshakeConfig.NetworkBinding.STRICT,
-                credentials);
+                credentials,
+                null);
     }
 
     /**
@@ -162,13 +160,7 @@ class HandshakeVectorsTest {
         out.put("flight2b_plaintext", HEX.formatHex(authR));
         out.put("flight2b_frame", HEX.formatHex(ByteBufUtil.getBytes(frame2b)));
 
-        ih.onResponderHello(rh.responderHello());
-        RecordReader readerI = new RecordReader(suite.keyLengthBytes());
-        readerI.install(0, ih.receiveHandshakeSecret());
-        ByteBuf plain2b = readerI.open(alloc, frame2b);
-        ih.onResponderAuth(ByteBufUtil.getBytes(plain2b));
-        plain2b.release();
-        frame2b.release();
+        readResponderFlight(ih, rh.responderHello(), frame2b, suite.keyLengthBytes());
         byte[] authI = ih.buildAuth(CERT_I);
         RecordWriter writerI = new RecordWriter(suite.keyLengthBytes());
         writerI.install(0, ih.sendHandshakeSecret());
@@ -184,20 +176,12 @@ class HandshakeVectorsTest {
         out.put("initiator_entropy_drawn", HEX.formatHex(rngI.drawn()));
         out.put("responder_entropy_drawn", HEX.formatHex(rngR.drawn()));
         out.put("transcript_hash", HEX.formatHex(ei.transcriptHash));
-        byte[] iTraffic = ei.sendTrafficSecret.copy();
-        byte[] rTraffic = ei.receiveTrafficSecret.copy();
-        assertThat(er.receiveTrafficSecret.copy()).isEqualTo(iTraffic);
-        assertThat(er.sendTrafficSecret.copy()).isEqualTo(rTraffic);
+        byte[][] traffic = agreedTraffic(ei, er);
+        byte[] iTraffic = traffic[0];
+        byte[] rTraffic = traffic[1];
         out.put("exporter_secret", HEX.formatHex(ei.exporterSecret.copy()));
         out.put("rekey_root_0", HEX.formatHex(ei.rekeyRoot.copy()));
-        out.put(
-                "exporter_test_ctx_32",
-                HEX.formatHex(
-                        KeySchedule.export(
-                                ei.exporterSecret.bytes(),
-                                "test",
-                                "ctx".getBytes(StandardCharsets.US_ASCII),
-                                32)));
+        out.put("exporter_test_ctx_32", exportTest(ei));
         for (Object[] dir : new Object[][] {{"i", iTraffic}, {"r", rTraffic}}) {
             byte[] secret = ((byte[]) dir[1]).clone();
             for (int epoch = 1; epoch <= 3; epoch++) {
@@ -308,6 +292,44 @@ class HandshakeVectorsTest {
                 HEX.formatHex(KeySchedule.rekeyedTrafficSecret(root, false, rekeyHash)));
     }
 
+    /**
+     * The initiator reads flight 2: the responder's hello, then its sealed AuthMessage (released).
+     */
+    static void readResponderFlight(
+            InitiatorHandshake ih, byte[] responderHello, ByteBuf frame2b, int keyLength)
+            throws Exception {
+        ih.onResponderHello(responderHello);
+        RecordReader readerI = new RecordReader(keyLength);
+        readerI.install(0, ih.receiveHandshakeSecret());
+        ByteBuf plain2b = readerI.open(UnpooledByteBufAllocator.DEFAULT, frame2b);
+        ih.onResponderAuth(ByteBufUtil.getBytes(plain2b));
+        plain2b.release();
+        frame2b.release();
+    }
+
+    /**
+     * The initiator's and the responder's first application traffic secrets, after checking that
+     * both sides derived the same ones.
+     */
+    static byte[][] agreedTraffic(Established ei, Established er) {
+        assertThat(er.transcriptHash).isEqualTo(ei.transcriptHash);
+        byte[] iTraffic = ei.sendTrafficSecret.copy();
+        byte[] rTraffic = ei.receiveTrafficSecret.copy();
+        assertThat(er.receiveTrafficSecret.copy()).isEqualTo(iTraffic);
+        assertThat(er.sendTrafficSecret.copy()).isEqualTo(rTraffic);
+        return new byte[][] {iTraffic, rTraffic};
+    }
+
+    /** {@code export("test", "ctx", 32)} of the session, in hex. */
+    static String exportTest(Established est) {
+        return HEX.formatHex(
+                KeySchedule.export(
+                        est.exporterSecret.bytes(),
+                        "test",
+                        "ctx".getBytes(StandardCharsets.US_ASCII),
+                        32));
+    }
+
     private static byte[] helloHash(byte[] a, byte[] b) {
         io.p2pchat.crypto.TranscriptHash t = new io.p2pchat.crypto.TranscriptHash();
         t.add(a);
@@ -328,6 +350,7 @@ class HandshakeVectorsTest {
             throws Exception {
         SecureChannelContext ci =
                 EmbeddedPair.context(i)
+                        .resumption(false)
                         .delegatedCredentials(dc)
                         .clock(CLOCK)
                         .cipherSuites(suite)
@@ -338,6 +361,7 @@ class HandshakeVectorsTest {
                         .build();
         SecureChannelContext cr =
                 EmbeddedPair.context(r)
+                        .resumption(false)
                         .delegatedCredentials(dc)
                         .clock(CLOCK)
                         .networkId(NETWORK_ID)
@@ -378,7 +402,7 @@ class HandshakeVectorsTest {
         return () -> cert.clone();
     }
 
-    private static String hex(ByteBuf buf) {
+    static String hex(ByteBuf buf) {
         try {
             return HEX.formatHex(ByteBufUtil.getBytes(buf));
         } finally {
@@ -386,7 +410,7 @@ class HandshakeVectorsTest {
         }
     }
 
-    private static LocalIdentity key(Map<String, String> vector, String field) throws Exception {
+    static LocalIdentity key(Map<String, String> vector, String field) throws Exception {
         if (!vector.containsKey(field)) {
             KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
             g.initialize(2048);
@@ -404,7 +428,7 @@ class HandshakeVectorsTest {
                         priv));
     }
 
-    private static Map<String, String> load(String name) throws IOException {
+    static Map<String, String> load(String name) throws IOException {
         Map<String, String> out = new LinkedHashMap<>();
         try (InputStream in =
                 HandshakeVectorsTest.class.getResourceAsStream("/vectors/" + name + ".txt")) {
@@ -423,7 +447,7 @@ class HandshakeVectorsTest {
         return out;
     }
 
-    private static void write(String name, Map<String, String> values) throws IOException {
+    static void write(String name, Map<String, String> values) throws IOException {
         StringBuilder sb = new StringBuilder();
         sb.append(
                 "# p2pchat protocol version 1: golden handshake vector (docs/protocol.md, \"Test"

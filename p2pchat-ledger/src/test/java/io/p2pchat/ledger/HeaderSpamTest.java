@@ -8,7 +8,7 @@ import io.p2pchat.ledger.model.NetworkParameters;
 import io.p2pchat.ledger.model.RejectReason;
 import io.p2pchat.ledger.store.BlockData;
 import io.p2pchat.ledger.testing.ChainBuilder;
-import io.p2pchat.ledger.testing.SettableClock;
+import io.p2pchat.testing.SettableClock;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

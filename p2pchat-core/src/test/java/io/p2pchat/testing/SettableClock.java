@@ -1,4 +1,4 @@
-package io.p2pchat.ledger.testing;
+package io.p2pchat.testing;
 
 import java.time.Clock;
 import java.time.Instant;
