@@ -154,7 +154,9 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
                 "suite",
                 s.cipherSuite().name(),
                 "signature",
-                s.delegatedCredentials() ? "ed25519-credential" : "rsa-pss",
+                s.resumed()
+                        ? "resumption-ticket"
+                        : s.delegatedCredentials() ? "ed25519-credential" : "rsa-pss",
                 "session_fingerprint",
                 s.sessionFingerprint());
         SessionEvents details = sessions;

@@ -75,17 +75,25 @@ public final class SessionEvents {
                 peer,
                 who,
                 "authentication",
-                (s.delegatedCredentials()
-                        ? "Ed25519 signature over the handshake transcript, by a"
-                                + " short-lived key the ledger's RSA-"
+                (s.resumed()
+                        ? "no signature: a single-use resumption ticket from an earlier"
+                                + " handshake, proved in both Finished messages; the identity"
+                                + " it names checked against the ledger again (RSA-"
                                 + s.peerPublicKey().getModulus().bitLength()
-                                + " key certified; ours verified by the peer"
-                        : "RSA-PSS (SHA-256) signature over the handshake transcript"
-                                + " verified with the ledger's RSA-"
-                                + s.peerPublicKey().getModulus().bitLength()
-                                + " key; ours verified by the peer"),
+                                + " key)"
+                        : s.delegatedCredentials()
+                                ? "Ed25519 signature over the handshake transcript, by a"
+                                        + " short-lived key the ledger's RSA-"
+                                        + s.peerPublicKey().getModulus().bitLength()
+                                        + " key certified; ours verified by the peer"
+                                : "RSA-PSS (SHA-256) signature over the handshake transcript"
+                                        + " verified with the ledger's RSA-"
+                                        + s.peerPublicKey().getModulus().bitLength()
+                                        + " key; ours verified by the peer"),
                 "key_bits",
                 s.peerPublicKey().getModulus().bitLength(),
+                "resumed",
+                s.resumed(),
                 "ms",
                 t.map(x -> millis(x.signature())).orElse(null));
         step(
