@@ -449,10 +449,17 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
                 session.peerId().shortId(),
                 session.cipherSuite(),
                 session.resumed() ? " (resumed)" : "");
-        ctx.flush();
+        if (role == Role.INITIATOR) {
+            // The last flight leaves before anything the application does on completion.
+            ctx.flush();
+        }
         promise.trySuccess(session);
         ctx.fireUserEventTriggered(HandshakeCompletionEvent.success(session));
         recordCodec.core().drainPendingWrites();
+        // The responder's NewTicket leaves with whatever the application wrote on completion: one
+        // write to the socket instead of two (docs/benchmarks.md, "Resumed handshakes: where the
+        // time goes"). An application that closes at once loses only the ticket.
+        ctx.flush();
         while (!held.isEmpty()) {
             ctx.fireChannelRead(held.poll());
         }

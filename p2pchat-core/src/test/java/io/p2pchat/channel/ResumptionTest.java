@@ -3,6 +3,11 @@ package io.p2pchat.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.proto.HelloMessage;
@@ -117,6 +122,63 @@ class ResumptionTest {
         assertThat(tickets(ci).heldCount(BOB.peerId())).isEqualTo(1);
         // And the chain goes on.
         assertThat(connect(ci, cr)[0].resumed()).isTrue();
+    }
+
+    /**
+     * The responder's NewTicket leaves in the same socket write as what the application writes on
+     * completion (docs/benchmarks.md, "Resumed handshakes: where the time goes").
+     */
+    @Test
+    void newTicket_leavesWithTheApplicationsFirstWrite() {
+        SecureChannelContext ci = context(ALICE).build();
+        try (EmbeddedPair pair = new EmbeddedPair(ci, context(BOB).build())) {
+            WriteCounter counter = new WriteCounter();
+            pair.responder.pipeline().addFirst(counter);
+            String recorder = pair.responder.pipeline().context(EmbeddedPair.Recorder.class).name();
+            pair.responder
+                    .pipeline()
+                    .addBefore(
+                            recorder,
+                            "reply",
+                            new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void userEventTriggered(
+                                        ChannelHandlerContext ctx, Object evt) {
+                                    if (evt instanceof HandshakeCompletionEvent
+                                            && ((HandshakeCompletionEvent) evt).isSuccess()) {
+                                        ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {42}));
+                                    }
+                                    ctx.fireUserEventTriggered(evt);
+                                }
+                            });
+            sessions(pair);
+            pair.pump();
+            // Flight 2 (hello and AuthMessage), then the NewTicket with the application's byte.
+            assertThat(counter.socketWrites).isEqualTo(2);
+            assertThat(pair.initiatorApp.messages).containsExactly(new byte[] {42});
+            assertThat(tickets(ci).heldCount(BOB.peerId())).isEqualTo(1);
+        }
+    }
+
+    /** Counts the flushes that send something: each is one write to the socket. */
+    private static final class WriteCounter extends ChannelOutboundHandlerAdapter {
+        int pending;
+        int socketWrites;
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            pending++;
+            ctx.write(msg, promise);
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            if (pending > 0) {
+                socketWrites++;
+                pending = 0;
+            }
+            ctx.flush();
+        }
     }
 
     @Test

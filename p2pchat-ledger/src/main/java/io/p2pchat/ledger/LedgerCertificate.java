@@ -129,6 +129,17 @@ public final class LedgerCertificate {
      */
     public PeerId verifyInclusion(NetworkParameters params, PeerId keyId)
             throws PeerVerificationException {
+        return verifyInclusion(params, keyId, new SignatureCache(4));
+    }
+
+    /**
+     * {@link #verifyInclusion(NetworkParameters, PeerId)} with the transaction's signatures looked
+     * up in, and added to, {@code signatures}: a verifier that sees the same certificate at every
+     * handshake with a peer verifies its RSA signature once (a hit is as good as a verification:
+     * {@link SignatureCache}).
+     */
+    PeerId verifyInclusion(NetworkParameters params, PeerId keyId, SignatureCache signatures)
+            throws PeerVerificationException {
         if (!params.isNetwork(proto.getNetworkId().toByteArray())
                 || !header.isOnNetwork(params.networkId())) {
             throw new PeerVerificationException(
@@ -157,7 +168,7 @@ public final class LedgerCertificate {
         Tx decoded;
         try {
             decoded = Tx.decode(tx, params);
-            TxRules.checkStateless(decoded, params, new SignatureCache(4));
+            TxRules.checkStateless(decoded, params, signatures);
         } catch (InvalidBlockException e) {
             throw new PeerVerificationException(
                     ErrorCode.BAD_CERTIFICATE, "certificate transaction invalid: " + e.reason());

@@ -5,6 +5,7 @@ import io.p2pchat.channel.PeerCredentials;
 import io.p2pchat.channel.PeerVerificationException;
 import io.p2pchat.channel.PeerVerifier;
 import io.p2pchat.identity.PeerId;
+import io.p2pchat.ledger.chain.SignatureCache;
 import io.p2pchat.ledger.model.IdentityRecord;
 import io.p2pchat.ledger.model.NetworkParameters;
 import io.p2pchat.ledger.model.PeerAccess;
@@ -56,9 +57,13 @@ import java.util.Set;
  * Proof of work on a small network is cheap to outpace: see {@code docs/trust-model.md} before
  * choosing k.
  *
- * <p>Immutable and thread-safe; lookups read the ledger's current best chain without blocking.
+ * <p>Thread-safe; lookups read the ledger's current best chain without blocking. The one mutable
+ * part is a bounded cache of certificate signatures that verified.
  */
 public final class LedgerPeerVerifier implements PeerVerifier {
+    /** Certificate transaction signatures remembered as verified. */
+    static final int SIGNATURE_CACHE_ENTRIES = 1024;
+
     private static final Set<ErrorCode> SYNC_ONLY_CODES =
             EnumSet.of(
                     ErrorCode.UNKNOWN_IDENTITY,
@@ -70,6 +75,15 @@ public final class LedgerPeerVerifier implements PeerVerifier {
     private final int confirmations;
     private final boolean addressBinding;
     private final boolean allowSyncOnly;
+
+    /**
+     * Signatures of stapled certificates' transactions that verified. Every handshake with a peer
+     * staples the same certificate; without this its RSA signature was verified again each time, a
+     * tenth of a resumed handshake's CPU (docs/benchmarks.md, "Resumed handshakes: where the time
+     * goes"). Every check against the ledger's state still runs at each handshake.
+     */
+    private final SignatureCache certificateSignatures =
+            new SignatureCache(SIGNATURE_CACHE_ENTRIES);
 
     private LedgerPeerVerifier(Builder b) {
         this.ledger = b.ledger;
@@ -126,7 +140,7 @@ public final class LedgerPeerVerifier implements PeerVerifier {
         PeerId certIdentity = null;
         if (certBytes.length > 0) {
             cert = LedgerCertificate.decode(certBytes);
-            certIdentity = cert.verifyInclusion(params, keyId);
+            certIdentity = cert.verifyInclusion(params, keyId, certificateSignatures);
         }
         Optional<IdentityRecord> found = ledger.identityByKey(keyId);
         if (found.isEmpty()) {
@@ -243,6 +257,11 @@ public final class LedgerPeerVerifier implements PeerVerifier {
         } catch (UnknownHostException e) {
             return null;
         }
+    }
+
+    /** The cache of certificate signatures that verified; for tests. */
+    SignatureCache certificateSignaturesForTesting() {
+        return certificateSignatures;
     }
 
     /** The confirmations required. */

@@ -22,6 +22,7 @@ import io.p2pchat.channel.Role;
 import io.p2pchat.channel.SecureChannelContext;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
+import io.p2pchat.ledger.chain.Tx;
 import io.p2pchat.ledger.model.IdentityRecord;
 import io.p2pchat.ledger.model.LedgerHashes;
 import io.p2pchat.ledger.model.LedgerTransaction;
@@ -289,6 +290,27 @@ class LedgerCaHandshakeTest {
         assertCode(credentials(BOB, new byte[] {1, 2, 3}), ErrorCode.BAD_CERTIFICATE);
         assertCode(credentials(FRANK, good), ErrorCode.IDENTITY_KEY_MISMATCH);
         strict().verify(credentials(BOB, good));
+    }
+
+    /**
+     * A certificate's transaction signature verifies once per verifier (docs/benchmarks.md,
+     * "Resumed handshakes: where the time goes"); what the certificate binds is checked every time.
+     */
+    @Test
+    void certificateSignature_verifiesOnce_keyBindingCheckedEveryTime() throws Exception {
+        LedgerPeerVerifier verifier = strict();
+        byte[] good = certOf(BOB);
+        Tx tx = Tx.decode(LedgerCertificate.decode(good).transaction(), PARAMS);
+        assertThat(verifier.certificateSignaturesForTesting().contains(tx.id(), BOB.peerId(), 0))
+                .isFalse();
+        verifier.verify(credentials(BOB, good));
+        assertThat(verifier.certificateSignaturesForTesting().contains(tx.id(), BOB.peerId(), 0))
+                .isTrue();
+        verifier.verify(credentials(BOB, good));
+        assertThatThrownBy(() -> verifier.verify(credentials(FRANK, good)))
+                .isInstanceOfSatisfying(
+                        PeerVerificationException.class,
+                        e -> assertThat(e.errorCode()).isEqualTo(ErrorCode.IDENTITY_KEY_MISMATCH));
     }
 
     @Test
