@@ -40,7 +40,7 @@ final class Established {
     public final boolean delegatedCredentials;
 
     /** The handshake's milestones; set by the handshake handler just before activation. */
-    @org.jspecify.annotations.Nullable HandshakeTimings timings;
+    @Nullable HandshakeTimings timings;
 
     /** Whether the handshake resumed with a ticket's PSK (docs/protocol.md 5.11). */
     boolean resumed;
@@ -51,43 +51,6 @@ final class Established {
      * otherwise, or once used.
      */
     @Nullable Secret resumptionSecret;
-
-    Established(
-            Role role,
-            int version,
-            CipherSuite suite,
-            Secret sendTrafficSecret,
-            Secret receiveTrafficSecret,
-            Secret exporterSecret,
-            Secret rekeyRoot,
-            PeerId peerId,
-            RSAPublicKey peerPublicKey,
-            byte[] peerCertificate,
-            Optional<String> peerListenAddress,
-            int ratchetIntervalRecords,
-            long ratchetIntervalBytes,
-            int peerMaxFrameLength,
-            byte[] transcriptHash,
-            byte[] peerNetworkId) {
-        this(
-                role,
-                version,
-                suite,
-                sendTrafficSecret,
-                receiveTrafficSecret,
-                exporterSecret,
-                rekeyRoot,
-                peerId,
-                peerPublicKey,
-                peerCertificate,
-                peerListenAddress,
-                ratchetIntervalRecords,
-                ratchetIntervalBytes,
-                peerMaxFrameLength,
-                transcriptHash,
-                peerNetworkId,
-                false);
-    }
 
     Established(
             Role role,

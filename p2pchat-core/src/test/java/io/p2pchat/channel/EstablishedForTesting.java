@@ -41,7 +41,8 @@ public final class EstablishedForTesting {
                         1L << 34,
                         65536,
                         th.clone(),
-                        new byte[0]);
+                        new byte[0],
+                        false);
         Established r =
                 new Established(
                         Role.RESPONDER,
@@ -59,7 +60,8 @@ public final class EstablishedForTesting {
                         1L << 34,
                         65536,
                         th,
-                        new byte[0]);
+                        new byte[0],
+                        false);
         return new Established[] {i, r};
     }
 

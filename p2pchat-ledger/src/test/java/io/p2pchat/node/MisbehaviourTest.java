@@ -7,23 +7,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.p2pchat.channel.ChannelTesting;
 import io.p2pchat.channel.ContentType;
-import io.p2pchat.channel.DelimitedProtobufDecoder;
-import io.p2pchat.channel.DelimitedProtobufEncoder;
-import io.p2pchat.channel.HandshakeCompletionEvent;
-import io.p2pchat.channel.PeerVerifier;
 import io.p2pchat.channel.RecordCodec;
 import io.p2pchat.channel.RecordWriter;
-import io.p2pchat.channel.Role;
-import io.p2pchat.channel.SecureChannelContext;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.ledger.store.BlockData;
 import io.p2pchat.ledger.testing.ChainBuilder;
@@ -69,62 +59,20 @@ class MisbehaviourTest {
             Consumer<Channel> attack,
             boolean awaitHandshake)
             throws Exception {
-        LocalIdentity id = TestIdentities.get(name);
-        SecureChannelContext ctx =
-                SecureChannelContext.builder(id)
-                        .networkId(net.params.networkId())
-                        .peerVerifier(PeerVerifier.insecureAcceptAny())
-                        .build();
         CompletableFuture<Void> done = new CompletableFuture<>();
         Channel ch =
-                new Bootstrap()
-                        .group(net.group)
-                        .channel(NioSocketChannel.class)
-                        .localAddress(new InetSocketAddress(host, 0))
-                        .handler(
-                                ctx.initializer(
-                                        Role.INITIATOR,
-                                        p -> {
-                                            p.addLast(
-                                                    new DelimitedProtobufDecoder(
-                                                            NodeMessage.getDefaultInstance(),
-                                                            8 << 20));
-                                            p.addLast(DelimitedProtobufEncoder.INSTANCE);
-                                            p.addLast(
-                                                    new ChannelInboundHandlerAdapter() {
-                                                        @Override
-                                                        public void userEventTriggered(
-                                                                ChannelHandlerContext c,
-                                                                Object evt) {
-                                                            if (evt
-                                                                            instanceof
-                                                                            HandshakeCompletionEvent
-                                                                    && ((HandshakeCompletionEvent)
-                                                                                    evt)
-                                                                            .isSuccess()) {
-                                                                attack.accept(c.channel());
-                                                                done.complete(null);
-                                                            }
-                                                        }
-
-                                                        @Override
-                                                        public void channelRead(
-                                                                ChannelHandlerContext c,
-                                                                Object msg) {
-                                                            // ignore what the node says
-                                                        }
-
-                                                        @Override
-                                                        public void exceptionCaught(
-                                                                ChannelHandlerContext c,
-                                                                Throwable cause) {
-                                                            c.close();
-                                                        }
-                                                    });
-                                        }))
-                        .connect(target.localAddress())
-                        .sync()
-                        .channel();
+                ScriptedPeer.dial(
+                        net,
+                        target,
+                        host,
+                        TestIdentities.get(name),
+                        (c, event) -> {
+                            if (event.isSuccess()) {
+                                attack.accept(c);
+                                done.complete(null);
+                            }
+                        },
+                        m -> {}); // ignore what the node says
         if (awaitHandshake) {
             done.get(10, TimeUnit.SECONDS);
         } else {

@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * A scripted ledger peer for sync attacks (ATTACKS L-16, R-07, R-10): it completes a real handshake
@@ -48,64 +49,81 @@ final class ScriptedPeer implements AutoCloseable {
         this.net = net;
         this.identity = TestIdentities.get(name);
         this.host = host;
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        this.channel =
+                dial(
+                        net,
+                        target,
+                        host,
+                        identity,
+                        (ch, event) -> ready.complete(null),
+                        m -> {
+                            if (m.hasLedger()) {
+                                received.add(m.getLedger());
+                                script.accept(this, m.getLedger());
+                            }
+                        });
+        ready.get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Dials {@code target} from {@code host} as {@code id} with the node's message framing and no
+     * node behind it: {@code onHandshake} sees the handshake's completion event (success or not),
+     * {@code onRead} every message the node sends; an exception closes the channel.
+     */
+    static Channel dial(
+            TestNetwork net,
+            Node target,
+            String host,
+            LocalIdentity id,
+            BiConsumer<Channel, HandshakeCompletionEvent> onHandshake,
+            Consumer<NodeMessage> onRead)
+            throws InterruptedException {
         SecureChannelContext ctx =
-                SecureChannelContext.builder(identity)
+                SecureChannelContext.builder(id)
                         .networkId(net.params.networkId())
                         .peerVerifier(PeerVerifier.insecureAcceptAny())
                         .build();
-        CompletableFuture<Void> ready = new CompletableFuture<>();
-        this.channel =
-                new Bootstrap()
-                        .group(net.group)
-                        .channel(NioSocketChannel.class)
-                        .localAddress(new InetSocketAddress(host, 0))
-                        .handler(
-                                ctx.initializer(
-                                        Role.INITIATOR,
-                                        p -> {
-                                            p.addLast(
-                                                    new DelimitedProtobufDecoder(
-                                                            NodeMessage.getDefaultInstance(),
-                                                            8 << 20));
-                                            p.addLast(DelimitedProtobufEncoder.INSTANCE);
-                                            p.addLast(
-                                                    new ChannelInboundHandlerAdapter() {
-                                                        @Override
-                                                        public void userEventTriggered(
-                                                                ChannelHandlerContext c,
-                                                                Object evt) {
-                                                            if (evt
-                                                                    instanceof
-                                                                    HandshakeCompletionEvent) {
-                                                                ready.complete(null);
-                                                            }
-                                                        }
+        return new Bootstrap()
+                .group(net.group)
+                .channel(NioSocketChannel.class)
+                .localAddress(new InetSocketAddress(host, 0))
+                .handler(
+                        ctx.initializer(
+                                Role.INITIATOR,
+                                p -> {
+                                    p.addLast(
+                                            new DelimitedProtobufDecoder(
+                                                    NodeMessage.getDefaultInstance(), 8 << 20));
+                                    p.addLast(DelimitedProtobufEncoder.INSTANCE);
+                                    p.addLast(
+                                            new ChannelInboundHandlerAdapter() {
+                                                @Override
+                                                public void userEventTriggered(
+                                                        ChannelHandlerContext c, Object evt) {
+                                                    if (evt instanceof HandshakeCompletionEvent e) {
+                                                        onHandshake.accept(c.channel(), e);
+                                                    }
+                                                }
 
-                                                        @Override
-                                                        public void channelRead(
-                                                                ChannelHandlerContext c,
-                                                                Object msg) {
-                                                            if (msg instanceof NodeMessage m
-                                                                    && m.hasLedger()) {
-                                                                received.add(m.getLedger());
-                                                                script.accept(
-                                                                        ScriptedPeer.this,
-                                                                        m.getLedger());
-                                                            }
-                                                        }
+                                                @Override
+                                                public void channelRead(
+                                                        ChannelHandlerContext c, Object msg) {
+                                                    if (msg instanceof NodeMessage m) {
+                                                        onRead.accept(m);
+                                                    }
+                                                }
 
-                                                        @Override
-                                                        public void exceptionCaught(
-                                                                ChannelHandlerContext c,
-                                                                Throwable cause) {
-                                                            c.close();
-                                                        }
-                                                    });
-                                        }))
-                        .connect(target.localAddress())
-                        .sync()
-                        .channel();
-        ready.get(10, TimeUnit.SECONDS);
+                                                @Override
+                                                public void exceptionCaught(
+                                                        ChannelHandlerContext c, Throwable cause) {
+                                                    c.close();
+                                                }
+                                            });
+                                }))
+                .connect(target.localAddress())
+                .sync()
+                .channel();
     }
 
     /** Connects to {@code target} from {@code host} as identity {@code name}, running a script. */
@@ -121,10 +139,7 @@ final class ScriptedPeer implements AutoCloseable {
 
     /** Sends a ledger message with our network id. */
     void send(LedgerMessage.Builder m) {
-        channel.writeAndFlush(
-                NodeMessage.newBuilder()
-                        .setLedger(m.setNetworkId(ByteString.copyFrom(net.params.networkId())))
-                        .build());
+        channel.writeAndFlush(MisbehaviourTest.ledger(net, m));
     }
 
     /** A Status claiming {@code tip} at {@code height} with {@code work}. */
