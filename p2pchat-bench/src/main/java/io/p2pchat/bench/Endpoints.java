@@ -15,13 +15,13 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslProvider;
 import io.p2pchat.channel.CipherSuite;
 import io.p2pchat.channel.HandshakeCompletionEvent;
-import io.p2pchat.channel.PeerVerificationException;
 import io.p2pchat.channel.PeerVerifier;
 import io.p2pchat.channel.Role;
 import io.p2pchat.channel.RotationPolicy;
 import io.p2pchat.channel.SecureChannelContext;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
+import io.p2pchat.verify.PinnedKeysVerifier;
 import java.security.cert.X509Certificate;
 import java.util.EnumMap;
 import java.util.List;
@@ -149,15 +149,9 @@ final class Endpoints {
         return b.build();
     }
 
-    /** Accepts exactly one peer id: the bench's stand-in for a pinned-keys verifier. */
+    /** Accepts exactly one peer id, as an application with pinned keys does. */
     static PeerVerifier pinned(PeerId expected) {
-        return peer -> {
-            if (!peer.peerId().equals(expected)) {
-                throw new PeerVerificationException(
-                        io.p2pchat.channel.ErrorCode.UNKNOWN_IDENTITY,
-                        "peer " + peer.peerId().shortId());
-            }
-        };
+        return PinnedKeysVerifier.of(expected);
     }
 
     /**

@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Threading: shared by every channel of a context, so by several event loops and by the crypto
  * executor's threads (the handshake configuration, the verifier and the random source are used
- * there). Immutable; the one mutable member, {@code activeHandshakes}, is an {@link AtomicInteger},
- * and {@link SecureRandom} is thread-safe.
+ * there, or on the event loop for the steps that cannot block). Immutable; the one mutable member,
+ * {@code activeHandshakes}, is an {@link AtomicInteger}, and {@link SecureRandom} is thread-safe.
  */
 record ChannelSettings(
         HandshakeConfig handshake,
@@ -27,6 +27,7 @@ record ChannelSettings(
         int maxConcurrentHandshakes,
         AtomicInteger activeHandshakes,
         Executor cryptoExecutor,
+        boolean offloadAllHandshakeWork,
         SecureRandom random) {
 
     /** Frames larger than this are refused while the handshake runs. */

@@ -14,6 +14,7 @@ import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +37,13 @@ import org.slf4j.LoggerFactory;
  * <p>The signature is RSA-PSS by the identity key, or Ed25519 by a delegated credential when both
  * hellos negotiate one (docs/protocol.md 5.10).
  *
- * <p>Public-key work (key agreement, RSA signatures, {@link io.p2pchat.channel.PeerVerifier}) runs
- * on the context's crypto executor, never on the event loop; frames that arrive meanwhile are held,
- * in bounded number, and processed in order afterwards.
+ * <p>Steps that may take milliseconds or block (an RSA identity-key signature, a {@link
+ * io.p2pchat.channel.PeerVerifier} not declared non-blocking, a {@link
+ * io.p2pchat.channel.CertificateSource} without its certificate at hand; every step with {@code
+ * offloadAllHandshakeWork}) run on the context's crypto executor, never on the event loop; frames
+ * that arrive meanwhile are held, in bounded number, and processed in order afterwards. The other
+ * steps (key agreement, Ed25519, Finished, verifications) run on the event loop, then hand over the
+ * same way.
  *
  * <h2>Outcome</h2>
  *
@@ -165,7 +170,7 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
                             settings.random(),
                             tickets == null ? null : tickets.take(ctx.channel().remoteAddress()));
             state = State.AWAIT_RESPONDER_HELLO;
-            offload(initiator::start, this::sendInitiatorHello);
+            offload(false, initiator::start, this::sendInitiatorHello);
         } else {
             responder = new ResponderHandshake(settings.handshake(), settings.random());
             state = State.AWAIT_INITIATOR_HELLO;
@@ -246,11 +251,13 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
                     byte[] hello = helloPayload(frame, type);
                     timings.helloReceived();
                     responder.onInitiatorHello(hello); // cheap checks before any public-key work
+                    byte[] certificate = certificateAtHand(responder);
                     offload(
+                            responder.signsWithIdentityKey() || certificate == null,
                             () -> {
                                 responder.agree();
                                 timings.keyAgreed();
-                                return responder.buildAuth(currentCertificate());
+                                return responder.buildAuth(orFetch(certificate));
                             },
                             this::sendResponderFlight);
                     break;
@@ -264,6 +271,7 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
                     byte[] hello = helloPayload(frame, type);
                     timings.helloReceived();
                     offload(
+                            false,
                             () -> {
                                 initiator.onResponderHello(hello);
                                 timings.keyAgreed();
@@ -283,13 +291,17 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
                     timings.authReceived();
                     Optional<SocketAddress> remote =
                             Optional.ofNullable(ctx.channel().remoteAddress());
+                    byte[] certificate = certificateAtHand(initiator);
                     offload(
+                            !settings.verifier().isNonBlocking()
+                                    || initiator.signsWithIdentityKey()
+                                    || certificate == null,
                             () -> {
                                 initiator.onResponderAuth(auth);
                                 timings.signatureVerified();
                                 verifyPeer(initiator.peerCredentials(remote));
                                 timings.peerVerified();
-                                byte[] mine = initiator.buildAuth(currentCertificate());
+                                byte[] mine = initiator.buildAuth(orFetch(certificate));
                                 return new FinalFlight(mine, initiator.established());
                             },
                             result -> {
@@ -314,6 +326,7 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
                     Optional<SocketAddress> remote =
                             Optional.ofNullable(ctx.channel().remoteAddress());
                     offload(
+                            !settings.verifier().isNonBlocking(),
                             () -> {
                                 responder.onInitiatorAuth(auth);
                                 timings.signatureVerified();
@@ -334,8 +347,22 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
     /** The initiator's last flight and the session it completes. */
     private record FinalFlight(byte[] auth, Established established) {}
 
-    private byte[] currentCertificate() {
-        return settings.handshake().certificateSource().currentCertificate();
+    /**
+     * The certificate {@code side} presents, if it is at hand without blocking: none in a resumed
+     * handshake, which carries no identity; null when the source must be asked off the event loop
+     * ({@link #orFetch}). Known once the hellos are exchanged.
+     */
+    private byte @Nullable [] certificateAtHand(HandshakeProtocol side) {
+        return side.resumed
+                ? new byte[0]
+                : settings.handshake().certificateSource().currentCertificateIfReady();
+    }
+
+    /** {@code atHand}, or the certificate source's answer (on the crypto executor). */
+    private byte[] orFetch(byte @Nullable [] atHand) {
+        return atHand != null
+                ? atHand
+                : settings.handshake().certificateSource().currentCertificate();
     }
 
     /** Runs the peer verifier; a rejection becomes an authentication failure with its code. */
@@ -510,32 +537,39 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
         void accept(Object result) throws Exception;
     }
 
-    /** Runs {@code work} on the crypto executor, then {@code then} back on the event loop. */
-    private void offload(Work work, Then then) {
+    /**
+     * Runs {@code work} on the crypto executor when it {@code mayBlock} (or every step is to be
+     * offloaded), else here on the event loop; then {@code then} as a later task of the event loop,
+     * either way, so that the handler's state changes in one order whatever ran where.
+     */
+    private void offload(boolean mayBlock, Work work, Then then) {
         working = true;
+        Runnable task =
+                () -> {
+                    if (!ctx.channel().isActive()) {
+                        // The peer is gone (a flood of hellos that reset at once): spend no
+                        // public-key work on it.
+                        postBack(
+                                null,
+                                new HandshakeException(ErrorCode.TRUNCATED, "the peer left"),
+                                then);
+                        return;
+                    }
+                    Object result;
+                    try {
+                        result = work.run();
+                    } catch (Throwable t) {
+                        postBack(null, t, then);
+                        return;
+                    }
+                    postBack(result, null, then);
+                };
+        if (!mayBlock && !settings.offloadAllHandshakeWork()) {
+            task.run();
+            return;
+        }
         try {
-            settings.cryptoExecutor()
-                    .execute(
-                            () -> {
-                                if (!ctx.channel().isActive()) {
-                                    // The peer is gone (a flood of hellos that reset at once):
-                                    // spend no public-key work on it.
-                                    postBack(
-                                            null,
-                                            new HandshakeException(
-                                                    ErrorCode.TRUNCATED, "the peer left"),
-                                            then);
-                                    return;
-                                }
-                                Object result;
-                                try {
-                                    result = work.run();
-                                } catch (Throwable t) {
-                                    postBack(null, t, then);
-                                    return;
-                                }
-                                postBack(result, null, then);
-                            });
+            settings.cryptoExecutor().execute(task);
         } catch (RejectedExecutionException e) {
             working = false;
             fail(new HandshakeException(ErrorCode.BUSY, "crypto executor is saturated"));

@@ -76,6 +76,15 @@ abstract class HandshakeProtocol {
         this.role = role;
     }
 
+    /**
+     * Whether this side's AuthMessage is signed with the RSA identity key (a full handshake without
+     * a delegated credential), the one step that takes milliseconds; known once the hellos are
+     * exchanged.
+     */
+    final boolean signsWithIdentityKey() {
+        return !resumed && credentialScheme == 0;
+    }
+
     /** The negotiated suite, once known. */
     public CipherSuite suite() {
         return suite;

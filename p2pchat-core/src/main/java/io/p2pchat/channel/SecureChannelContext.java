@@ -187,6 +187,7 @@ public final class SecureChannelContext {
         private boolean recordDigest;
         private int maxConcurrentHandshakes = 256;
         private Executor cryptoExecutor;
+        private boolean offloadAllHandshakeWork;
         private SecureRandom random;
         private boolean delegatedCredentials = true;
         private Duration credentialValidity = CredentialKeeper.DEFAULT_VALIDITY;
@@ -379,9 +380,30 @@ public final class SecureChannelContext {
             return this;
         }
 
-        /** Where RSA and key-agreement work runs (default: a shared pool, one thread per core). */
+        /**
+         * Where handshake steps that may take long or block run (default: a shared pool, one thread
+         * per core, with a bounded queue): those that sign with the RSA identity key (about 3.5 ms
+         * for RSA-3072), those that call a {@link PeerVerifier} that does not declare itself
+         * non-blocking or a {@link CertificateSource} without its certificate at hand, and, with
+         * {@link #offloadAllHandshakeWork}, every step. The other steps (key agreement, Ed25519,
+         * verifications, a resumed handshake's Finished) take tens to a few hundred microseconds
+         * and run on the channel's event loop, as Netty's {@code SslHandler} runs its handshake:
+         * each hand-off costs two thread switches.
+         */
         public Builder cryptoExecutor(Executor executor) {
             this.cryptoExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Runs every handshake step with public-key work on the {@link #cryptoExecutor} (default
+         * off: only the steps that may take milliseconds or block go there). Turn it on when the
+         * event loops carry latency-critical traffic that must never wait behind a key agreement of
+         * another channel, at the cost of about twice the CPU per resumed handshake in thread
+         * hand-offs (docs/benchmarks.md).
+         */
+        public Builder offloadAllHandshakeWork(boolean enabled) {
+            this.offloadAllHandshakeWork = enabled;
             return this;
         }
 
@@ -548,6 +570,7 @@ public final class SecureChannelContext {
                             maxConcurrentHandshakes,
                             new AtomicInteger(),
                             executor,
+                            offloadAllHandshakeWork,
                             rng));
         }
 

@@ -86,6 +86,12 @@ public final class PinnedKeysVerifier implements PeerVerifier {
      * @throws PeerVerificationException with {@link ErrorCode#UNKNOWN_IDENTITY} if it is not, or
      *     {@link ErrorCode#ID_KEY_MISMATCH} if the credentials' id is not the hash of their key
      */
+    /** True: the check reads memory only. */
+    @Override
+    public boolean isNonBlocking() {
+        return true;
+    }
+
     @Override
     public void verify(PeerCredentials peer) throws PeerVerificationException {
         PeerId id = peer.peerId();

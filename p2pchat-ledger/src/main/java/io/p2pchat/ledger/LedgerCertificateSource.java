@@ -6,6 +6,7 @@ import io.p2pchat.ledger.model.BlockHash;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,8 +17,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threading</h2>
  *
- * Thread-safe. Called by the handshake off the event loop; it may wait briefly (at most 5 s) for
- * the ledger thread to build the proof, and caches the result until the tip changes.
+ * Thread-safe. {@link #currentCertificate()} is called by the handshake off the event loop; it may
+ * wait briefly (at most 5 s) for the ledger thread to build the proof, and caches the result until
+ * the tip changes. {@link #currentCertificateIfReady()}, called on the event loop, answers from
+ * that cache only, so a handshake leaves the event loop for the certificate once per tip.
  */
 public final class LedgerCertificateSource implements CertificateSource {
     private static final Logger log = LoggerFactory.getLogger(LedgerCertificateSource.class);
@@ -37,6 +40,13 @@ public final class LedgerCertificateSource implements CertificateSource {
     public static LedgerCertificateSource of(Ledger ledger, PeerId keyId) {
         return new LedgerCertificateSource(
                 Objects.requireNonNull(ledger, "ledger"), Objects.requireNonNull(keyId, "keyId"));
+    }
+
+    /** The cached certificate if the tip has not moved since it was built, else null. */
+    @Override
+    public byte @Nullable [] currentCertificateIfReady() {
+        Cached c = cached;
+        return c != null && c.tip.equals(ledger.tip().hash()) ? c.bytes.clone() : null;
     }
 
     @Override

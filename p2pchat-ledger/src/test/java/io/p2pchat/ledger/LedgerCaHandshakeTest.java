@@ -297,6 +297,22 @@ class LedgerCaHandshakeTest {
      * "Resumed handshakes: where the time goes"); what the certificate binds is checked every time.
      */
     @Test
+    void certificateSource_answersOnTheEventLoopOnlyWhileTheTipHolds() throws Exception {
+        LedgerCertificateSource source = LedgerCertificateSource.of(ledger, BOB.peerId());
+        assertThat(source.currentCertificateIfReady()).isNull();
+
+        byte[] built = source.currentCertificate();
+        assertThat(LedgerCertificate.decode(built).verifyInclusion(PARAMS, BOB.peerId()))
+                .isEqualTo(BOB.peerId());
+        assertThat(source.currentCertificateIfReady()).isEqualTo(built);
+
+        mine(1);
+        assertThat(source.currentCertificateIfReady()).isNull();
+        assertThat(source.currentCertificate()).isEqualTo(built);
+        assertThat(source.currentCertificateIfReady()).isEqualTo(built);
+    }
+
+    @Test
     void certificateSignature_verifiesOnce_keyBindingCheckedEveryTime() throws Exception {
         LedgerPeerVerifier verifier = strict();
         byte[] good = certOf(BOB);

@@ -36,7 +36,11 @@ class DiscoveryRedialTest {
                             x ->
                                     x.listen("0.0.0.0", 0)
                                             .discovery(true)
-                                            .channel(c -> c.cryptoExecutor(counting)));
+                                            .channel(
+                                                    c ->
+                                                            c.cryptoExecutor(counting)
+                                                                    .offloadAllHandshakeWork(
+                                                                            true)));
             Node b = net.start(1, null, x -> x.discovery(true));
             int port = a.localAddress().getPort();
             TxResult r =
