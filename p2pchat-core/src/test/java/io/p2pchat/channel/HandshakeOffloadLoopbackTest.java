@@ -1,18 +1,17 @@
 package io.p2pchat.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.netty.channel.Channel;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.testing.LoopbackPair;
-import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -53,24 +52,39 @@ class HandshakeOffloadLoopbackTest {
         };
     }
 
-    private SecureChannelContext.Builder context(LocalIdentity id, PeerVerifier verifier) {
-        return SecureChannelContext.builder(id)
-                .peerVerifier(verifier)
-                .networkId(ResumptionTest.NETWORK)
-                .cryptoExecutor(
-                        task -> {
-                            tasks.incrementAndGet();
-                            pool.execute(task);
-                        });
+    /**
+     * Alice's and Bob's contexts on the counting executor, with the recording verifier and {@code
+     * customize} applied to both.
+     */
+    private SecureChannelContext[] contexts(
+            boolean nonBlockingVerifier, UnaryOperator<SecureChannelContext.Builder> customize) {
+        SecureChannelContext[] both = new SecureChannelContext[2];
+        LocalIdentity[] ids = {ResumptionTest.ALICE, ResumptionTest.BOB};
+        for (int i = 0; i < 2; i++) {
+            both[i] =
+                    customize
+                            .apply(
+                                    SecureChannelContext.builder(ids[i])
+                                            .peerVerifier(recordingVerifier(nonBlockingVerifier))
+                                            .networkId(ResumptionTest.NETWORK)
+                                            .cryptoExecutor(
+                                                    task -> {
+                                                        tasks.incrementAndGet();
+                                                        pool.execute(task);
+                                                    }))
+                            .build();
+        }
+        return both;
     }
 
     /**
      * Connects {@code count} times, one after the other, and returns the crypto-executor tasks each
      * connection cost; asserts which connections resumed.
      */
-    private int[] tasksPerConnection(
-            SecureChannelContext ci, SecureChannelContext cr, int count, boolean resumes)
+    private int[] tasksPerConnection(SecureChannelContext[] contexts, int count, boolean resumes)
             throws Exception {
+        SecureChannelContext ci = contexts[0];
+        SecureChannelContext cr = contexts[1];
         int[] perConnection = new int[count];
         LoopbackPair.Recorder[] responderApp = new LoopbackPair.Recorder[1];
         try (LoopbackPair pair =
@@ -89,12 +103,7 @@ class HandshakeOffloadLoopbackTest {
                 assertThat(is.resumed()).isEqualTo(resumes && n > 0);
                 assertThat(rs.resumed()).isEqualTo(resumes && n > 0);
                 if (resumes) {
-                    await().atMost(Duration.ofSeconds(10))
-                            .until(
-                                    () ->
-                                            ResumptionTest.tickets(ci)
-                                                            .heldCount(ResumptionTest.BOB.peerId())
-                                                    >= 1);
+                    ResumptionTest.awaitTicketFromBob(ci);
                 }
                 ch.close().sync();
                 perConnection[n] = tasks.get() - before;
@@ -111,11 +120,10 @@ class HandshakeOffloadLoopbackTest {
 
     @Test
     void nonBlockingVerifier_fullAndResumedHandshakes_neverLeaveTheEventLoop() throws Exception {
-        SecureChannelContext ci = context(ResumptionTest.ALICE, recordingVerifier(true)).build();
-        SecureChannelContext cr = context(ResumptionTest.BOB, recordingVerifier(true)).build();
+        SecureChannelContext[] contexts = contexts(true, b -> b);
 
         // First a full handshake signed with delegated credentials (Ed25519), then two resumed.
-        int[] perConnection = tasksPerConnection(ci, cr, 3, true);
+        int[] perConnection = tasksPerConnection(contexts, 3, true);
 
         assertThat(perConnection).containsExactly(0, 0, 0);
         assertThat(verifierThreads).hasSize(6).noneMatch(t -> t.startsWith(CRYPTO_THREAD));
@@ -123,10 +131,9 @@ class HandshakeOffloadLoopbackTest {
 
     @Test
     void blockingVerifier_isCalledOnTheCryptoExecutorOnly() throws Exception {
-        SecureChannelContext ci = context(ResumptionTest.ALICE, recordingVerifier(false)).build();
-        SecureChannelContext cr = context(ResumptionTest.BOB, recordingVerifier(false)).build();
+        SecureChannelContext[] contexts = contexts(false, b -> b);
 
-        int[] perConnection = tasksPerConnection(ci, cr, 2, true);
+        int[] perConnection = tasksPerConnection(contexts, 2, true);
 
         // Each side's verifier step goes to the executor; key agreement stays on the loop.
         assertThat(perConnection).containsExactly(2, 2);
@@ -135,18 +142,10 @@ class HandshakeOffloadLoopbackTest {
 
     @Test
     void rsaSignedHandshake_signsOnTheCryptoExecutor() throws Exception {
-        SecureChannelContext ci =
-                context(ResumptionTest.ALICE, recordingVerifier(true))
-                        .delegatedCredentials(false)
-                        .resumption(false)
-                        .build();
-        SecureChannelContext cr =
-                context(ResumptionTest.BOB, recordingVerifier(true))
-                        .delegatedCredentials(false)
-                        .resumption(false)
-                        .build();
+        SecureChannelContext[] contexts =
+                contexts(true, b -> b.delegatedCredentials(false).resumption(false));
 
-        int[] perConnection = tasksPerConnection(ci, cr, 2, false);
+        int[] perConnection = tasksPerConnection(contexts, 2, false);
 
         // The responder's flight (agreement + RSA signature) and the initiator's last flight
         // (verification + RSA signature); the responder's final verification stays on the loop.
@@ -163,16 +162,9 @@ class HandshakeOffloadLoopbackTest {
                     sourceThreads.add(Thread.currentThread().getName());
                     return new byte[0];
                 };
-        SecureChannelContext ci =
-                context(ResumptionTest.ALICE, recordingVerifier(true))
-                        .certificateSource(source)
-                        .build();
-        SecureChannelContext cr =
-                context(ResumptionTest.BOB, recordingVerifier(true))
-                        .certificateSource(source)
-                        .build();
+        SecureChannelContext[] contexts = contexts(true, b -> b.certificateSource(source));
 
-        int[] perConnection = tasksPerConnection(ci, cr, 2, true);
+        int[] perConnection = tasksPerConnection(contexts, 2, true);
 
         // A full handshake builds both AuthMessages on the executor; a resumed one presents no
         // certificate, so nothing leaves the loop.
@@ -198,16 +190,9 @@ class HandshakeOffloadLoopbackTest {
                         return new byte[0];
                     }
                 };
-        SecureChannelContext ci =
-                context(ResumptionTest.ALICE, recordingVerifier(true))
-                        .certificateSource(source)
-                        .build();
-        SecureChannelContext cr =
-                context(ResumptionTest.BOB, recordingVerifier(true))
-                        .certificateSource(source)
-                        .build();
+        SecureChannelContext[] contexts = contexts(true, b -> b.certificateSource(source));
 
-        int[] perConnection = tasksPerConnection(ci, cr, 2, true);
+        int[] perConnection = tasksPerConnection(contexts, 2, true);
 
         assertThat(perConnection).containsExactly(0, 0);
         assertThat(built).hasValue(0);
@@ -216,16 +201,9 @@ class HandshakeOffloadLoopbackTest {
 
     @Test
     void offloadAllHandshakeWork_sendsEveryStepToTheExecutor() throws Exception {
-        SecureChannelContext ci =
-                context(ResumptionTest.ALICE, recordingVerifier(true))
-                        .offloadAllHandshakeWork(true)
-                        .build();
-        SecureChannelContext cr =
-                context(ResumptionTest.BOB, recordingVerifier(true))
-                        .offloadAllHandshakeWork(true)
-                        .build();
+        SecureChannelContext[] contexts = contexts(true, b -> b.offloadAllHandshakeWork(true));
 
-        int[] perConnection = tasksPerConnection(ci, cr, 2, true);
+        int[] perConnection = tasksPerConnection(contexts, 2, true);
 
         // Initiator: key shares, agreement, last flight; responder: its flight, verification.
         assertThat(perConnection).containsExactly(5, 5);

@@ -1,13 +1,11 @@
 package io.p2pchat.channel;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.p2pchat.testing.LoopbackPair;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -62,13 +60,7 @@ class ResumptionLoopbackTest {
                         .asString(StandardCharsets.UTF_8)
                         .isEqualTo("ping " + n);
                 if (initiatorOn && responderOn) {
-                    // The ticket precedes any data of the responder: wait until it is kept.
-                    await().atMost(Duration.ofSeconds(10))
-                            .until(
-                                    () ->
-                                            ResumptionTest.tickets(ci)
-                                                            .heldCount(ResumptionTest.BOB.peerId())
-                                                    >= 1);
+                    ResumptionTest.awaitTicketFromBob(ci);
                 }
                 ch.close().sync();
             }

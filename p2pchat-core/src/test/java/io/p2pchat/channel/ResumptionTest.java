@@ -70,6 +70,16 @@ class ResumptionTest {
         return c.settings().handshake().tickets();
     }
 
+    /**
+     * Waits (at most 10 s) until {@code initiator} holds a ticket from BOB: the ticket precedes any
+     * data of the responder, so a reconnect must not race it.
+     */
+    static void awaitTicketFromBob(SecureChannelContext initiator) {
+        org.awaitility.Awaitility.await()
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> tickets(initiator).heldCount(BOB.peerId()) >= 1);
+    }
+
     @Test
     void reconnect_withTicket_resumesWithNewKeysAndNoSignature() {
         SecureChannelContext ci = context(ALICE).build();
