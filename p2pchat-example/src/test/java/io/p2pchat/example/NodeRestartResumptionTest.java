@@ -34,22 +34,10 @@ class NodeRestartResumptionTest {
 
     @RegisterExtension final RunningNodes nodes = new RunningNodes();
 
-    private List<String> args(Path home, String... more) throws Exception {
-        List<String> a =
-                new ArrayList<>(
-                        List.of(
-                                "node",
-                                "--home",
-                                home.toString(),
-                                "--passphrase-file",
-                                Homes.passphraseFile(dir).toString(),
-                                "--json"));
-        a.addAll(List.of(more));
-        return a;
-    }
-
     private InProcessNode inProcess(String name, Path home, String... more) throws Exception {
-        return nodes.add(InProcessNode.start(name, args(home, more).toArray(new String[0])));
+        List<String> a = new ArrayList<>(List.of("--json"));
+        a.addAll(List.of(more));
+        return nodes.add(InProcessNode.node(name, home, dir, a.toArray(new String[0])));
     }
 
     /** A node in its own JVM, for the signals. */
