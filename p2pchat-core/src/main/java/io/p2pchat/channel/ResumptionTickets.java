@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * a clean shutdown ({@link TicketState} is the stored form).
  *
  * <p>Threading: shared by the event loops and the crypto executor of every channel of the context;
- * every method is {@code synchronized} and does only map operations and one HKDF, never I/O.
+ * the maps are guarded by this object's lock, under which only map operations run (never the HKDF,
+ * the state's encoding or the store's I/O: {@link #restoreFrom} and {@link #saveTo} run on the
+ * application's thread, at build and at shutdown).
  */
 final class ResumptionTickets {
     private static final Logger log = LoggerFactory.getLogger(ResumptionTickets.class);
@@ -237,7 +239,10 @@ final class ResumptionTickets {
         }
     }
 
-    /** Drops the least recently used peers and addresses over {@link #MAX_HELD_PEERS}. */
+    /**
+     * Drops the least recently used peers and addresses over {@link #MAX_HELD_PEERS}; the caller
+     * holds this store's lock.
+     */
     private void trimHeld() {
         while (held.size() > MAX_HELD_PEERS) {
             Iterator<Map.Entry<PeerId, ArrayDeque<Ticket>>> it = held.entrySet().iterator();
@@ -427,6 +432,7 @@ final class ResumptionTickets {
             } finally {
                 Secret.wipe(state);
             }
+            log.debug("saved {} resumption tickets", kept.count());
             return kept.count();
         } finally {
             all.forEach(Ticket::destroy);

@@ -62,6 +62,8 @@ abstract class SealedFile implements AutoCloseable {
      * @param root the identity file's storage root (it stays usable)
      * @param keyLabel the HKDF label (info) of the file's key
      * @param magic the first 8 bytes
+     * @param version the format version after the magic
+     * @param aadLabel what the associated data starts with
      * @param maxContentBytes the longest content written or read
      * @param notices gets the one line said when a damaged file is set aside
      * @param whenSetAside the end of that line: what happens instead
