@@ -6,16 +6,23 @@ import io.p2pchat.crypto.Secret;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.proto.ControlMessage;
 import io.p2pchat.proto.NewTicket;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The resumption tickets of one {@link SecureChannelContext} (docs/protocol.md 5.11), in both
@@ -32,10 +39,18 @@ import org.jspecify.annotations.Nullable;
  *
  * Every ticket that leaves the store unused has its PSK wiped.
  *
+ * <p>With a {@link ResumptionTicketStore}, the tickets of the previous run are {@linkplain
+ * #restoreFrom restored} when the context is built and {@linkplain #saveTo moved} into the store at
+ * a clean shutdown ({@link TicketState} is the stored form).
+ *
  * <p>Threading: shared by the event loops and the crypto executor of every channel of the context;
- * every method is {@code synchronized} and does only map operations and one HKDF, never I/O.
+ * the maps are guarded by this object's lock, under which only map operations run (never the HKDF,
+ * the state's encoding or the store's I/O: {@link #restoreFrom} and {@link #saveTo} run on the
+ * application's thread, at build and at shutdown).
  */
 final class ResumptionTickets {
+    private static final Logger log = LoggerFactory.getLogger(ResumptionTickets.class);
+
     /** Length of a ticket id. */
     static final int ID_LENGTH = 32;
 
@@ -220,16 +235,24 @@ final class ResumptionTickets {
                 tickets.removeLast().destroy();
             }
             addresses.put(remote, session.peerId());
-            while (held.size() > MAX_HELD_PEERS) {
-                Iterator<Map.Entry<PeerId, ArrayDeque<Ticket>>> it = held.entrySet().iterator();
-                it.next().getValue().forEach(Ticket::destroy);
-                it.remove();
-            }
-            while (addresses.size() > MAX_HELD_PEERS) {
-                Iterator<SocketAddress> it = addresses.keySet().iterator();
-                it.next();
-                it.remove();
-            }
+            trimHeld();
+        }
+    }
+
+    /**
+     * Drops the least recently used peers and addresses over {@link #MAX_HELD_PEERS}; the caller
+     * holds this store's lock.
+     */
+    private void trimHeld() {
+        while (held.size() > MAX_HELD_PEERS) {
+            Iterator<Map.Entry<PeerId, ArrayDeque<Ticket>>> it = held.entrySet().iterator();
+            it.next().getValue().forEach(Ticket::destroy);
+            it.remove();
+        }
+        while (addresses.size() > MAX_HELD_PEERS) {
+            Iterator<SocketAddress> it = addresses.keySet().iterator();
+            it.next();
+            it.remove();
         }
     }
 
@@ -264,6 +287,160 @@ final class ResumptionTickets {
     synchronized int heldCount(PeerId peer) {
         ArrayDeque<Ticket> tickets = held.get(peer);
         return tickets == null ? 0 : tickets.size();
+    }
+
+    // ------------------------------------------------------------------ stored state
+
+    /**
+     * Takes the state of the previous run from {@code store} and adds its tickets (docs/protocol.md
+     * 5.11): those of {@code owner} (this context's key) and {@code network} only, unexpired, with
+     * an issued ticket's lifetime capped at this store's and a held one's at {@link #MAX_LIFETIME}.
+     * A store that fails or a state that does not decode is logged, and costs full handshakes.
+     * Wipes the state.
+     *
+     * @return the tickets restored
+     */
+    int restoreFrom(ResumptionTicketStore store, PeerId owner, byte[] network) {
+        byte[] state;
+        try {
+            state = store.take();
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not take the stored resumption tickets: {}", e.toString());
+            return 0;
+        }
+        if (state == null) {
+            return 0;
+        }
+        try {
+            int n = restore(state, owner, network);
+            log.debug("restored {} resumption tickets", n);
+            return n;
+        } catch (TicketStateException e) {
+            log.warn("the stored resumption tickets are not usable: {}", e.getMessage());
+            return 0;
+        } finally {
+            Secret.wipe(state);
+        }
+    }
+
+    /**
+     * Adds the tickets in {@code state} ({@link TicketState}); does not wipe it.
+     *
+     * @return the tickets added; 0 for a state of another key or network
+     * @throws TicketStateException if the state is not well formed (nothing is added)
+     */
+    int restore(byte[] state, PeerId owner, byte[] network) throws TicketStateException {
+        long now = clock.millis();
+        TicketState.Contents c =
+                TicketState.decode(
+                        state,
+                        owner,
+                        network,
+                        now,
+                        now + lifetime.toMillis(),
+                        now + MAX_LIFETIME.toMillis());
+        if (c == null) {
+            log.info("the stored resumption tickets are another key's or network's; not used");
+            return 0;
+        }
+        List<Ticket> issuedSorted = new ArrayList<>(c.issued());
+        // Insertion order must be expiry order (purgeExpiredIssued).
+        issuedSorted.sort(Comparator.comparingLong(Ticket::expiresAtMillis));
+        synchronized (this) {
+            for (Ticket t : issuedSorted) {
+                Ticket previous = issued.put(ByteBuffer.wrap(t.id()), t);
+                if (previous != null) {
+                    previous.destroy();
+                }
+            }
+            while (issued.size() > maxIssued) {
+                removeEldestIssued();
+            }
+            for (TicketState.Held h : c.held()) {
+                PeerId peer = h.tickets().get(0).peerId();
+                ArrayDeque<Ticket> tickets = held.computeIfAbsent(peer, k -> new ArrayDeque<>());
+                tickets.addAll(h.tickets());
+                while (tickets.size() > MAX_TICKETS_PER_PEER) {
+                    tickets.removeLast().destroy();
+                }
+                for (InetSocketAddress a : h.addresses()) {
+                    addresses.put(a, peer);
+                }
+            }
+            trimHeld();
+        }
+        return c.count();
+    }
+
+    /**
+     * Moves every unexpired ticket of {@code network} into {@code store}, as the state of {@code
+     * owner}; this store keeps none afterwards, and every PSK is wiped. Saves nothing when there is
+     * no ticket (the store keeps what it has).
+     *
+     * @return the tickets saved
+     * @throws IOException if the store fails (the tickets are gone all the same)
+     */
+    int saveTo(ResumptionTicketStore store, PeerId owner, byte[] network) throws IOException {
+        List<Ticket> issuedNow;
+        List<Map.Entry<PeerId, ArrayDeque<Ticket>>> heldNow;
+        List<Map.Entry<SocketAddress, PeerId>> addressesNow;
+        synchronized (this) {
+            issuedNow = new ArrayList<>(issued.values());
+            heldNow = new ArrayList<>(held.entrySet());
+            addressesNow = new ArrayList<>(addresses.entrySet());
+            issued.clear();
+            held.clear();
+            addresses.clear();
+        }
+        long now = clock.millis();
+        List<Ticket> all = new ArrayList<>(issuedNow);
+        List<Ticket> issuedKept = new ArrayList<>();
+        for (Ticket t : issuedNow) {
+            if (usable(t, now, network)) {
+                issuedKept.add(t);
+            }
+        }
+        List<TicketState.Held> heldKept = new ArrayList<>();
+        for (Map.Entry<PeerId, ArrayDeque<Ticket>> e : heldNow) {
+            all.addAll(e.getValue());
+            List<Ticket> tickets = new ArrayList<>();
+            for (Ticket t : e.getValue()) {
+                if (usable(t, now, network)) {
+                    tickets.add(t);
+                }
+            }
+            List<InetSocketAddress> at = new ArrayList<>();
+            for (Map.Entry<SocketAddress, PeerId> a : addressesNow) {
+                if (a.getValue().equals(e.getKey())
+                        && a.getKey() instanceof InetSocketAddress ip
+                        && ip.getAddress() != null) {
+                    at.add(ip);
+                }
+            }
+            if (!tickets.isEmpty() && !at.isEmpty()) {
+                heldKept.add(new TicketState.Held(tickets, at));
+            }
+        }
+        try {
+            TicketState.Contents kept = new TicketState.Contents(issuedKept, heldKept);
+            if (kept.count() == 0) {
+                return 0;
+            }
+            byte[] state = TicketState.encode(owner, network, issuedKept, heldKept);
+            try {
+                store.save(state);
+            } finally {
+                Secret.wipe(state);
+            }
+            log.debug("saved {} resumption tickets", kept.count());
+            return kept.count();
+        } finally {
+            all.forEach(Ticket::destroy);
+        }
+    }
+
+    private static boolean usable(Ticket t, long now, byte[] network) {
+        return !t.expired(now) && java.util.Arrays.equals(t.networkId(), network);
     }
 
     @Override

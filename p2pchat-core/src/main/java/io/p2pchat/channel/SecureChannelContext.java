@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.p2pchat.identity.LocalIdentity;
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The shared, immutable configuration of p2pchat secure channels, and the factory of their
@@ -64,9 +66,12 @@ public final class SecureChannelContext {
                     CipherSuite.X25519_AES_256_GCM_SHA256);
 
     private final ChannelSettings settings;
+    private final @Nullable ResumptionTicketStore ticketStore;
 
-    private SecureChannelContext(ChannelSettings settings) {
+    private SecureChannelContext(
+            ChannelSettings settings, @Nullable ResumptionTicketStore ticketStore) {
         this.settings = settings;
+        this.ticketStore = ticketStore;
     }
 
     /** Starts a builder for contexts that authenticate as {@code identity}. */
@@ -163,6 +168,26 @@ public final class SecureChannelContext {
     }
 
     /**
+     * Moves this context's resumption tickets into its {@link Builder#resumptionTicketStore}, so
+     * that the next run resumes with them (docs/protocol.md 5.11): the tickets it issued and has
+     * not seen used, and those it holds with the addresses of their peers. Call it once, at a clean
+     * shutdown, after the context's channels have closed; the context keeps no ticket afterwards (a
+     * ticket lives in one place only, so that it stays single-use), and each call replaces what the
+     * store held. Do not call it when the identity was revoked. Saves nothing without a store, with
+     * resumption off, or when there is no ticket.
+     *
+     * @return the tickets saved
+     * @throws IOException if the store fails; the tickets are wiped all the same
+     */
+    public int saveResumptionTickets() throws IOException {
+        ResumptionTickets tickets = settings.handshake().tickets();
+        if (ticketStore == null || tickets == null) {
+            return 0;
+        }
+        return tickets.saveTo(ticketStore, identity().peerId(), settings.handshake().networkId());
+    }
+
+    /**
      * Builds {@link SecureChannelContext}s. Setters validate at once; {@link #build()} checks the
      * combination.
      */
@@ -195,6 +220,7 @@ public final class SecureChannelContext {
         private CredentialKeeper credentialKeeper;
         private DelegatedCredentialStore credentialStore;
         private boolean resumption = true;
+        private ResumptionTicketStore ticketStore;
 
         private Builder(LocalIdentity identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -469,6 +495,20 @@ public final class SecureChannelContext {
             return this;
         }
 
+        /**
+         * Keeps resumption tickets in {@code store} from one run to the next (default: none,
+         * tickets live in memory only): {@link #build()} {@linkplain ResumptionTicketStore#take()
+         * takes} the state the previous run saved and restores its tickets that are unexpired and
+         * of this identity key and network, and {@link
+         * SecureChannelContext#saveResumptionTickets()} saves them at a clean shutdown. The store
+         * holds ticket PSKs; see {@link ResumptionTicketStore}. Not used when {@link #resumption}
+         * is off.
+         */
+        public Builder resumptionTicketStore(ResumptionTicketStore store) {
+            this.ticketStore = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
         /** Uses {@code keeper} instead of minting delegated credentials; for tests. */
         Builder credentialKeeperForTesting(CredentialKeeper keeper) {
             this.credentialKeeper = Objects.requireNonNull(keeper, "keeper");
@@ -483,7 +523,8 @@ public final class SecureChannelContext {
 
         /**
          * Builds the context. With delegated credentials on, signs the first one (one RSA signature
-         * on the calling thread) unless a {@link #delegatedCredentialStore} holds one still good.
+         * on the calling thread) unless a {@link #delegatedCredentialStore} holds one still good;
+         * with a {@link #resumptionTicketStore}, takes its state.
          *
          * @throws IllegalStateException if no peer verifier was set, the policy leaves no suite, or
          *     the network options contradict each other
@@ -550,12 +591,7 @@ public final class SecureChannelContext {
                                                     .ACCEPT_UNBOUND_INITIATORS
                                             : HandshakeConfig.NetworkBinding.STRICT,
                             credentials,
-                            resumption
-                                    ? new ResumptionTickets(
-                                            clock,
-                                            ResumptionTickets.DEFAULT_LIFETIME,
-                                            ResumptionTickets.DEFAULT_MAX_ISSUED)
-                                    : null);
+                            resumptionTickets());
             return new SecureChannelContext(
                     new ChannelSettings(
                             handshake,
@@ -571,7 +607,27 @@ public final class SecureChannelContext {
                             new AtomicInteger(),
                             executor,
                             offloadAllHandshakeWork,
-                            rng));
+                            rng),
+                    resumption ? ticketStore : null);
+        }
+
+        /**
+         * The context's resumption tickets, or null with resumption off; with a store, those of the
+         * previous run are restored (the store's state is taken once, here).
+         */
+        private @Nullable ResumptionTickets resumptionTickets() {
+            if (!resumption) {
+                return null;
+            }
+            ResumptionTickets tickets =
+                    new ResumptionTickets(
+                            clock,
+                            ResumptionTickets.DEFAULT_LIFETIME,
+                            ResumptionTickets.DEFAULT_MAX_ISSUED);
+            if (ticketStore != null) {
+                tickets.restoreFrom(ticketStore, identity.peerId(), networkId);
+            }
+            return tickets;
         }
 
         private static Duration positive(Duration d, String name) {

@@ -79,6 +79,11 @@ final class Ticket {
         return networkId.clone();
     }
 
+    /** When the ticket expires, in epoch milliseconds of the store's clock. */
+    long expiresAtMillis() {
+        return expiresAtMillis;
+    }
+
     /** Whether the ticket is past its lifetime at {@code nowMillis}. */
     boolean expired(long nowMillis) {
         return nowMillis >= expiresAtMillis;

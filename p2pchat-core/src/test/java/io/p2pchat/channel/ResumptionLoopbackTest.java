@@ -25,7 +25,7 @@ class ResumptionLoopbackTest {
                 .build();
     }
 
-    private static SecureSession session(LoopbackPair.Recorder app) throws Exception {
+    static SecureSession session(LoopbackPair.Recorder app) throws Exception {
         Object event = app.events.poll(20, TimeUnit.SECONDS);
         assertThat(event).isInstanceOf(HandshakeCompletionEvent.class);
         return ((HandshakeCompletionEvent) event).session().orElseThrow();

@@ -29,10 +29,20 @@ public final class LoopbackPair implements AutoCloseable {
     public LoopbackPair(
             SecureChannelContext responderContext, Supplier<ChannelHandler> responderApp)
             throws InterruptedException {
+        this(new InetSocketAddress("127.0.0.1", 0), responderContext, responderApp);
+    }
+
+    /** A responder listening on {@code bind} (such as the address of a pair closed before). */
+    public LoopbackPair(
+            InetSocketAddress bind,
+            SecureChannelContext responderContext,
+            Supplier<ChannelHandler> responderApp)
+            throws InterruptedException {
         server =
                 new ServerBootstrap()
                         .group(group)
                         .channel(NioServerSocketChannel.class)
+                        .option(io.netty.channel.ChannelOption.SO_REUSEADDR, true)
                         .childHandler(
                                 responderContext.initializer(
                                         Role.RESPONDER,
@@ -40,7 +50,7 @@ public final class LoopbackPair implements AutoCloseable {
                                             accepted.add(p.channel());
                                             p.addLast(responderApp.get());
                                         }))
-                        .bind(new InetSocketAddress("127.0.0.1", 0))
+                        .bind(bind)
                         .sync()
                         .channel();
     }

@@ -17,6 +17,7 @@ import io.p2pchat.example.home.Home;
 import io.p2pchat.example.home.HomePermissions;
 import io.p2pchat.example.home.KeyFiles;
 import io.p2pchat.example.home.Passphrases;
+import io.p2pchat.example.home.TicketFile;
 import io.p2pchat.example.node.ChatNode;
 import io.p2pchat.example.node.Departure;
 import io.p2pchat.example.node.HostPort;
@@ -262,9 +263,11 @@ final class NodeCommand implements Callable<Integer> {
         HistoryKey historyKey = HistoryKey.of(unlocked.storageRoot());
         ContactStore contacts;
         CredentialFile credentials;
+        TicketFile tickets;
         try {
             contacts = openContacts(h, unlocked);
             credentials = CredentialFile.of(h.credentialKey(), unlocked.storageRoot(), out::info);
+            tickets = TicketFile.of(h.tickets(), unlocked.storageRoot(), out::info);
         } finally {
             unlocked.destroy();
         }
@@ -274,7 +277,7 @@ final class NodeCommand implements Callable<Integer> {
                             + " (same passphrase)");
         }
         java.util.function.Consumer<SecureChannelContext.Builder> channel =
-                c -> channelOptions(c, credentials);
+                c -> channelOptions(c, credentials, tickets);
         Joining joining = new Joining(h, out, identity, joiningOptions(expectedId));
         AtomicReference<KeyFiles.Decision> keys = new AtomicReference<>();
         ChatEvents events = new ChatEvents(out);
@@ -291,7 +294,7 @@ final class NodeCommand implements Callable<Integer> {
                                 if (registering) {
                                     stoppedRegistering(out, view, h, c);
                                 }
-                                c.close();
+                                stop(c, h, tickets, out);
                             }
                             flush(out);
                         },
@@ -351,23 +354,53 @@ final class NodeCommand implements Callable<Integer> {
             flush(out);
             ChatNode c = running.get();
             if (c != null) {
-                c.close();
+                stop(c, h, tickets, out);
             }
             contacts.close();
             credentials.close();
+            tickets.close();
             removeHook(hook);
         }
     }
 
     /**
      * Delegated credentials: kept in the home's credential file, or off with {@code
-     * --no-delegated-credentials}.
+     * --no-delegated-credentials}. Resumption tickets: kept in the home's ticket file from a clean
+     * stop to the next start.
      */
-    private void channelOptions(SecureChannelContext.Builder c, CredentialFile credentials) {
+    private void channelOptions(
+            SecureChannelContext.Builder c, CredentialFile credentials, TicketFile tickets) {
         if (noDelegatedCredentials) {
             c.delegatedCredentials(false);
         } else {
             c.delegatedCredentialStore(credentials);
+        }
+        c.resumptionTicketStore(tickets);
+    }
+
+    /** Set once the node was stopped (by the normal end or by the shutdown hook). */
+    private boolean stopped;
+
+    /**
+     * Stops the node once (the shutdown hook and the normal end may both ask; the second waits for
+     * the first), then, this being a clean stop, saves its resumption tickets in HOME/tickets.dat
+     * for the next start: not for a revoked identity, whose tickets are worthless.
+     */
+    private synchronized void stop(ChatNode c, Home h, TicketFile tickets, EventBus out) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        c.close();
+        try {
+            if (h.revokedAt().isEmpty()) {
+                c.node().context().saveResumptionTickets();
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            out.info(
+                    "note: the resumption tickets could not be saved ("
+                            + e.getMessage()
+                            + "); the next start reconnects with full handshakes");
         }
     }
 

@@ -202,6 +202,7 @@ class IdentityLifecycleTest {
         // A copy of the home from before the revocation, to present the key afterwards.
         assertThat(alice.quit()).isZero();
         byte[] credential = Files.readAllBytes(aliceHome.resolve("credential.key"));
+        assertThat(aliceHome.resolve("tickets.dat")).exists();
         Path copy = dir.resolve("alice-copy");
         copyTree(aliceHome, copy);
         int b1 = bob.mark();
@@ -226,8 +227,10 @@ class IdentityLifecycleTest {
         String revoked = alice.awaitLine(a0, "revoked at block #");
         assertThat(revoked).contains("init --home NEWDIR --name NAME");
         assertThat(alice.awaitExit()).isZero();
-        // The revoked key's delegated credential is removed from the home.
+        // The revoked key's delegated credential is removed from the home, and its resumption
+        // tickets are not saved at the stop that follows.
         assertThat(aliceHome.resolve("credential.key")).doesNotExist();
+        assertThat(aliceHome.resolve("tickets.dat")).doesNotExist();
         bob.awaitJson(b0, "revoked", o -> o.get("key_id").getAsString().equals(key.toHex()));
         JsonObject w = whoisJson(bob, "alice");
         assertThat(w.get("state").getAsString()).isEqualTo("revoked");

@@ -55,11 +55,7 @@ class NetworkJoinTest {
     }
 
     private InProcessNode start(String name, Path home, String... args) throws Exception {
-        List<String> a = new ArrayList<>(List.of("node", "--home", home.toString()));
-        a.add("--passphrase-file");
-        a.add(Homes.passphraseFile(dir).toString());
-        a.addAll(List.of(args));
-        InProcessNode n = InProcessNode.start(name, a.toArray(new String[0]));
+        InProcessNode n = InProcessNode.node(name, home, dir, args);
         consoles.add(n);
         return n;
     }

@@ -556,7 +556,13 @@ public final class Node implements AutoCloseable {
         discoveries.redial(peers, dialer, server == null ? null : localAddress(), maxOutbound);
     }
 
-    /** Closes every connection and the server; the ledger stays open (the caller owns it). */
+    /**
+     * Closes every connection and the server; the ledger stays open (the caller owns it). The
+     * context's resumption tickets stay in it: an application that keeps them across restarts (a
+     * {@link io.p2pchat.channel.SecureChannelContext.Builder#resumptionTicketStore} set through
+     * {@link Builder#channel}) saves them after this, at a clean shutdown only, with {@code
+     * context().saveResumptionTickets()}.
+     */
     @Override
     public void close() {
         discoveries.saveAnchors(peers, true);

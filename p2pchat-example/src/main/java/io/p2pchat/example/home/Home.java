@@ -30,6 +30,9 @@ import java.util.Properties;
  * HOME/credential.key           encrypted: the current delegated credential and its Ed25519 private
  *                               key, so that a restart signs nothing with the RSA key (CredentialFile)
  * HOME/credential.key.unreadable  a credential file that could not be decrypted, set aside
+ * HOME/tickets.dat             encrypted: the resumption tickets (with their PSKs) from the last
+ *                               clean stop until the next start, which deletes it (TicketFile)
+ * HOME/tickets.dat.unreadable   a ticket file that could not be decrypted, set aside
  * </pre>
  *
  * <p>The home is private: p2pchat creates it and every directory in it with mode {@code 0700} and
@@ -78,6 +81,13 @@ public record Home(Path dir) {
     /** The node's delegated credential, encrypted ({@link CredentialFile}). */
     public Path credentialKey() {
         return dir.resolve("credential.key");
+    }
+
+    /**
+     * The node's resumption tickets between a clean stop and the next start ({@link TicketFile}).
+     */
+    public Path tickets() {
+        return dir.resolve("tickets.dat");
     }
 
     /** The name chosen at {@code init}. */

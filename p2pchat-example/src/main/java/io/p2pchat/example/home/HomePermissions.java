@@ -28,11 +28,11 @@ import java.util.Set;
  * owner talks to, how often and how much.
  *
  * <p>{@link #tighten} removes every group and others permission from the home directory and from
- * what p2pchat keeps in it (the identity, the settings, the ledger, the history, the contacts and
- * the credential key; anything else in the home is left alone, and symbolic links are neither
- * followed nor changed), and says what it changed; where it cannot (the files belong to someone
- * else), it refuses with the {@code chmod} that fixes it. Nothing happens on file systems without
- * POSIX permissions.
+ * what p2pchat keeps in it (the identity, the settings, the ledger, the history, the contacts, the
+ * credential key and the resumption tickets; anything else in the home is left alone, and symbolic
+ * links are neither followed nor changed), and says what it changed; where it cannot (the files
+ * belong to someone else), it refuses with the {@code chmod} that fixes it. Nothing happens on file
+ * systems without POSIX permissions.
  */
 public final class HomePermissions {
     private static final int MAX_DEPTH = 8;
@@ -74,7 +74,8 @@ public final class HomePermissions {
                             layout.ledger(),
                             layout.history(),
                             layout.contacts(),
-                            layout.credentialKey())) {
+                            layout.credentialKey(),
+                            layout.tickets())) {
                 if (Files.exists(start, LinkOption.NOFOLLOW_LINKS)) {
                     walk(start, start.equals(root) ? 0 : MAX_DEPTH, open, modes);
                 }

@@ -369,14 +369,16 @@ public final class IdentityLifecycle {
                 if (!recorded) {
                     recorded = true;
                     home.set(Home.REVOKED, Long.toString(at));
-                    // The delegated credential dies with the key; peers refuse it from this
-                    // block on, and a revoked home does not start again.
-                    try {
-                        java.nio.file.Files.deleteIfExists(home.credentialKey());
-                    } catch (java.io.IOException e) {
-                        report.event(
-                                "warning",
-                                "could not remove " + home.credentialKey() + ": " + e.getMessage());
+                    // The delegated credential and the resumption tickets die with the key;
+                    // peers refuse them from this block on, and a revoked home does not start
+                    // again (nor saves tickets when it stops).
+                    for (java.nio.file.Path file : List.of(home.credentialKey(), home.tickets())) {
+                        try {
+                            java.nio.file.Files.deleteIfExists(file);
+                        } catch (java.io.IOException e) {
+                            report.event(
+                                    "warning", "could not remove " + file + ": " + e.getMessage());
+                        }
                     }
                     if (pendingNext != null) {
                         files.discardNext();

@@ -73,18 +73,9 @@ class HistoryAtRestTest {
     }
 
     private InProcessNode node(String name, Path home, String... args) throws Exception {
-        List<String> all =
-                new ArrayList<>(
-                        List.of(
-                                "node",
-                                "--home",
-                                home.toString(),
-                                "--passphrase-file",
-                                Homes.passphraseFile(dir).toString(),
-                                "--listen",
-                                "127.0.0.1:0"));
+        List<String> all = new ArrayList<>(List.of("--listen", "127.0.0.1:0"));
         all.addAll(List.of(args));
-        InProcessNode n = InProcessNode.start(name, all.toArray(new String[0]));
+        InProcessNode n = InProcessNode.node(name, home, dir, all.toArray(new String[0]));
         consoles.add(n);
         return n;
     }

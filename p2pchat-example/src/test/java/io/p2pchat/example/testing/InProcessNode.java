@@ -8,6 +8,8 @@ import java.io.PipedOutputStream;
 import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +45,24 @@ public final class InProcessNode extends ConsoleDriver {
     /** Starts {@code p2pchat args...} in this JVM. */
     public static InProcessNode start(String name, String... args) throws IOException {
         return new InProcessNode(name, args);
+    }
+
+    /**
+     * Starts {@code p2pchat node --home home --passphrase-file F args...} in this JVM, F being the
+     * passphrase file of {@link Homes#passphraseFile(Path) dir}.
+     */
+    public static InProcessNode node(String name, Path home, Path dir, String... args)
+            throws Exception {
+        List<String> a =
+                new ArrayList<>(
+                        List.of(
+                                "node",
+                                "--home",
+                                home.toString(),
+                                "--passphrase-file",
+                                Homes.passphraseFile(dir).toString()));
+        a.addAll(List.of(args));
+        return new InProcessNode(name, a.toArray(new String[0]));
     }
 
     /** Runs a command that ends by itself; returns its exit code, output in {@link #lines()}. */

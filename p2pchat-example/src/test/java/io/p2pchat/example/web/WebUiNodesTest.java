@@ -49,18 +49,9 @@ class WebUiNodesTest {
     }
 
     private InProcessNode node(String name, Path home, String... args) throws Exception {
-        List<String> a =
-                new ArrayList<>(
-                        List.of(
-                                "node",
-                                "--home",
-                                home.toString(),
-                                "--passphrase-file",
-                                Homes.passphraseFile(dir).toString(),
-                                "--ui",
-                                "127.0.0.1:0"));
+        List<String> a = new ArrayList<>(List.of("--ui", "127.0.0.1:0"));
         a.addAll(List.of(args));
-        InProcessNode n = InProcessNode.start(name, a.toArray(new String[0]));
+        InProcessNode n = InProcessNode.node(name, home, dir, a.toArray(new String[0]));
         nodes.add(n);
         return n;
     }
