@@ -95,6 +95,12 @@ class NodeRestartResumptionTest {
         b2.awaitJson(0, "started", o -> true);
         assertThat(bobTickets).as("taken and deleted at the start").doesNotExist();
         assertThat(connectedSignature(b2, 0, alice)).isEqualTo(RESUMED);
+        int p = b2.mark();
+        b2.send("/peers");
+        JsonObject peers = b2.awaitJson(p, "peers", o -> true);
+        assertThat(peers.getAsJsonArray("peers").get(0).getAsJsonObject().get("signature"))
+                .as("/peers says how the peer proved itself")
+                .hasToString("\"" + RESUMED + "\"");
 
         // Alice, the issuer, stops cleanly and restarts: bob's redial resumes with the ticket
         // she issued before her stop.

@@ -369,6 +369,13 @@ public final class CommandExecutor {
                         !state.isEmpty()));
     }
 
+    /** The {@code /peers} column for each {@link ChatEvents#signature} kind. */
+    private static final Map<String, String> AUTH_LABELS =
+            Map.of(
+                    "resumption-ticket", "resumed",
+                    "ed25519-credential", "Ed25519",
+                    "rsa-pss", "RSA-PSS");
+
     private void peers() {
         List<NodePeer> peers = new ArrayList<>(chatNode.node().peers());
         if (peers.isEmpty()) {
@@ -379,19 +386,26 @@ public final class CommandExecutor {
         List<Map<String, Object>> rows = new ArrayList<>();
         sb.append(
                 String.format(
-                        "%-16s %-9s %-8s %-21s %-36s %s%n",
-                        "peer", "access", "dir", "listen address", "suite", "keys (out/in epoch)"));
+                        "%-16s %-9s %-8s %-21s %-36s %-8s %s%n",
+                        "peer",
+                        "access",
+                        "dir",
+                        "listen address",
+                        "suite",
+                        "auth",
+                        "keys (out/in epoch)"));
         for (NodePeer p : peers) {
             Map<String, Object> row = peerRow(p);
             String listen = (String) row.get("listen_address");
             sb.append(
                     String.format(
-                            "%-16s %-9s %-8s %-21s %-36s %d/%d, %s%n",
+                            "%-16s %-9s %-8s %-21s %-36s %-8s %d/%d, %s%n",
                             escape((String) row.get("peer")),
                             p.access(),
                             row.get("direction").equals("outbound") ? "out" : "in",
                             escape(listen == null ? "-" : listen),
                             row.get("suite"),
+                            AUTH_LABELS.get((String) row.get("signature")),
                             (long) row.get("send_epoch"),
                             (long) row.get("receive_epoch"),
                             Words.count((long) row.get("rekeys"), "rekey")));
@@ -418,6 +432,7 @@ public final class CommandExecutor {
         // Where it listens (for a peer that dialled us, not the ephemeral port it came from).
         row.put("listen_address", ChatEvents.listenAddress(p));
         row.put("suite", s.cipherSuite().name());
+        row.put("signature", ChatEvents.signature(s));
         row.put("send_epoch", st.sendEpoch());
         row.put("receive_epoch", st.receiveEpoch());
         row.put("rekeys", st.rekeys());

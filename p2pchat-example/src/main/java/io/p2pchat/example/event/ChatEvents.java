@@ -78,6 +78,17 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
                 HexFormat.of().formatHex(m.getMessageId().toByteArray()));
     }
 
+    /**
+     * How {@code s}'s peer proved its identity: {@code resumption-ticket} (a resumed handshake, no
+     * signature), {@code ed25519-credential} (a delegated credential) or {@code rsa-pss} (the
+     * identity key itself).
+     */
+    public static String signature(SecureSession s) {
+        return s.resumed()
+                ? "resumption-ticket"
+                : s.delegatedCredentials() ? "ed25519-credential" : "rsa-pss";
+    }
+
     @Override
     public void onConnected(NodePeer peer, Optional<Contact> contact) {
         SecureSession s = peer.session();
@@ -106,6 +117,7 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
                                     + where
                                     + ", "
                                     + s.cipherSuite()
+                                    + (s.resumed() ? ", resumed" : "")
                                     + ")"
                             : contact.isPresent()
                                     ? "connected to "
@@ -127,7 +139,13 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
                             : (full ? "listening at " : "it says it listens at ") + escape(listen);
             text =
                     full
-                            ? whoText + " connected to you (" + where + ", " + s.cipherSuite() + ")"
+                            ? whoText
+                                    + " connected to you ("
+                                    + where
+                                    + ", "
+                                    + s.cipherSuite()
+                                    + (s.resumed() ? ", resumed" : "")
+                                    + ")"
                             : (contact.isPresent() ? whoText : "the key " + whoText)
                                     + " connected to you ("
                                     + where
@@ -154,9 +172,7 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
                 "suite",
                 s.cipherSuite().name(),
                 "signature",
-                s.resumed()
-                        ? "resumption-ticket"
-                        : s.delegatedCredentials() ? "ed25519-credential" : "rsa-pss",
+                signature(s),
                 "session_fingerprint",
                 s.sessionFingerprint());
         SessionEvents details = sessions;
