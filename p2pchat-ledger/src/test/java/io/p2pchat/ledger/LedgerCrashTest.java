@@ -193,6 +193,10 @@ class LedgerCrashTest {
                         ackedHeight++;
                         continue;
                     }
+                    if (line.equals("EOF")) {
+                        // Else the next read would wait its 60 s for a child that is gone.
+                        throw new AssertionError("the mining child ended before the kill");
+                    }
                     if (!line.equals("BEGIN")) {
                         continue;
                     }
