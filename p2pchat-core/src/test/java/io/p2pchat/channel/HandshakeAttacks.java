@@ -40,8 +40,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 abstract class HandshakeAttacks extends ArenaTest {
     private static final LocalIdentity ALICE = TestIdentities.get("alice");
 
-    /** One tamper case: what the evil peer does and the honest peer's exact local code. */
-    record Case(String name, Supplier<Bugs> bugs, ErrorCode expected) {
+    /**
+     * One tamper case: what the evil peer does and the honest peer's exact local code. {@code mod}
+     * is the field change of a one-field case (else null): {@link HandshakeAttackTest} applies the
+     * same changes between two honest peers, so the hello ladder is written once, here.
+     */
+    record Case(String name, Supplier<Bugs> bugs, ErrorCode expected, FieldMod mod) {
+        /** A case that is more than one field change. */
+        Case(String name, Supplier<Bugs> bugs, ErrorCode expected) {
+            this(name, bugs, expected, null);
+        }
+
         @Override
         public String toString() {
             return name + " -> " + expected;
@@ -49,7 +58,24 @@ abstract class HandshakeAttacks extends ArenaTest {
     }
 
     private static Case c(String name, Bugs.Msg msg, FieldMod mod, ErrorCode expected) {
-        return new Case(name, () -> Bugs.none().field(msg, mod), expected);
+        return new Case(name, () -> Bugs.none().field(msg, mod), expected, mod);
+    }
+
+    /** The field change of the one-field initiator hello case {@code name} of the ladder. */
+    static FieldMod initiatorHelloMod(String name) {
+        return modOf(initiatorHelloCases(), name);
+    }
+
+    /** The field change of the one-field responder hello case {@code name} of the ladder. */
+    static FieldMod responderHelloMod(String name) {
+        return modOf(responderHelloCases(), name);
+    }
+
+    private static FieldMod modOf(Stream<Case> ladder, String name) {
+        return ladder.filter(c -> c.name().equals(name) && c.mod() != null)
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no one-field case " + name))
+                .mod();
     }
 
     private static List<Integer> range(int n) {
@@ -79,6 +105,11 @@ abstract class HandshakeAttacks extends ArenaTest {
                         FieldMod.set(h + "versions", List.of(7)),
                         ErrorCode.UNSUPPORTED_VERSION),
                 c(
+                        "versions only 2",
+                        INITIATOR_HELLO,
+                        FieldMod.set(h + "versions", List.of(2)),
+                        ErrorCode.UNSUPPORTED_VERSION),
+                c(
                         "versions duplicated",
                         INITIATOR_HELLO,
                         FieldMod.duplicate(h + "versions"),
@@ -92,6 +123,20 @@ abstract class HandshakeAttacks extends ArenaTest {
                         "suites 33 entries",
                         INITIATOR_HELLO,
                         FieldMod.set(h + "cipher_suites", range(33)),
+                        ErrorCode.MALFORMED),
+                c(
+                        "suites 1000 more",
+                        INITIATOR_HELLO,
+                        FieldMod.edit(
+                                h + "cipher_suites",
+                                v -> {
+                                    List<Object> suites = new ArrayList<>((List<?>) v);
+                                    suites.addAll(
+                                            IntStream.range(0x7000, 0x7000 + 1000)
+                                                    .boxed()
+                                                    .toList());
+                                    return suites;
+                                }),
                         ErrorCode.MALFORMED),
                 c(
                         "suites unknown only",

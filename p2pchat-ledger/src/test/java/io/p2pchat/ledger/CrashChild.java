@@ -5,9 +5,13 @@ import io.p2pchat.ledger.model.BlockResult;
 import io.p2pchat.ledger.model.LedgerStorageException;
 import io.p2pchat.ledger.model.NetworkParameters;
 import io.p2pchat.ledger.store.BlockData;
+import java.io.BufferedReader;
 import java.io.DataInputStream;
 import java.io.EOFException;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +22,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The child JVM of {@link LedgerCrashTest}: opens a ledger in a data directory and mines, imports
  * blocks, or just holds it, printing protocol lines ("@@ ...") that the parent reads to time its
- * SIGKILL.
+ * SIGKILL. After each "BEGIN" it waits for the parent's go (a line on stdin), so that the parent,
+ * however loaded, times its kill from the start of the block it aims at, never from a line the
+ * child printed long before.
  */
 public final class CrashChild {
     static final NetworkParameters PARAMS =
@@ -37,6 +43,14 @@ public final class CrashChild {
         System.out.flush();
     }
 
+    /** Says "BEGIN ..." and waits until the parent has read it. */
+    static void begin(BufferedReader parent, String line) throws IOException {
+        say(line);
+        if (parent.readLine() == null) {
+            throw new EOFException("parent gone");
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         String mode = args[0];
         Path dir = Path.of(args[1]);
@@ -49,18 +63,26 @@ public final class CrashChild {
             return;
         }
         say("READY " + ledger.tip().height());
+        BufferedReader parent =
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         switch (mode) {
             case "mine":
                 for (int i = 0; i < 1_000_000; i++) {
-                    say("BEGIN");
+                    begin(parent, "BEGIN");
                     BlockHash h = ledger.miner().mineBlocks(1).get(60, TimeUnit.SECONDS).get(0);
                     say("ACK " + h.toHex());
                 }
                 break;
             case "import":
-                // As the replication handler does: batches of up to 16 blocks, one fsync each.
+                // As the replication handler does: ask for the blocks after the tip (the file is
+                // one chain from genesis, so the block at height h is the h-th record), then
+                // batches of up to 16 blocks, one fsync each. Starting after the tip means every
+                // batch is written, so a kill after any BEGIN lands in a real write.
                 try (InputStream in = Files.newInputStream(Path.of(args[2]));
                         DataInputStream data = new DataInputStream(in)) {
+                    for (long h = ledger.tip().height(); h > 0; h--) {
+                        data.skipNBytes(data.readInt());
+                    }
                     boolean end = false;
                     while (!end) {
                         List<BlockData> batch = new ArrayList<>();
@@ -79,7 +101,7 @@ public final class CrashChild {
                         if (batch.isEmpty()) {
                             break;
                         }
-                        say("BEGIN " + batch.size());
+                        begin(parent, "BEGIN " + batch.size());
                         List<BlockResult> results =
                                 ledger.service().submitBlocks(batch).get(60, TimeUnit.SECONDS);
                         for (BlockResult r : results) {

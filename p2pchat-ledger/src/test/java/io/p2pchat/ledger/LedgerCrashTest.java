@@ -46,7 +46,7 @@ class LedgerCrashTest {
     static final NetworkParameters PARAMS = CrashChild.PARAMS;
 
     static Path blocksToImport;
-    static List<BlockHash> importHashes = new ArrayList<>();
+    static List<BlockHash> importHashes;
 
     @TempDir static Path shared;
 
@@ -57,6 +57,9 @@ class LedgerCrashTest {
         TxFactory f = new TxFactory(PARAMS);
         ChainBuilder c = new ChainBuilder(PARAMS);
         blocksToImport = shared.resolve("import.bin");
+        // Assigned here, not at class initialization: a rerun in the same JVM (surefire's
+        // rerunFailingTestsCount, an IDE) would otherwise add a second 310 and never start over.
+        importHashes = new ArrayList<>();
         try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(blocksToImport))) {
             String parent = "genesis";
             for (int b = 1; b <= 10; b++) {
@@ -122,6 +125,12 @@ class LedgerCrashTest {
             reader.start();
         }
 
+        /** Lets the child go on after the "BEGIN" line just read. */
+        void go() throws IOException {
+            process.getOutputStream().write('\n');
+            process.getOutputStream().flush();
+        }
+
         String next() throws InterruptedException {
             String l = lines.poll(60, TimeUnit.SECONDS);
             if (l == null) {
@@ -184,7 +193,15 @@ class LedgerCrashTest {
                         ackedHeight++;
                         continue;
                     }
-                    if (line.equals("BEGIN") && ++seen > target) {
+                    if (line.equals("EOF")) {
+                        // Else the next read would wait its 60 s for a child that is gone.
+                        throw new AssertionError("the mining child ended before the kill");
+                    }
+                    if (!line.equals("BEGIN")) {
+                        continue;
+                    }
+                    child.go();
+                    if (++seen > target) {
                         LockSupport.parkNanos(random.nextInt(2_000_000));
                         killedInWindow = child.lines.isEmpty();
                         child.kill();
@@ -215,6 +232,14 @@ class LedgerCrashTest {
         assertThat(inWindow).isPositive();
     }
 
+    /** The block of an import child's "ACK hash status" line, which must have been connected. */
+    static BlockHash connected(String ack) {
+        String[] parts = ack.split(" ");
+        // The child resumes after its tip, so each acknowledged block is new and extends it.
+        assertThat(parts[2]).as(ack).isEqualTo("CONNECTED");
+        return BlockHash.fromHex(parts[1]);
+    }
+
     @Test
     void sigkillDuringImport_reopensWithAValidLedger(@TempDir Path dir) throws Exception {
         Random random = new Random();
@@ -222,6 +247,9 @@ class LedgerCrashTest {
         int evidence = 0;
         int kills = 0;
         List<BlockHash> acked = new ArrayList<>();
+        // The height known to be durable before this kill: acknowledged, or found at the last
+        // reopen. Evidence is a block above it after this kill, never one counted before.
+        long ackedHeight = 0;
         for (int i = 0;
                 i < ITERATIONS || ((inWindow == 0 || evidence == 0) && i < 3 * ITERATIONS);
                 i++) {
@@ -236,10 +264,8 @@ class LedgerCrashTest {
                 while (true) {
                     String line = child.next();
                     if (line.startsWith("ACK ")) {
-                        BlockHash h = BlockHash.fromHex(line.split(" ")[1]);
-                        if (!acked.contains(h)) {
-                            acked.add(h);
-                        }
+                        acked.add(connected(line));
+                        ackedHeight++;
                         // How long a block takes from BEGIN to ACK in this child, for the kill
                         // below.
                         window = System.nanoTime() - begunAt;
@@ -250,6 +276,7 @@ class LedgerCrashTest {
                     }
                     if (line.startsWith("BEGIN ")) {
                         begunAt = System.nanoTime();
+                        child.go();
                         if (begun++ >= target && window > 0) {
                             // Aim at the later part of the window (from the previous block's
                             // timing), where the block is written, connected and synced.
@@ -264,19 +291,18 @@ class LedgerCrashTest {
                 // Read to the end of the dead child's output before deciding what was acknowledged.
                 for (String l = child.next(); !l.equals("EOF"); l = child.next()) {
                     if (l.startsWith("ACK ")) {
-                        BlockHash h = BlockHash.fromHex(l.split(" ")[1]);
-                        if (!acked.contains(h)) {
-                            acked.add(h);
-                        }
+                        acked.add(connected(l));
+                        ackedHeight++;
                         killedInWindow = false;
                     }
                 }
             }
             inWindow += killedInWindow ? 1 : 0;
-            Reopened r = reopen(dir, acked, acked.size());
+            Reopened r = reopen(dir, acked, ackedHeight);
             if (r.torn() || r.unackedPresent()) {
                 evidence++;
             }
+            ackedHeight = r.height();
             if (r.height() == importHashes.size()) {
                 // Everything imported: start over on an empty directory.
                 for (Path p :
@@ -287,6 +313,7 @@ class LedgerCrashTest {
                     Files.deleteIfExists(p);
                 }
                 acked.clear();
+                ackedHeight = 0;
             }
         }
         System.out.printf(
