@@ -1,5 +1,6 @@
 package io.p2pchat.node;
 
+import static io.p2pchat.node.TestNetwork.awaitAccess;
 import static io.p2pchat.node.TestNetwork.awaitSameTip;
 import static io.p2pchat.node.TestNetwork.join;
 import static io.p2pchat.node.TestNetwork.mine;
@@ -10,10 +11,8 @@ import static org.awaitility.Awaitility.await;
 import io.p2pchat.channel.ErrorCode;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
-import io.p2pchat.ledger.IdentityTransactions;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.model.PeerAccess;
-import io.p2pchat.ledger.model.TxResult;
 import io.p2pchat.testing.TestIdentities;
 import java.time.Duration;
 import java.util.List;
@@ -53,19 +52,12 @@ class NodeKeyRotationTest {
             awaitSameTip(CONVERGE, a, b);
             LocalIdentity old = a.identity();
             PeerId id = old.peerId();
-            await().atMost(CONVERGE)
-                    .until(() -> b.peer(id).map(NodePeer::access).orElse(null) == PeerAccess.FULL);
+            awaitAccess(b, id, PeerAccess.FULL);
 
             // The rotation, signed by both keys, is mined (1 confirmation): from now on the old
             // key is refused, so the node switches.
             LocalIdentity next = TestIdentities.get("node0-next");
-            long seq = a.ledger().nextSequence(id).get(10, TimeUnit.SECONDS);
-            TxResult r =
-                    a.submit(
-                                    IdentityTransactions.forNetwork(net.params)
-                                            .rotateKey(old, next, id, seq))
-                            .get(30, TimeUnit.SECONDS);
-            assertThat(r.status()).as(r.message()).isEqualTo(TxResult.Status.ACCEPTED);
+            net.submitRotation(a, old, next);
             mine(a, 1);
             awaitSameTip(CONVERGE, a, b);
             a.rotateKey(next);
@@ -76,11 +68,7 @@ class NodeKeyRotationTest {
             await().atMost(CONVERGE).until(() -> revokedAtB.contains(id));
             mine(a, 1);
             awaitSameTip(CONVERGE, a, b);
-            await().atMost(CONVERGE)
-                    .until(
-                            () ->
-                                    b.peer(next.peerId()).map(NodePeer::access).orElse(null)
-                                            == PeerAccess.FULL);
+            awaitAccess(b, next.peerId(), PeerAccess.FULL);
             assertThat(b.peer(id)).isEmpty();
             assertThat(b.ledger().identityByKey(next.peerId()).orElseThrow().id()).isEqualTo(id);
 

@@ -1,14 +1,19 @@
 package io.p2pchat.node;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.p2pchat.identity.LocalIdentity;
+import io.p2pchat.identity.PeerId;
+import io.p2pchat.ledger.IdentityTransactions;
 import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.model.BlockHash;
 import io.p2pchat.ledger.model.NetworkParameters;
+import io.p2pchat.ledger.model.PeerAccess;
+import io.p2pchat.ledger.model.TxResult;
 import io.p2pchat.ledger.sync.SyncSettings;
 import io.p2pchat.testing.TestIdentities;
 import java.nio.file.Path;
@@ -90,6 +95,25 @@ final class TestNetwork implements AutoCloseable {
 
     static void join(Node a, Node member) throws Exception {
         a.join(member.localAddress()).get(15, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Submits, through {@code via}, the rotation of {@code old}'s identity (its first key) to
+     * {@code next}, and checks that it was accepted.
+     */
+    void submitRotation(Node via, LocalIdentity old, LocalIdentity next) throws Exception {
+        PeerId id = old.peerId();
+        long seq = via.ledger().nextSequence(id).get(10, TimeUnit.SECONDS);
+        TxResult r =
+                via.submit(IdentityTransactions.forNetwork(params).rotateKey(old, next, id, seq))
+                        .get(30, TimeUnit.SECONDS);
+        assertThat(r.status()).as(r.message()).isEqualTo(TxResult.Status.ACCEPTED);
+    }
+
+    /** Waits until {@code at} is connected to {@code key} with {@code access}. */
+    static void awaitAccess(Node at, PeerId key, PeerAccess access) {
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> at.peer(key).map(NodePeer::access).orElse(null) == access);
     }
 
     static List<BlockHash> mine(Node n, int blocks) throws Exception {

@@ -1,0 +1,218 @@
+package io.p2pchat.node;
+
+import static io.p2pchat.node.TestNetwork.awaitAccess;
+import static io.p2pchat.node.TestNetwork.awaitSameTip;
+import static io.p2pchat.node.TestNetwork.join;
+import static io.p2pchat.node.TestNetwork.mine;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.p2pchat.identity.LocalIdentity;
+import io.p2pchat.identity.PeerId;
+import io.p2pchat.ledger.model.PeerAccess;
+import io.p2pchat.proto.NodeMessage;
+import io.p2pchat.testing.TestIdentities;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reconnect around a {@link Node#rotateKey} between two nodes: the peer closes the old key's
+ * session once ({@link NodeListener#onSessionRevoked}) and the two connect again once, with the new
+ * key, without flapping. The rotating node switches once its own chain holds the rotation, as
+ * {@code IdentityLifecycle} does in the example.
+ */
+class RotationReconnectTest {
+    static final Duration CONVERGE = Duration.ofSeconds(30);
+
+    static final String FIX_PENDING =
+            "known bug (see the method's comment): the peer closes a rotated-away key's session"
+                    + " the moment the rotating block joins its chain and refuses that key's"
+                    + " redials (IDENTITY_KEY_MISMATCH) until the rotating node switches, which it"
+                    + " can only do once it has that block; the proposed fix (a bounded sync-only"
+                    + " grace for the old session, and rotateKey closing the node's own old-key"
+                    + " sessions) awaits the lead's decision";
+
+    /**
+     * The flap reported from the CLI. a mines its rotation and switches at its next look at its
+     * chain (here 20-110 ms after b closed the old key's session; IdentityLifecycle polls every 100
+     * ms). Two flaps were observed, each in some runs (ms since start). In one of four runs: 1467 b
+     * revokes the old key and closes its session; a maintenance round of b redials a, which still
+     * presents the old key: refused (IDENTITY_KEY_MISMATCH), b's backoff grows; 1515 a.rotateKey;
+     * 1529 a's own redial of b connects with the new key; 1537 it is replaced; 1632 b's redial
+     * connects and the pair settles. In two of four: 3185 b revokes and closes; 3217 a.rotateKey;
+     * 3320-3359 a's dial of b and b's dial of a both connect with the new key (b sees it connect
+     * twice); 3360 the pair drops one of them (one connection per key). The fourth run reconnected
+     * once. With the CLI's 2 s maintenance and 500 ms first backoff these are the 2-3 connects and
+     * closes within a second that the user saw.
+     */
+    @Disabled(FIX_PENDING)
+    @Test
+    void theRotatingNodeMinesTheRotation_thePeerReconnectsOnce() throws Exception {
+        reconnectsOnce("rotate-own-block", false);
+    }
+
+    /**
+     * The flap reported from the CLI, in its extreme form. The peer b mines the block that rotates
+     * a's key, so b has it first; b's chain listener closes the old key's session at once, before
+     * its coalesced announcement and a's GET_BLOCKS can go through it. b then redials a, which
+     * still presents the old key, and b's verifier refuses it (IDENTITY_KEY_MISMATCH: a
+     * rotated-away key is refused in bootstrap mode too); a's own dials present the old key as
+     * well. a never learns the block that would make it switch: observed, b's refused dials at
+     * +0.12, +0.73, +1.93, +4.12, +8.32, +16.5 s after the close (its backoff), and a stays on the
+     * old key. With a third node or a block announcement that wins the race, a switches and the
+     * refused dials stop after one or two: the "2-3 flaps within a second" seen in the CLI.
+     *
+     * <p>Proposed fix (not done: it changes when a rotated-away key's open session ends, a lead's
+     * decision): when the block that rotates (not revokes) a key joins a peer's chain, the peer
+     * keeps that key's open session sync-only (chat is dropped already: its access is no longer
+     * FULL) for a bounded grace, so the rotating node can fetch the block; {@link Node#rotateKey}
+     * closes the node's own sessions authenticated with the previous key and redials at once, so
+     * the peer need not redial an address that still presents the old key.
+     */
+    @Disabled(FIX_PENDING)
+    @Test
+    void thePeerMinesTheRotation_theRotatingNodeStillLearnsIt_andReconnectsOnce() throws Exception {
+        reconnectsOnce("rotate-peer-block", true);
+    }
+
+    /**
+     * a's rotation, mined by b or by a itself: a switches, b connects to the new key with full
+     * access at k = 2, and the pair reconnected once.
+     */
+    private static void reconnectsOnce(String network, boolean peerMines) throws Exception {
+        try (TestNetwork net = new TestNetwork(TestNetwork.params(network))) {
+            Pair p = Pair.start(net);
+            p.rotateMinedBy(peerMines ? p.b : p.a);
+            assertThat(p.b.peer(p.next.peerId()).map(NodePeer::access)).contains(PeerAccess.FULL);
+            p.assertOneReconnect();
+        }
+    }
+
+    /** Two nodes, b joined to a, both registered and connected with full access. */
+    private static final class Pair {
+        final long t0 = System.nanoTime();
+        final TestNetwork net;
+        final Events ea = new Events("a", t0);
+        final Events eb = new Events("b", t0);
+        final Node a;
+        final Node b;
+        final LocalIdentity old;
+        final LocalIdentity next = TestIdentities.get("node0-next");
+
+        private Pair(TestNetwork net) throws Exception {
+            this.net = net;
+            a = net.start(0, null, x -> x.application(ea).listener(ea).discovery(true));
+            b = net.start(1, null, x -> x.application(eb).listener(eb).discovery(true));
+            old = a.identity();
+        }
+
+        static Pair start(TestNetwork net) throws Exception {
+            Pair p = new Pair(net);
+            join(p.b, p.a);
+            NodeNetworkTest.register(p.a);
+            NodeNetworkTest.register(p.b);
+            mine(p.a, 3);
+            awaitSameTip(CONVERGE, p.a, p.b);
+            PeerId id = p.old.peerId();
+            awaitAccess(p.b, id, PeerAccess.FULL);
+            return p;
+        }
+
+        /**
+         * Submits a's rotation through {@code miner}, mines it there, switches a once a's chain
+         * holds it, and mines the second confirmation (k = 2) once b has connected to the new key.
+         */
+        void rotateMinedBy(Node miner) throws Exception {
+            PeerId id = old.peerId();
+            net.submitRotation(miner, old, next);
+            mine(miner, 1);
+            ea.mark("rotation block mined by " + (miner == a ? "a" : "b"));
+            await().atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(100))
+                    .alias("a's chain holds its rotation")
+                    .until(
+                            () ->
+                                    a.ledger()
+                                            .identity(id)
+                                            .map(x -> x.currentKeyId().equals(next.peerId()))
+                                            .orElse(false));
+            a.rotateKey(next);
+            ea.mark("a.rotateKey");
+            awaitSameTip(CONVERGE, a, b);
+            await().atMost(CONVERGE).until(() -> b.peer(next.peerId()).isPresent());
+            mine(a, 1);
+            ea.mark("second confirmation mined");
+            awaitSameTip(CONVERGE, a, b);
+            awaitAccess(b, next.peerId(), PeerAccess.FULL);
+        }
+
+        /**
+         * Over 3 s more (15 maintenance rounds of 200 ms, where a flap would show): b revoked the
+         * old key's session once, each side connected once again, and nothing disconnected since.
+         */
+        void assertOneReconnect() {
+            long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            await().atMost(Duration.ofSeconds(5)).until(() -> System.nanoTime() >= settle);
+            List<String> all = new ArrayList<>(ea.log);
+            all.addAll(eb.log);
+            all.sort(null);
+            String seen = String.join("\n", all);
+            assertThat(eb.count("revoked " + old.peerId().shortId())).as(seen).isEqualTo(1);
+            assertThat(eb.count("connected " + next.peerId().shortId())).as(seen).isEqualTo(1);
+            assertThat(eb.count("disconnected")).as(seen).isEqualTo(1);
+            assertThat(ea.count("connected")).as(seen).isEqualTo(2);
+            assertThat(ea.count("disconnected")).as(seen).isEqualTo(1);
+        }
+    }
+
+    /** What a node saw, in order, with the time since the pair started. */
+    private static final class Events implements NodeApplicationHandler, NodeListener {
+        final String name;
+        final long start;
+        final List<String> log = new CopyOnWriteArrayList<>();
+
+        Events(String name, long start) {
+            this.name = name;
+            this.start = start;
+        }
+
+        private void add(String what) {
+            log.add(
+                    String.format(
+                            "%6d ms %s %s", (System.nanoTime() - start) / 1_000_000, name, what));
+        }
+
+        @Override
+        public void onMessage(NodePeer peer, NodeMessage message) {}
+
+        @Override
+        public void onPeerConnected(NodePeer peer) {
+            add("connected " + peer.keyId().shortId());
+        }
+
+        @Override
+        public void onPeerDisconnected(NodePeer peer) {
+            add("disconnected " + peer.keyId().shortId());
+        }
+
+        @Override
+        public void onSessionRevoked(PeerId keyId) {
+            add("revoked " + keyId.shortId());
+        }
+
+        void mark(String what) {
+            add("-- " + what);
+        }
+
+        /** Events that start with {@code what}. */
+        long count(String what) {
+            String prefix = name + " " + what;
+            return log.stream().filter(s -> s.substring(10).startsWith(prefix)).count();
+        }
+    }
+}
