@@ -23,8 +23,8 @@ import org.jspecify.annotations.Nullable;
  * eviction rules use ({@link PeerTable#evictionCandidate}).
  *
  * <p>Threading: immutable but for {@link #lastBlockNanos}, which the sync listener writes from an
- * event loop and the peer table reads from others ({@code volatile}). Access is decided on each
- * call, against the ledger's current state.
+ * event loop and the peer table reads from others, and {@link #retired}, set on the ledger thread
+ * (both {@code volatile}). Access is decided on each call, against the ledger's current state.
  */
 final class ConnectedPeer implements NodePeer {
     private final Ledger ledger;
@@ -38,6 +38,13 @@ final class ConnectedPeer implements NodePeer {
     final long connectedNanos = System.nanoTime();
     final long handshakeNanos;
     volatile long lastBlockNanos;
+
+    /**
+     * Set when the ledger retired this peer's key (revoked or rotated away) and the node closes the
+     * session. Closing from the ledger thread completes later on the channel's event loop; until
+     * then the channel is still active, and {@link Node#connect} must not hand the session out.
+     */
+    volatile boolean retired;
 
     ConnectedPeer(
             Ledger ledger,

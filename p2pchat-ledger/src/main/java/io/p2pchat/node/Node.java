@@ -416,7 +416,8 @@ public final class Node implements AutoCloseable {
     /**
      * Connects once to an address, without redialing it later (unlike {@link #join}): for a caller
      * that paces its own attempts. When this node is already connected to a peer it dialed at that
-     * address, completes with it.
+     * address, completes with it, unless the ledger has just retired that peer's key and its
+     * session is closing: then it dials, and the handshake decides.
      *
      * @return completes with the peer once the handshake succeeds, or fails with the connection's
      *     or the handshake's error
@@ -475,7 +476,7 @@ public final class Node implements AutoCloseable {
                             "identity " + identityId.shortId() + " is not registered"));
         }
         ConnectedPeer existing = peers.get(rec.get().currentKeyId());
-        if (existing != null) {
+        if (existing != null && !existing.retired) {
             return CompletableFuture.completedFuture(existing);
         }
         List<RegisteredAddress> addresses = rec.get().validAddresses(ledger.clock().millis());
@@ -534,6 +535,7 @@ public final class Node implements AutoCloseable {
                 log.info(
                         "closing the session of peer {}: its key was revoked or rotated away",
                         k.shortId());
+                p.retired = true; // before the close: connect() must not hand it out meanwhile
                 p.channel.close();
                 for (NodeListener l : listeners) {
                     try {

@@ -114,11 +114,12 @@ final class PeerTable {
 
     /**
      * A peer this node dialed at {@code address} and is still connected to. (Not one that merely
-     * says it listens there: any peer may say so.)
+     * says it listens there: any peer may say so.) Never one whose key was retired: its session is
+     * being closed.
      */
     @Nullable ConnectedPeer connectedThrough(InetSocketAddress address) {
         for (ConnectedPeer p : peersByKey.values()) {
-            if (address.equals(p.dialed) && p.channel.isActive()) {
+            if (address.equals(p.dialed) && p.channel.isActive() && !p.retired) {
                 return p;
             }
         }

@@ -4,6 +4,7 @@ import static io.p2pchat.node.TestNetwork.awaitSameTip;
 import static io.p2pchat.node.TestNetwork.join;
 import static io.p2pchat.node.TestNetwork.mine;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.p2pchat.identity.LocalIdentity;
@@ -14,11 +15,14 @@ import io.p2pchat.ledger.model.PeerAccess;
 import io.p2pchat.ledger.model.RegisteredAddress;
 import io.p2pchat.ledger.model.TxResult;
 import io.p2pchat.testing.TestIdentities;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -261,42 +265,89 @@ class NodeNetworkTest {
     void revocationInAcceptedBlock_closesOpenSessionsOfThatKey() throws Exception {
         try (TestNetwork net = new TestNetwork(TestNetwork.params("revoke"))) {
             List<io.p2pchat.identity.PeerId> revoked = new CopyOnWriteArrayList<>();
-            Node a =
-                    net.start(
-                            0,
-                            null,
-                            x ->
-                                    x.listener(
-                                            new NodeListener() {
-                                                @Override
-                                                public void onSessionRevoked(
-                                                        io.p2pchat.identity.PeerId keyId) {
-                                                    revoked.add(keyId);
-                                                }
-                                            }));
+            Node a = net.start(0, null, x -> x.listener(onRevoked(revoked::add)));
             Node b = net.start(1);
             join(b, a);
-            register(b);
-            await().atMost(CONVERGE).until(() -> a.ledger().mempool().get().size() == 1);
-            mine(a, 2);
-            await().atMost(CONVERGE)
-                    .until(
-                            () ->
-                                    a.peer(b.identity().peerId()).map(NodePeer::access).orElse(null)
-                                            == PeerAccess.FULL);
-            long seq = b.ledger().nextSequence(b.identity().peerId()).get();
-            LedgerTransaction rev =
-                    IdentityTransactions.forNetwork(net.params)
-                            .revoke(b.identity(), b.identity().peerId(), seq);
-            assertThat(b.submit(rev).get().status()).isEqualTo(TxResult.Status.ACCEPTED);
-            await().atMost(CONVERGE).until(() -> a.ledger().mempool().get().contains(rev));
-            mine(a, 1);
+            registerConfirmThenRevoke(net, a, b);
             await().atMost(CONVERGE).until(() -> revoked.contains(b.identity().peerId()));
             // b's redial is refused at the handshake: its key is revoked.
             await().during(Duration.ofMillis(600))
                     .atMost(CONVERGE)
                     .until(() -> a.peer(b.identity().peerId()).isEmpty());
         }
+    }
+
+    /**
+     * The race behind a CI failure: the ledger thread closes a revoked peer's session, and the
+     * close completes later on the event loop. A {@code connect} to the peer's address in between
+     * used to complete with the closing session (whose access is SYNC_ONLY) instead of dialing and
+     * being refused. The connect is made from the revocation listener, which runs right after the
+     * close was requested, so the window is always open here.
+     */
+    @Test
+    void connectToARevokedPeersAddress_whileItsSessionCloses_dialsAndIsRefused() throws Exception {
+        try (TestNetwork net = new TestNetwork(TestNetwork.params("revoke-connect"))) {
+            AtomicReference<CompletableFuture<NodePeer>> during = new AtomicReference<>();
+            AtomicReference<Node> self = new AtomicReference<>();
+            AtomicReference<InetSocketAddress> target = new AtomicReference<>();
+            Node a =
+                    net.start(
+                            0,
+                            null,
+                            x ->
+                                    x.listener(
+                                            onRevoked(
+                                                    k ->
+                                                            during.set(
+                                                                    self.get()
+                                                                            .connect(
+                                                                                    target
+                                                                                            .get())))));
+            self.set(a);
+            Node b = net.start(1);
+            target.set(b.localAddress());
+            a.connect(b.localAddress()).get(15, TimeUnit.SECONDS);
+            registerConfirmThenRevoke(net, a, b);
+            await().atMost(CONVERGE).until(() -> during.get() != null);
+            assertThatThrownBy(() -> during.get().get(15, TimeUnit.SECONDS))
+                    .hasRootCauseInstanceOf(io.p2pchat.channel.PeerVerificationException.class)
+                    .rootCause()
+                    .hasMessageContaining("was revoked at height");
+            assertThat(a.peer(b.identity().peerId())).isEmpty();
+        }
+    }
+
+    /**
+     * b registers, a mines it to FULL access, then b revokes itself and a mines the revocation: a
+     * closes b's session on that block.
+     */
+    private static void registerConfirmThenRevoke(TestNetwork net, Node a, Node b)
+            throws Exception {
+        register(b);
+        await().atMost(CONVERGE).until(() -> a.ledger().mempool().get().size() == 1);
+        mine(a, 2);
+        await().atMost(CONVERGE)
+                .until(
+                        () ->
+                                a.peer(b.identity().peerId()).map(NodePeer::access).orElse(null)
+                                        == PeerAccess.FULL);
+        long seq = b.ledger().nextSequence(b.identity().peerId()).get();
+        LedgerTransaction rev =
+                IdentityTransactions.forNetwork(net.params)
+                        .revoke(b.identity(), b.identity().peerId(), seq);
+        assertThat(b.submit(rev).get().status()).isEqualTo(TxResult.Status.ACCEPTED);
+        await().atMost(CONVERGE).until(() -> a.ledger().mempool().get().contains(rev));
+        mine(a, 1);
+    }
+
+    private static NodeListener onRevoked(
+            java.util.function.Consumer<io.p2pchat.identity.PeerId> action) {
+        return new NodeListener() {
+            @Override
+            public void onSessionRevoked(io.p2pchat.identity.PeerId keyId) {
+                action.accept(keyId);
+            }
+        };
     }
 
     @Test
