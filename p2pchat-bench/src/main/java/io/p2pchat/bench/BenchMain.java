@@ -635,8 +635,8 @@ public final class BenchMain {
 
     /**
      * The machine and JVM the figures belong to (issue 14): the CPU model and the AES-GCM features
-     * its flags offer (which decide the JDK's and BoringSSL's AES-GCM code paths), and the Java
-     * version and vendor that ran every side.
+     * its flags offer (which decide the JDK's and BoringSSL's AES-GCM code paths), the Java version
+     * and vendor that ran every side, and the ML-KEM-768 provider p2pchat chose on it.
      */
     static void machine(Results results) {
         results.putText("cpu_model", cpuModel());
@@ -644,6 +644,7 @@ public final class BenchMain {
         results.putText("java_version", System.getProperty("java.runtime.version"));
         results.putText("java_vendor", System.getProperty("java.vendor"));
         results.putText("java_vm", System.getProperty("java.vm.name"));
+        results.putText("mlkem768_provider", io.p2pchat.crypto.MlKem768.provider());
     }
 
     /** Which of the CPU flags that AES-GCM code paths key on this CPU has, from /proc/cpuinfo. */

@@ -169,19 +169,19 @@ public class CryptoBenchmarks {
         return X25519.generate(s.random);
     }
 
-    /** ML-KEM-768 key-pair generation (Bouncy Castle). */
+    /** ML-KEM-768 key-pair generation (the provider {@link MlKem768#provider()} names). */
     @Benchmark
     public MlKem768.KeyPair mlkem768Keygen(Kex s) {
         return MlKem768.generate(s.random);
     }
 
-    /** ML-KEM-768 encapsulation (Bouncy Castle). */
+    /** ML-KEM-768 encapsulation (the provider {@link MlKem768#provider()} names). */
     @Benchmark
     public MlKem768.Encapsulation mlkem768Encaps(Kex s) throws GeneralSecurityException {
         return MlKem768.encapsulate(s.kem.encapsulationKey(), s.random);
     }
 
-    /** ML-KEM-768 decapsulation (Bouncy Castle). */
+    /** ML-KEM-768 decapsulation (the provider {@link MlKem768#provider()} names). */
     @Benchmark
     public byte[] mlkem768Decaps(Kex s) throws GeneralSecurityException {
         return s.kem.decapsulate(s.kemCiphertext);

@@ -183,7 +183,7 @@ public final class RecordReader {
         try {
             if (decryptViaScratch) {
                 // Out of place, so that the JDK takes its interleaved AES-GCM path; the plaintext
-                // is copied back only once the tag has verified (the JDK zeroes it otherwise).
+                // is copied back only once the tag has verified (AesGcm.open zeroes it otherwise).
                 byte[] scratch = scratch(fragment);
                 n = decrypt(array, off, fragment, scratch, 0);
                 System.arraycopy(scratch, 0, array, off, n);

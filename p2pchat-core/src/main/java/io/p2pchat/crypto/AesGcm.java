@@ -129,8 +129,9 @@ public final class AesGcm {
 
     /**
      * Decrypts and authenticates {@code in[inOff, inOff+len)} (ciphertext then tag) into {@code
-     * out} at {@code outOff}. Decrypting in place ({@code in == out}, same offset) is allowed.
-     * Nothing is written to {@code out} unless the tag verifies.
+     * out} at {@code outOff}. Decrypting in place ({@code in == out}, same offset) is allowed. No
+     * plaintext reaches {@code out} unless the tag verifies: JDK 17 leaves it untouched, later JDKs
+     * zero the plaintext's place (WycheproofAesGcmTest checks both).
      *
      * @return the plaintext length: {@code len - TAG_LENGTH}
      * @throws AEADBadTagException if authentication fails or {@code len < TAG_LENGTH}
@@ -154,6 +155,7 @@ public final class AesGcm {
             cipher.updateAAD(aad, aadOff, aadLen);
             return cipher.doFinal(in, inOff, len, out, outOff);
         } catch (AEADBadTagException e) {
+            Arrays.fill(out, outOff, Math.min(out.length, outOff + len - TAG_LENGTH), (byte) 0);
             throw e;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM open failed", e);

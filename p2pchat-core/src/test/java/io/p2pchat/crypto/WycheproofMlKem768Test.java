@@ -9,6 +9,7 @@ import io.p2pchat.crypto.WycheproofVectors.Vector;
 import io.p2pchat.crypto.WycheproofVectors.VectorFile;
 import java.security.InvalidKeyException;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +38,24 @@ class WycheproofMlKem768Test {
 
     @Test
     void fromSeed_wycheproofKeygenVectors_giveTheExpectedEncapsulationKey() {
+        keygenVectors(MlKem768.inUse());
+    }
+
+    @Test
+    void decapsulate_wycheproofVectors_matchKeyOrRejectWrongLengths() {
+        decapsulationVectors(MlKem768.inUse());
+    }
+
+    @Test
+    void encapsulate_wycheproofVectors_matchOrRejectInvalidKeys() {
+        encapsulationVectors(MlKem768.inUse());
+    }
+
+    /**
+     * The keygen vectors through {@code provider} (null: Bouncy Castle). Also run on a JDK 24+
+     * child JVM by {@link JdkMlKem768Test}.
+     */
+    static void keygenVectors(@Nullable JdkMlKem768 provider) {
         VectorFile file = WycheproofVectors.load("mlkem_768_keygen_seed_test.json");
         Tally tally = file.tally();
         for (Vector v : file.vectors()) {
@@ -44,29 +63,29 @@ class WycheproofMlKem768Test {
                     v,
                     () -> {
                         assertThat(v.group().string("parameterSet")).isEqualTo("ML-KEM-768");
-                        assertThat(MlKem768.fromSeed(v.hex("seed")).encapsulationKey())
+                        assertThat(MlKem768.fromSeed(v.hex("seed"), provider).encapsulationKey())
                                 .isEqualTo(v.hex("ek"));
                     });
         }
         tally.assertComplete(100, Map.of());
     }
 
-    @Test
-    void decapsulate_wycheproofVectors_matchKeyOrRejectWrongLengths() {
+    /** The decapsulation vectors through {@code provider} (null: Bouncy Castle). */
+    static void decapsulationVectors(@Nullable JdkMlKem768 provider) {
         VectorFile file = WycheproofVectors.load("mlkem_768_test.json");
         Tally tally = file.tally();
         for (Vector v : file.vectors()) {
-            tally.run(v, () -> checkDecaps(v));
+            tally.run(v, () -> checkDecaps(v, provider));
         }
         tally.assertComplete(193, Map.of());
     }
 
-    @Test
-    void encapsulate_wycheproofVectors_matchOrRejectInvalidKeys() {
+    /** The encapsulation vectors through {@code provider} (null: Bouncy Castle). */
+    static void encapsulationVectors(@Nullable JdkMlKem768 provider) {
         VectorFile file = WycheproofVectors.load("mlkem_768_encaps_test.json");
         Tally tally = file.tally();
         for (Vector v : file.vectors()) {
-            tally.run(v, () -> checkEncaps(v));
+            tally.run(v, () -> checkEncaps(v, provider));
         }
         tally.assertComplete(265, Map.of());
         assertThat(file.vectors())
@@ -91,14 +110,14 @@ class WycheproofMlKem768Test {
         tally.assertComplete(0, Map.of(EXPANDED_DK, 9));
     }
 
-    private static void checkDecaps(Vector v) throws Exception {
+    private static void checkDecaps(Vector v, @Nullable JdkMlKem768 provider) throws Exception {
         assertThat(v.group().string("parameterSet")).isEqualTo("ML-KEM-768");
         byte[] seed = v.hex("seed");
         byte[] c = v.hex("c");
         switch (v.result()) {
             case VALID:
                 {
-                    MlKem768.KeyPair kp = MlKem768.fromSeed(seed);
+                    MlKem768.KeyPair kp = MlKem768.fromSeed(seed, provider);
                     if (v.has("ek")) {
                         assertThat(kp.encapsulationKey()).as("ek").isEqualTo(v.hex("ek"));
                     }
@@ -107,11 +126,11 @@ class WycheproofMlKem768Test {
                 }
             case INVALID:
                 if (seed.length != MlKem768.SEED_LENGTH) {
-                    assertThatThrownBy(() -> MlKem768.fromSeed(seed))
+                    assertThatThrownBy(() -> MlKem768.fromSeed(seed, provider))
                             .isInstanceOf(IllegalArgumentException.class);
                 } else {
                     assertThat(c.length).as("c length").isNotEqualTo(MlKem768.CIPHERTEXT_LENGTH);
-                    MlKem768.KeyPair kp = MlKem768.fromSeed(seed);
+                    MlKem768.KeyPair kp = MlKem768.fromSeed(seed, provider);
                     assertThatThrownBy(() -> kp.decapsulate(c))
                             .isInstanceOf(InvalidKeyException.class);
                 }
@@ -121,20 +140,20 @@ class WycheproofMlKem768Test {
         }
     }
 
-    private static void checkEncaps(Vector v) throws Exception {
+    private static void checkEncaps(Vector v, @Nullable JdkMlKem768 provider) throws Exception {
         assertThat(v.group().string("parameterSet")).isEqualTo("ML-KEM-768");
         byte[] ek = v.hex("ek");
         byte[] m = v.hex("m");
         switch (v.result()) {
             case VALID:
                 {
-                    MlKem768.Encapsulation e = MlKem768.encapsulate(ek, m);
+                    MlKem768.Encapsulation e = MlKem768.encapsulate(ek, m, provider);
                     assertThat(e.sharedSecret()).as("K").isEqualTo(v.hex("K"));
                     assertThat(e.ciphertext()).as("c").isEqualTo(v.hex("c"));
                     break;
                 }
             case INVALID:
-                assertThatThrownBy(() -> MlKem768.encapsulate(ek, m))
+                assertThatThrownBy(() -> MlKem768.encapsulate(ek, m, provider))
                         .isInstanceOf(InvalidKeyException.class);
                 break;
             default:
