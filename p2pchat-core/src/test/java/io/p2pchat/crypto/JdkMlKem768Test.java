@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
+import io.p2pchat.testing.Jdks;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
@@ -22,13 +20,10 @@ import org.junit.jupiter.api.Test;
  * and the JDK's against the Wycheproof vectors and against Bouncy Castle.
  *
  * <p>The build runs on Java 17, which has no ML-KEM; the JDK's is checked in a child JVM of a JDK
- * 24 or later when one is found (the system property or environment variable {@code
- * P2PCHAT_TEST_JAVA24}, else {@code /usr/lib/jvm/*}), and skipped with that reason when none is. On
- * such a JDK the in-process tests run the JDK's directly too.
+ * 24 or later when one is found ({@link Jdks#java24OrLater}), and skipped with that reason when
+ * none is. On such a JDK the in-process tests run the JDK's directly too.
  */
 class JdkMlKem768Test {
-    static final String JAVA24 = "P2PCHAT_TEST_JAVA24";
-
     @Test
     void select_bcOrAutoOrJdk_andNothingElse() {
         assertThat(MlKem768.select("bc")).isNull();
@@ -62,10 +57,10 @@ class JdkMlKem768Test {
      */
     @Test
     void onAJdk24OrLater_theJdksMlKemPassesTheVectorsAndInteroperates() throws Exception {
-        Optional<Path> java = java24OrLater();
+        Optional<Path> java = Jdks.java24OrLater();
         assumeTrue(
                 java.isPresent(),
-                "no JDK 24 or later found (set " + JAVA24 + " to its bin/java or its home)");
+                "no JDK 24 or later found (set " + Jdks.JAVA24 + " to its bin/java or its home)");
         List<String> cmd = new ArrayList<>();
         cmd.add(java.get().toString());
         cmd.add("-cp");
@@ -114,41 +109,6 @@ class JdkMlKem768Test {
             a.destroy();
             b.destroy();
         }
-    }
-
-    /** A java launcher of a JDK 24 or later: {@value #JAVA24}, else one under /usr/lib/jvm. */
-    static Optional<Path> java24OrLater() throws IOException {
-        String given = System.getProperty(JAVA24, System.getenv(JAVA24));
-        if (given != null && !given.isBlank()) {
-            Path p = Path.of(given);
-            return Optional.of(Files.isDirectory(p) ? p.resolve("bin/java") : p);
-        }
-        Path jvms = Path.of("/usr/lib/jvm");
-        if (!Files.isDirectory(jvms)) {
-            return Optional.empty();
-        }
-        try (Stream<Path> homes = Files.list(jvms)) {
-            return homes.sorted()
-                    .filter(h -> feature(h.resolve("release")) >= 24)
-                    .map(h -> h.resolve("bin/java"))
-                    .filter(Files::isExecutable)
-                    .findFirst();
-        }
-    }
-
-    /** The feature version in a JDK's {@code release} file, or 0. */
-    private static int feature(Path release) {
-        try {
-            for (String line : Files.readAllLines(release, StandardCharsets.UTF_8)) {
-                if (line.startsWith("JAVA_VERSION=")) {
-                    String v = line.substring("JAVA_VERSION=".length()).replace("\"", "");
-                    return Integer.parseInt(v.split("[.+-]")[0]);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
-        return 0;
     }
 
     /**

@@ -1,12 +1,15 @@
 package io.p2pchat.example;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.p2pchat.testing.Jdks;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -17,14 +20,31 @@ import org.junit.jupiter.api.Test;
 class DemoJarIT {
     @Test
     void shadedJar_runsTheDemo() throws IOException, InterruptedException {
+        runsTheDemo(Path.of(System.getProperty("java.home"), "bin", "java"));
+    }
+
+    /**
+     * The same jar on a JDK 24 or later, when one is installed (README.md advises a recent JDK):
+     * Java 25 runs {@code CompletableFuture}'s default pool with two workers on two CPUs, where the
+     * demo's three registrations once waited on each other until it failed.
+     */
+    @Test
+    void shadedJar_runsTheDemo_onAJdk24OrLater() throws IOException, InterruptedException {
+        Optional<Path> java = Jdks.java24OrLater();
+        assumeTrue(
+                java.isPresent(),
+                "no JDK 24 or later found (set " + Jdks.JAVA24 + " to its bin/java or its home)");
+        runsTheDemo(java.get());
+    }
+
+    private static void runsTheDemo(Path java) throws IOException, InterruptedException {
         Path jar = Path.of("target/p2pchat.jar");
         assertThat(jar).exists();
         Path log = Files.createTempFile("p2pchat-demo", ".log");
         Process p =
                 new ProcessBuilder(
                                 List.of(
-                                        Path.of(System.getProperty("java.home"), "bin", "java")
-                                                .toString(),
+                                        java.toString(),
                                         "-XX:+UnlockDiagnosticVMOptions",
                                         "-XX:ArrayOperationPartialInlineSize=0",
                                         "-jar",

@@ -315,42 +315,55 @@ public final class Demo {
                 });
         long t0 = System.nanoTime();
         List<CompletableFuture<IdentityRecord>> done = new ArrayList<>();
-        for (Person p : people) {
-            Map<String, Boolean> shown = new ConcurrentHashMap<>();
-            Registration reg =
-                    new Registration(
-                            p.node.node(),
-                            p.name,
-                            "127.0.0.1",
-                            p.node.address().getPort(),
-                            new MemorySalt(),
-                            (stage, text, fraction) -> {
-                                if (stage.equals("submitted")
-                                        && shown.putIfAbsent(stage, true) == null) {
-                                    n.say(Narrator.INDENT + p.name + " submitted its registration");
-                                }
-                            });
-            done.add(
-                    CompletableFuture.supplyAsync(
-                            () -> {
-                                try {
-                                    return reg.run(Narrator.WAIT);
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                    throw new IllegalStateException(e);
-                                }
-                            }));
-        }
-        // Mining starts once alice has all three registrations, so that one block holds them.
-        long deadline = System.nanoTime() + Narrator.WAIT.toNanos();
-        while (aliceLedger.mempool().get(5, TimeUnit.SECONDS).size() < people.size()
-                && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        miner.start();
-        for (int i = 0; i < people.size(); i++) {
-            IdentityRecord r = done.get(i).get(Narrator.WAIT.toSeconds() + 5, TimeUnit.SECONDS);
-            n.check(r.displayName().isPresent(), people.get(i).name + " has its name");
+        // One thread per registration: each waits (polling) until its identity is confirmed, and
+        // mining starts only once all of them have submitted. In the common pool they could not
+        // all run at once (Java 25 runs them there with two workers on two CPUs, and the third
+        // registration waited for the first two: the demo failed after 20 s).
+        ExecutorService registering = Executors.newFixedThreadPool(people.size());
+        try {
+            for (Person p : people) {
+                Map<String, Boolean> shown = new ConcurrentHashMap<>();
+                Registration reg =
+                        new Registration(
+                                p.node.node(),
+                                p.name,
+                                "127.0.0.1",
+                                p.node.address().getPort(),
+                                new MemorySalt(),
+                                (stage, text, fraction) -> {
+                                    if (stage.equals("submitted")
+                                            && shown.putIfAbsent(stage, true) == null) {
+                                        n.say(
+                                                Narrator.INDENT
+                                                        + p.name
+                                                        + " submitted its registration");
+                                    }
+                                });
+                done.add(
+                        CompletableFuture.supplyAsync(
+                                () -> {
+                                    try {
+                                        return reg.run(Narrator.WAIT);
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                        throw new IllegalStateException(e);
+                                    }
+                                },
+                                registering));
+            }
+            // Mining starts once alice has all three registrations, so that one block holds them.
+            long deadline = System.nanoTime() + Narrator.WAIT.toNanos();
+            while (aliceLedger.mempool().get(5, TimeUnit.SECONDS).size() < people.size()
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            miner.start();
+            for (int i = 0; i < people.size(); i++) {
+                IdentityRecord r = done.get(i).get(Narrator.WAIT.toSeconds() + 5, TimeUnit.SECONDS);
+                n.check(r.displayName().isPresent(), people.get(i).name + " has its name");
+            }
+        } finally {
+            registering.shutdownNow();
         }
         miner.stop();
         awaitSameTip();
