@@ -17,25 +17,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reconnect around a {@link Node#rotateKey} between two nodes: the peer closes the old key's
+ * The reconnect around a {@link Node#rotateKey} between two nodes: the peer retires the old key's
  * session once ({@link NodeListener#onSessionRevoked}) and the two connect again once, with the new
  * key, without flapping. The rotating node switches once its own chain holds the rotation, as
  * {@code IdentityLifecycle} does in the example.
  */
 class RotationReconnectTest {
     static final Duration CONVERGE = Duration.ofSeconds(30);
-
-    static final String FIX_PENDING =
-            "known bug (see the method's comment): the peer closes a rotated-away key's session"
-                    + " the moment the rotating block joins its chain and refuses that key's"
-                    + " redials (IDENTITY_KEY_MISMATCH) until the rotating node switches, which it"
-                    + " can only do once it has that block; the proposed fix (a bounded sync-only"
-                    + " grace for the old session, and rotateKey closing the node's own old-key"
-                    + " sessions) awaits the lead's decision";
 
     /**
      * The flap reported from the CLI. a mines its rotation and switches at its next look at its
@@ -50,7 +41,6 @@ class RotationReconnectTest {
      * once. With the CLI's 2 s maintenance and 500 ms first backoff these are the 2-3 connects and
      * closes within a second that the user saw.
      */
-    @Disabled(FIX_PENDING)
     @Test
     void theRotatingNodeMinesTheRotation_thePeerReconnectsOnce() throws Exception {
         reconnectsOnce("rotate-own-block", false);
@@ -67,14 +57,12 @@ class RotationReconnectTest {
      * old key. With a third node or a block announcement that wins the race, a switches and the
      * refused dials stop after one or two: the "2-3 flaps within a second" seen in the CLI.
      *
-     * <p>Proposed fix (not done: it changes when a rotated-away key's open session ends, a lead's
-     * decision): when the block that rotates (not revokes) a key joins a peer's chain, the peer
-     * keeps that key's open session sync-only (chat is dropped already: its access is no longer
-     * FULL) for a bounded grace, so the rotating node can fetch the block; {@link Node#rotateKey}
-     * closes the node's own sessions authenticated with the previous key and redials at once, so
-     * the peer need not redial an address that still presents the old key.
+     * <p>The fix: when the block that rotates (not revokes) a key joins a peer's chain, the peer
+     * keeps that key's open session sync-only for a bounded grace (chat is dropped already: its
+     * access is no longer FULL), so the rotating node can fetch the block through it, and holds off
+     * its own redials of the rotating node meanwhile; {@link Node#rotateKey} redials the node's
+     * peers at once with the new key, and the old session closes when the new one registers.
      */
-    @Disabled(FIX_PENDING)
     @Test
     void thePeerMinesTheRotation_theRotatingNodeStillLearnsIt_andReconnectsOnce() throws Exception {
         reconnectsOnce("rotate-peer-block", true);
