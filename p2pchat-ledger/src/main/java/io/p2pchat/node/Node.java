@@ -95,8 +95,11 @@ import org.slf4j.LoggerFactory;
  * many people may share it: an address with repeated failures (failed handshakes, violations,
  * connections by a banned key) gets its new inbound connections rate-limited instead ({@link
  * Builder#failureThrottle}). Errors a third party or the network could cause (a bad record tag, a
- * garbled frame header) close the connection without any penalty. When a block that revokes or
- * rotates a key joins the best chain, open sessions authenticated with that key are closed.
+ * garbled frame header) close the connection without any penalty. When a block that revokes a key
+ * joins the best chain, open sessions authenticated with that key are closed. When it rotates a
+ * key, the old key's session can only sync from then on and is closed once a session with the new
+ * key registers, or after a grace of 10 s ({@link NodeListener#onSessionRotatedAway}), so that the
+ * rotating node can fetch the block through it.
  *
  * <h2>Threading</h2>
  *
@@ -164,14 +167,10 @@ public final class Node implements AutoCloseable {
     private final Map<PeerId, Rotation> rotations = new ConcurrentHashMap<>();
 
     /**
-     * A rotation this node waits out: the identity's new key, the peer's addresses (held off from
-     * maintenance redials meanwhile), and what completes with the new key's session (or fails at
-     * the end of the grace).
+     * A rotation this node waits out: the identity's new key, and what completes with the new key's
+     * session (or fails at the end of the grace).
      */
-    private record Rotation(
-            PeerId newKey,
-            List<InetSocketAddress> addresses,
-            CompletableFuture<NodePeer> successor) {}
+    private record Rotation(PeerId newKey, CompletableFuture<NodePeer> successor) {}
 
     private final LedgerService.ChainListener chainListener =
             new LedgerService.ChainListener() {
@@ -626,7 +625,7 @@ public final class Node implements AutoCloseable {
                         k.shortId());
                 p.retired = true; // before the close: connect() must not hand it out meanwhile
                 p.channel.close();
-                notify(l -> l.onSessionRevoked(k));
+                tellListeners(l -> l.onSessionRevoked(k));
             } else {
                 keepForGrace(p, e);
             }
@@ -669,7 +668,7 @@ public final class Node implements AutoCloseable {
         for (InetSocketAddress a : addresses) {
             dialer.deferUntil(a, until);
         }
-        Rotation r = new Rotation(newKey, List.copyOf(addresses), new CompletableFuture<>());
+        Rotation r = new Rotation(newKey, new CompletableFuture<>());
         Rotation earlier = rotations.put(id, r);
         if (earlier != null) { // rotated twice within a grace: whoever waits for the first waits on
             r.successor.whenComplete(
@@ -681,7 +680,7 @@ public final class Node implements AutoCloseable {
                         }
                     });
         }
-        notify(l -> l.onSessionRotatedAway(key, newKey));
+        tellListeners(l -> l.onSessionRotatedAway(key, newKey));
         p.channel.eventLoop().schedule(() -> endGrace(id, r), graceMillis, TimeUnit.MILLISECONDS);
         ConnectedPeer already = peers.get(newKey);
         if (already != null) {
@@ -744,7 +743,7 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    private void notify(Consumer<NodeListener> event) {
+    private void tellListeners(Consumer<NodeListener> event) {
         for (NodeListener l : listeners) {
             try {
                 event.accept(l);
@@ -964,8 +963,8 @@ public final class Node implements AutoCloseable {
 
         /**
          * How long a peer's session stays open, sync-only, after the peer's key was rotated away on
-         * our chain, waiting for its new key to connect (default {@link #DEFAULT_ROTATION_GRACE}).
-         * Package-private: tests shorten it.
+         * our chain, waiting for its new key to connect (default {@link
+         * Node#DEFAULT_ROTATION_GRACE}). Package-private: tests shorten it.
          */
         Builder rotationGrace(Duration d) {
             if (d.isNegative() || d.isZero()) {
