@@ -17,6 +17,7 @@ import io.p2pchat.testing.TestIdentities;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -125,6 +126,34 @@ class RotationReconnectTest {
             net.assertRefusedBy(p.b, p.old);
             assertThat(p.b.peer(id).map(NodePeer::access)).contains(PeerAccess.SYNC_ONLY);
             assertThat(p.eb.count("disconnected")).as(p.seen()).isZero();
+        }
+    }
+
+    /**
+     * During the grace the peer leaves the dialing to the rotating node (it alone knows when it
+     * switches): here a's session to b ends without a redial, and a forgot b's address. b does not
+     * redial a's address, though it joined through it, and {@code b.connect(identity)} waits; it
+     * completes with the session a then dials with its new key.
+     */
+    @Test
+    void duringTheGrace_thePeerWaitsForTheRotatingNodeToDial() throws Exception {
+        try (TestNetwork net = new TestNetwork(TestNetwork.params("rotate-grace-wait"))) {
+            Pair p = Pair.rotatedOnB(net, Duration.ofMinutes(5));
+            PeerId id = p.old.peerId();
+            await().atMost(CONVERGE).until(() -> p.aHoldsTheRotation());
+            p.a.forget(p.b.localAddress());
+            p.a.peer(p.b.identity().peerId()).orElseThrow().close().await(5, TimeUnit.SECONDS);
+            p.a.rotateKey(p.next);
+            await().atMost(CONVERGE).until(() -> p.b.peer(id).isEmpty());
+            CompletableFuture<NodePeer> waiting = p.b.connect(id);
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> !waiting.isDone() && p.b.peer(p.next.peerId()).isEmpty());
+            p.a.connect(p.b.localAddress()).get(15, TimeUnit.SECONDS);
+            assertThat(waiting.get(15, TimeUnit.SECONDS).keyId()).isEqualTo(p.next.peerId());
+            String connected = "connected " + p.next.peerId().shortId();
+            await().atMost(CONVERGE).until(() -> p.eb.count(connected) > 0);
+            assertThat(p.eb.count(connected)).as(p.seen()).isEqualTo(1);
         }
     }
 
