@@ -137,8 +137,16 @@ class IdentityLifecycleTest {
         assertThat(aliceHome.resolve("identity.prev.pem")).doesNotExist();
         // The old key's credential is no longer stored (nor offered): the new key's replaced it.
         assertThat(Homes.credentialKeyId(aliceHome)).contains(newKey);
-        // bob closed the old key's session when the rotation reached his chain.
-        bob.awaitLine(b0, "closed the session of " + oldKey.shortId());
+        // bob is told of the rotation when it reaches his chain; the old key's session stays
+        // sync-only until alice's new key connects (the rotation's grace), then closes.
+        bob.awaitLine(
+                b0,
+                "peer "
+                        + oldKey.shortId()
+                        + " rotated its key to "
+                        + newKey.shortId()
+                        + " on the ledger; the old key's session closes once the new one"
+                        + " connects");
         // bob's client remembers alice's key and says loudly that it changed.
         bob.awaitLine(b0, "KEY CHANGED: alice's key is not the one you knew.");
         bob.awaitLine(b0, "Your ledger records a rotation signed by the old key");

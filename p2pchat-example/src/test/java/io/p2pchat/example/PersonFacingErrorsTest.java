@@ -248,7 +248,7 @@ class PersonFacingErrorsTest {
                         .get(10, TimeUnit.SECONDS);
         assertThat(revoke.status()).isEqualTo(TxResult.Status.ACCEPTED);
         int a2 = alice.mark();
-        alice.awaitLine(a2, "its key was revoked or rotated away on the ledger");
+        alice.awaitLine(a2, "its key was revoked on the ledger");
         alice.send("/connect mallory");
         alice.awaitLine(a2, "error: mallory's identity was revoked on the ledger at height");
         alice.send("/connect " + malloryAt);

@@ -23,8 +23,9 @@ import org.jspecify.annotations.Nullable;
  * eviction rules use ({@link PeerTable#evictionCandidate}).
  *
  * <p>Threading: immutable but for {@link #lastBlockNanos}, which the sync listener writes from an
- * event loop and the peer table reads from others, and {@link #retired}, set on the ledger thread
- * (both {@code volatile}). Access is decided on each call, against the ledger's current state.
+ * event loop and the peer table reads from others, and {@link #retired} and {@link
+ * #rotatedIdentity}, set on the ledger thread (all {@code volatile}). Access is decided on each
+ * call, against the ledger's current state.
  */
 final class ConnectedPeer implements NodePeer {
     private final Ledger ledger;
@@ -40,11 +41,20 @@ final class ConnectedPeer implements NodePeer {
     volatile long lastBlockNanos;
 
     /**
-     * Set when the ledger retired this peer's key (revoked or rotated away) and the node closes the
-     * session. Closing from the ledger thread completes later on the channel's event loop; until
-     * then the channel is still active, and {@link Node#connect} must not hand the session out.
+     * Set when the ledger retired this peer's key (revoked, rotated away or rolled back). A revoked
+     * or rolled-back key's session is being closed: closing from the ledger thread completes later
+     * on the channel's event loop, and until then the channel is still active. A rotated-away key's
+     * session stays open, sync-only, for a grace ({@link #rotatedIdentity}). Either way {@link
+     * Node#connect} must not hand the session out.
      */
     volatile boolean retired;
+
+    /**
+     * The identity whose key this session's peer rotated away, while the session waits for a
+     * session with the identity's new key (then it is closed) or the end of its grace; null
+     * otherwise. Written on the ledger thread before {@link #retired}.
+     */
+    volatile @Nullable PeerId rotatedIdentity;
 
     ConnectedPeer(
             Ledger ledger,

@@ -10,6 +10,7 @@ import io.netty.util.AttributeKey;
 import io.p2pchat.ledger.model.RegisteredAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -95,17 +96,16 @@ final class Dialer {
     }
 
     /**
-     * Dials the registered addresses in order until one handshake succeeds; {@code result}
-     * completes with that peer, or fails when none answered.
+     * Dials the addresses in order until one handshake succeeds; {@code result} completes with that
+     * peer, or fails when none answered.
      */
-    void dialInOrder(List<RegisteredAddress> addresses, int i, CompletableFuture<NodePeer> result) {
+    void dialInOrder(List<InetSocketAddress> addresses, int i, CompletableFuture<NodePeer> result) {
         if (i >= addresses.size()) {
             result.completeExceptionally(
                     new IllegalStateException("no registered address answered"));
             return;
         }
-        RegisteredAddress a = addresses.get(i);
-        dial(new InetSocketAddress(a.host(), a.port()))
+        dial(addresses.get(i))
                 .whenComplete(
                         (p, e) -> {
                             if (e == null) {
@@ -114,6 +114,17 @@ final class Dialer {
                                 dialInOrder(addresses, i + 1, result);
                             }
                         });
+    }
+
+    /** The socket addresses of registered addresses that are valid at {@code nowMillis}. */
+    static List<InetSocketAddress> valid(List<RegisteredAddress> addresses, long nowMillis) {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (RegisteredAddress a : addresses) {
+            if (a.isValidAt(nowMillis)) {
+                out.add(new InetSocketAddress(a.host(), a.port()));
+            }
+        }
+        return out;
     }
 
     /** The handshake of a dial succeeded: the address's backoff starts over. */
@@ -148,6 +159,16 @@ final class Dialer {
     boolean due(InetSocketAddress address, long nowNanos) {
         long[] state = backoff.get(address);
         return state == null || nowNanos >= state[0];
+    }
+
+    /**
+     * Holds off the next attempt at {@code address} until {@code untilNanos} (a {@link
+     * System#nanoTime} value) at least, without growing its backoff interval: the maintenance
+     * redial ({@link #due}) waits; a caller's own dial does not.
+     */
+    void deferUntil(InetSocketAddress address, long untilNanos) {
+        long[] state = backoff.computeIfAbsent(address, a -> new long[] {0, 500});
+        state[0] = Math.max(state[0], untilNanos);
     }
 
     /**

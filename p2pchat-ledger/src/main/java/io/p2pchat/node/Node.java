@@ -18,6 +18,7 @@ import io.p2pchat.ledger.Ledger;
 import io.p2pchat.ledger.LedgerCertificateSource;
 import io.p2pchat.ledger.LedgerPeerVerifier;
 import io.p2pchat.ledger.chain.ChainState;
+import io.p2pchat.ledger.chain.IdentityEntry;
 import io.p2pchat.ledger.chain.LedgerService;
 import io.p2pchat.ledger.chain.LedgerServices;
 import io.p2pchat.ledger.model.ChainTip;
@@ -37,12 +38,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -92,8 +95,11 @@ import org.slf4j.LoggerFactory;
  * many people may share it: an address with repeated failures (failed handshakes, violations,
  * connections by a banned key) gets its new inbound connections rate-limited instead ({@link
  * Builder#failureThrottle}). Errors a third party or the network could cause (a bad record tag, a
- * garbled frame header) close the connection without any penalty. When a block that revokes or
- * rotates a key joins the best chain, open sessions authenticated with that key are closed.
+ * garbled frame header) close the connection without any penalty. When a block that revokes a key
+ * joins the best chain, open sessions authenticated with that key are closed. When it rotates a
+ * key, the old key's session can only sync from then on and is closed once a session with the new
+ * key registers, or after a grace of 10 s ({@link NodeListener#onSessionRotatedAway}), so that the
+ * rotating node can fetch the block through it.
  *
  * <h2>Threading</h2>
  *
@@ -147,11 +153,30 @@ public final class Node implements AutoCloseable {
     private volatile @Nullable ScheduledFuture<?> maintenance;
     private volatile boolean closed;
 
+    /** How long a rotated-away key's session is kept, sync-only, for its new key to connect. */
+    static final Duration DEFAULT_ROTATION_GRACE = Duration.ofSeconds(10);
+
+    private final Duration rotationGrace;
+
+    /**
+     * Identities whose rotated-away key's session is in its grace, by identity id: this node waits
+     * for the rotating node to dial it with the new key (it alone knows when it switches) rather
+     * than dial an address that may still present the old key. Removed when the new key's session
+     * registers or the grace ends, so at most one entry per connected peer.
+     */
+    private final Map<PeerId, Rotation> rotations = new ConcurrentHashMap<>();
+
+    /**
+     * A rotation this node waits out: the identity's new key, and what completes with the new key's
+     * session (or fails at the end of the grace).
+     */
+    private record Rotation(PeerId newKey, CompletableFuture<NodePeer> successor) {}
+
     private final LedgerService.ChainListener chainListener =
             new LedgerService.ChainListener() {
                 @Override
                 public void onTipChange(ChainState.TipChange change) {
-                    closeRetired(change.retiredKeys());
+                    retire(change);
                     if (discovery) {
                         discoveries.learn(change.changedIdentities(), ledger.clock().millis());
                     }
@@ -166,6 +191,7 @@ public final class Node implements AutoCloseable {
         this.application = b.application;
         this.listeners = List.copyOf(b.listeners);
         this.maintenanceInterval = b.maintenanceInterval;
+        this.rotationGrace = b.rotationGrace;
         this.maxOutbound = b.maxOutbound;
         this.maxInbound = b.maxInbound;
         this.discovery = b.discovery;
@@ -295,10 +321,14 @@ public final class Node implements AutoCloseable {
 
     /**
      * Authenticates with {@code next} from now on, without a restart: every handshake that starts
-     * after this call (inbound or outbound) presents {@code next} and its ledger certificate. Open
-     * sessions stay as they are: peers close those authenticated with the old key when the block
-     * that rotates it joins their best chain ({@link NodeListener#onSessionRevoked}), and this node
-     * redials the addresses it keeps.
+     * after this call (inbound or outbound) presents {@code next} and its ledger certificate. Each
+     * peer this node has a session with that authenticated it with the previous key is redialed at
+     * once (at the address this node dialed, or else the peer's registered addresses), and that
+     * session is closed as soon as the new one is registered, or at once when there is no address
+     * to dial or the dial fails. Peers that already hold the rotation keep the old session
+     * sync-only until the new key connects, for a bounded grace ({@link
+     * NodeListener#onSessionRotatedAway}), and wait for this node to dial meanwhile, so that the
+     * two sides do not dial each other at once.
      *
      * <p>Call it once the rotation of this node's identity to {@code next} is on the best chain
      * (from then on peers refuse the old key; they grant the new one full access once it has their
@@ -325,6 +355,41 @@ public final class Node implements AutoCloseable {
                 "node {} now authenticates with key {}",
                 previous.peerId().shortId(),
                 next.peerId().shortId());
+        for (ConnectedPeer p : new ArrayList<>(peers.all())) {
+            if (p.localKey.equals(previous.peerId())) {
+                redialWithNewKey(p);
+            }
+        }
+    }
+
+    /**
+     * Dials {@code p}'s peer again after {@link #rotateKey}: registering the new session closes
+     * {@code p} ({@link PeerTable#register}); without an address, or when the dial fails, {@code p}
+     * is closed (the peer may dial this node).
+     */
+    private void redialWithNewKey(ConnectedPeer p) {
+        List<InetSocketAddress> addresses = new ArrayList<>();
+        if (p.dialed != null) {
+            addresses.add(p.dialed);
+        } else {
+            p.identity()
+                    .ifPresent(
+                            r ->
+                                    addresses.addAll(
+                                            Dialer.valid(r.addresses(), ledger.clock().millis())));
+        }
+        if (addresses.isEmpty()) {
+            p.channel.close();
+            return;
+        }
+        CompletableFuture<NodePeer> result = new CompletableFuture<>();
+        result.whenComplete(
+                (np, e) -> {
+                    if (e != null || np != p) {
+                        p.channel.close(); // no-op when registering the new session closed it
+                    }
+                });
+        dialer.dialInOrder(addresses, 0, result);
     }
 
     /** The address the server listens on. */
@@ -479,7 +544,19 @@ public final class Node implements AutoCloseable {
         if (existing != null && !existing.retired) {
             return CompletableFuture.completedFuture(existing);
         }
-        List<RegisteredAddress> addresses = rec.get().validAddresses(ledger.clock().millis());
+        Rotation r = rotations.get(identityId);
+        if (r != null) {
+            // Its old key's session is in its grace: the rotating node dials us with its new key.
+            return r.successor
+                    .handle((p, e) -> p != null ? CompletableFuture.completedFuture(p) : dial(rec))
+                    .thenCompose(f -> f);
+        }
+        return dial(rec);
+    }
+
+    private CompletableFuture<NodePeer> dial(Optional<IdentityRecord> rec) {
+        List<InetSocketAddress> addresses =
+                Dialer.valid(rec.get().addresses(), ledger.clock().millis());
         CompletableFuture<NodePeer> result = new CompletableFuture<>();
         dialer.dialInOrder(addresses, 0, result);
         return result;
@@ -528,22 +605,150 @@ public final class Node implements AutoCloseable {
         };
     }
 
-    private void closeRetired(Set<PeerId> retired) {
-        for (PeerId k : retired) {
+    /**
+     * Ends the sessions of keys that a tip change retired (ledger thread): a revoked or rolled-back
+     * key's session closes at once; a rotated-away key's session is kept sync-only for the grace
+     * ({@link #keepForGrace}). A revocation or rollback of an identity whose earlier key's session
+     * is in its grace closes that session at once too.
+     */
+    private void retire(ChainState.TipChange change) {
+        Map<PeerId, IdentityEntry> rotated = change.rotatedAway();
+        for (PeerId k : change.retiredKeys()) {
             ConnectedPeer p = peers.get(k);
-            if (p != null) {
+            if (p == null || p.retired) {
+                continue;
+            }
+            IdentityEntry e = rotated.get(k);
+            if (e == null) {
                 log.info(
-                        "closing the session of peer {}: its key was revoked or rotated away",
+                        "closing the session of peer {}: its key was revoked or rolled back",
                         k.shortId());
                 p.retired = true; // before the close: connect() must not hand it out meanwhile
                 p.channel.close();
-                for (NodeListener l : listeners) {
-                    try {
-                        l.onSessionRevoked(k);
-                    } catch (RuntimeException e) {
-                        log.warn("node listener failed", e);
-                    }
-                }
+                tellListeners(l -> l.onSessionRevoked(k));
+            } else {
+                keepForGrace(p, e);
+            }
+        }
+        for (Map.Entry<PeerId, @Nullable IdentityEntry> c : change.changedIdentities().entrySet()) {
+            IdentityEntry e = c.getValue();
+            if (e == null || e.revoked()) {
+                endGrace(c.getKey(), null);
+            }
+        }
+    }
+
+    /**
+     * A peer's key was rotated away: its session {@code p} stays open, sync-only (access is
+     * re-evaluated per message), so that the rotating node can fetch the block through it, until a
+     * session with the identity's new key registers ({@link #keyConnected}) or the grace ends
+     * (scheduled on the channel's event loop). Meanwhile maintenance does not redial the peer's
+     * addresses: the rotating node dials with its new key ({@link #rotateKey}).
+     */
+    private void keepForGrace(ConnectedPeer p, IdentityEntry e) {
+        PeerId key = p.keyId();
+        PeerId id = e.id();
+        PeerId newKey = e.currentKeyId();
+        long graceMillis = rotationGrace.toMillis();
+        log.info(
+                "peer {} rotated its key to {}: its old session stays sync-only until the new key"
+                        + " connects, {} ms at most",
+                key.shortId(),
+                newKey.shortId(),
+                graceMillis);
+        p.rotatedIdentity = id;
+        p.retired = true;
+        Set<InetSocketAddress> addresses = new LinkedHashSet<>();
+        if (p.dialed != null) {
+            addresses.add(p.dialed);
+        }
+        p.session.peerListenAddress().map(Discovery::parse).ifPresent(addresses::add);
+        addresses.addAll(Dialer.valid(e.addresses(), ledger.clock().millis()));
+        long until = System.nanoTime() + rotationGrace.toNanos();
+        for (InetSocketAddress a : addresses) {
+            dialer.deferUntil(a, until);
+        }
+        Rotation r = new Rotation(newKey, new CompletableFuture<>());
+        Rotation earlier = rotations.put(id, r);
+        if (earlier != null) { // rotated twice within a grace: whoever waits for the first waits on
+            r.successor.whenComplete(
+                    (np, ex) -> {
+                        if (np != null) {
+                            earlier.successor.complete(np);
+                        } else {
+                            earlier.successor.completeExceptionally(ex);
+                        }
+                    });
+        }
+        tellListeners(l -> l.onSessionRotatedAway(key, newKey));
+        p.channel.eventLoop().schedule(() -> endGrace(id, r), graceMillis, TimeUnit.MILLISECONDS);
+        ConnectedPeer already = peers.get(newKey);
+        if (already != null) {
+            keyConnected(already);
+        }
+    }
+
+    /**
+     * Ends the grace of identity {@code id}'s rotated-away key (its session closes): at its end
+     * ({@code r} the rotation it was scheduled for, if still current), or at once ({@code r} null)
+     * when the identity was revoked or rolled back.
+     */
+    private void endGrace(PeerId id, @Nullable Rotation r) {
+        Rotation current = rotations.get(id);
+        if (r != null && current != r) {
+            return; // the new key connected already, or a later rotation took over
+        }
+        if (current != null && rotations.remove(id, current)) {
+            current.successor.completeExceptionally(
+                    new IllegalStateException(
+                            "no session with the rotated key " + current.newKey().shortId()));
+        }
+        closeGraceSessions(id, null);
+    }
+
+    /**
+     * A peer registered (its event loop): when its key is an identity's current key, the sessions
+     * of that identity's rotated-away keys close now and whoever waits for it in {@link
+     * #connect(PeerId)} gets it.
+     */
+    void keyConnected(ConnectedPeer p) {
+        if (rotations.isEmpty()) {
+            return;
+        }
+        Optional<IdentityRecord> rec = p.identity();
+        if (rec.isEmpty()) {
+            return;
+        }
+        PeerId id = rec.get().id();
+        Rotation r = rotations.remove(id);
+        if (r != null) {
+            r.successor.complete(p);
+        }
+        closeGraceSessions(id, p);
+    }
+
+    private void closeGraceSessions(PeerId id, @Nullable ConnectedPeer successor) {
+        for (ConnectedPeer q : peers.all()) {
+            if (q != successor && id.equals(q.rotatedIdentity) && q.channel.isActive()) {
+                log.info(
+                        "closing the session of peer {}: {}",
+                        q.keyId().shortId(),
+                        successor == null
+                                ? "its key was rotated away and the grace is over"
+                                : "its identity's new key "
+                                        + successor.keyId().shortId()
+                                        + " connected");
+                q.channel.close();
+            }
+        }
+    }
+
+    private void tellListeners(Consumer<NodeListener> event) {
+        for (NodeListener l : listeners) {
+            try {
+                event.accept(l);
+            } catch (RuntimeException e) {
+                log.warn("node listener failed", e);
             }
         }
     }
@@ -622,6 +827,7 @@ public final class Node implements AutoCloseable {
         private int freeFailures = AddressThrottle.DEFAULT_FREE_FAILURES;
         private Duration throttleSpacing = AddressThrottle.DEFAULT_SPACING;
         private Duration maintenanceInterval = Duration.ofSeconds(2);
+        private Duration rotationGrace = DEFAULT_ROTATION_GRACE;
         private Consumer<SecureChannelContext.Builder> contextCustomizer = b -> {};
         private @Nullable Path anchorsFile;
 
@@ -752,6 +958,19 @@ public final class Node implements AutoCloseable {
                         "maintenanceInterval: " + d + " (expected: >= 10 ms)");
             }
             this.maintenanceInterval = d;
+            return this;
+        }
+
+        /**
+         * How long a peer's session stays open, sync-only, after the peer's key was rotated away on
+         * our chain, waiting for its new key to connect (default {@link
+         * Node#DEFAULT_ROTATION_GRACE}). Package-private: tests shorten it.
+         */
+        Builder rotationGrace(Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("rotationGrace: " + d + " (expected: > 0)");
+            }
+            this.rotationGrace = d;
             return this;
         }
 

@@ -110,7 +110,7 @@ final class PeerDispatcher extends ChannelInboundHandlerAdapter {
                         dial == null ? null : dial.address(),
                         localKey,
                         createdNanos);
-        ConnectedPeer winner = node.peers.register(p);
+        ConnectedPeer winner = node.peers.register(p, node.identity().peerId());
         if (winner != p) {
             ctx.close();
             if (dial != null) {
@@ -119,6 +119,7 @@ final class PeerDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         peer = p;
+        node.keyConnected(p);
         if (dial != null) {
             dial.result().complete(p);
         }

@@ -77,14 +77,24 @@ final class PeerTable {
         peersByKey.clear();
     }
 
-    /** Keeps one connection per key: the one dialed by the smaller PeerId wins. */
-    synchronized ConnectedPeer register(ConnectedPeer p) {
+    /**
+     * Keeps one connection per key: the one dialed by the smaller PeerId wins, except that a
+     * session in which this node authenticated with {@code currentKey} replaces one in which it
+     * used an earlier key, whoever dialed (after {@link Node#rotateKey} the node redials its peers
+     * with the new key; the old session closes as the new one registers).
+     */
+    synchronized ConnectedPeer register(ConnectedPeer p, PeerId currentKey) {
         ConnectedPeer existing = peersByKey.get(p.keyId());
         if (existing == null || !existing.channel.isActive()) {
             peersByKey.put(p.keyId(), p);
             return p;
         }
-        if (p.initiatorId().compareTo(existing.initiatorId()) < 0) {
+        boolean rekeyed = !p.localKey.equals(existing.localKey);
+        if (rekeyed && existing.localKey.equals(currentKey)) {
+            return existing;
+        }
+        if ((rekeyed && p.localKey.equals(currentKey))
+                || p.initiatorId().compareTo(existing.initiatorId()) < 0) {
             peersByKey.put(p.keyId(), p);
             existing.channel.close();
             return p;

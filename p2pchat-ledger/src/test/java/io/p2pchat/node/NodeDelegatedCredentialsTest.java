@@ -13,8 +13,10 @@ import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.IdentityTransactions;
 import io.p2pchat.ledger.Ledger;
+import io.p2pchat.ledger.model.PeerAccess;
 import io.p2pchat.ledger.model.TxResult;
 import io.p2pchat.testing.TestIdentities;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -153,7 +155,17 @@ class NodeDelegatedCredentialsTest {
                             .isEqualTo(ErrorCode.PEER_ALERT);
                 }
                 await().atMost(CONVERGE).until(() -> stale.peer(bKey).isEmpty());
-                assertThat(b.peer(id)).isEmpty();
+                // The stale node got no session. After a rotation b may still hold a's own old
+                // session, sync-only, for the rotation's grace (10 s; a never switches here).
+                b.peer(id)
+                        .ifPresent(
+                                p -> {
+                                    assertThat(change).isEqualTo("rotated");
+                                    assertThat(p.access()).isEqualTo(PeerAccess.SYNC_ONLY);
+                                    assertThat(p.remoteAddress())
+                                            .map(x -> ((InetSocketAddress) x).getHostString())
+                                            .contains(TestNetwork.host(0));
+                                });
             } finally {
                 stale.close();
                 spare.close();

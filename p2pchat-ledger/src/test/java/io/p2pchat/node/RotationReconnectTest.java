@@ -9,33 +9,28 @@ import static org.awaitility.Awaitility.await;
 
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
+import io.p2pchat.ledger.IdentityTransactions;
 import io.p2pchat.ledger.model.PeerAccess;
+import io.p2pchat.ledger.model.TxResult;
 import io.p2pchat.proto.NodeMessage;
 import io.p2pchat.testing.TestIdentities;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reconnect around a {@link Node#rotateKey} between two nodes: the peer closes the old key's
+ * The reconnect around a {@link Node#rotateKey} between two nodes: the peer retires the old key's
  * session once ({@link NodeListener#onSessionRevoked}) and the two connect again once, with the new
  * key, without flapping. The rotating node switches once its own chain holds the rotation, as
  * {@code IdentityLifecycle} does in the example.
  */
 class RotationReconnectTest {
     static final Duration CONVERGE = Duration.ofSeconds(30);
-
-    static final String FIX_PENDING =
-            "known bug (see the method's comment): the peer closes a rotated-away key's session"
-                    + " the moment the rotating block joins its chain and refuses that key's"
-                    + " redials (IDENTITY_KEY_MISMATCH) until the rotating node switches, which it"
-                    + " can only do once it has that block; the proposed fix (a bounded sync-only"
-                    + " grace for the old session, and rotateKey closing the node's own old-key"
-                    + " sessions) awaits the lead's decision";
 
     /**
      * The flap reported from the CLI. a mines its rotation and switches at its next look at its
@@ -50,7 +45,6 @@ class RotationReconnectTest {
      * once. With the CLI's 2 s maintenance and 500 ms first backoff these are the 2-3 connects and
      * closes within a second that the user saw.
      */
-    @Disabled(FIX_PENDING)
     @Test
     void theRotatingNodeMinesTheRotation_thePeerReconnectsOnce() throws Exception {
         reconnectsOnce("rotate-own-block", false);
@@ -67,17 +61,122 @@ class RotationReconnectTest {
      * old key. With a third node or a block announcement that wins the race, a switches and the
      * refused dials stop after one or two: the "2-3 flaps within a second" seen in the CLI.
      *
-     * <p>Proposed fix (not done: it changes when a rotated-away key's open session ends, a lead's
-     * decision): when the block that rotates (not revokes) a key joins a peer's chain, the peer
-     * keeps that key's open session sync-only (chat is dropped already: its access is no longer
-     * FULL) for a bounded grace, so the rotating node can fetch the block; {@link Node#rotateKey}
-     * closes the node's own sessions authenticated with the previous key and redials at once, so
-     * the peer need not redial an address that still presents the old key.
+     * <p>The fix: when the block that rotates (not revokes) a key joins a peer's chain, the peer
+     * keeps that key's open session sync-only for a bounded grace (chat is dropped already: its
+     * access is no longer FULL), so the rotating node can fetch the block through it, and holds off
+     * its own redials of the rotating node meanwhile; {@link Node#rotateKey} redials the node's
+     * peers at once with the new key, and the old session closes when the new one registers.
      */
-    @Disabled(FIX_PENDING)
     @Test
     void thePeerMinesTheRotation_theRotatingNodeStillLearnsIt_andReconnectsOnce() throws Exception {
         reconnectsOnce("rotate-peer-block", true);
+    }
+
+    /**
+     * a never switches to its new key: b keeps the old key's session open, sync-only, for the grace
+     * (a fetches its rotation through it meanwhile), reports it retired once, and closes it when
+     * the grace ends, not before.
+     */
+    @Test
+    void withoutTheNewKey_theOldSessionStaysSyncOnly_andClosesWhenTheGraceEnds() throws Exception {
+        Duration grace = Duration.ofMillis(1500);
+        try (TestNetwork net = new TestNetwork(TestNetwork.params("rotate-grace-ends"))) {
+            Pair p = Pair.rotatedOnB(net, grace);
+            PeerId id = p.old.peerId();
+            assertThat(p.b.peer(id).map(NodePeer::access)).contains(PeerAccess.SYNC_ONLY);
+            await().atMost(grace)
+                    .alias("a fetched its rotation through the old session")
+                    .until(() -> p.aHoldsTheRotation());
+            String closed = "disconnected " + id.shortId();
+            await().atMost(grace.plus(CONVERGE)).until(() -> p.eb.count(closed) == 1);
+            long kept = p.eb.at(closed) - p.eb.at("revoked " + id.shortId());
+            // The close is scheduled after the event, at the grace: never earlier.
+            assertThat(kept).as(p.seen()).isBetween(grace.toMillis() - 1, grace.toMillis() + 5000);
+            assertThat(p.eb.count("revoked " + id.shortId())).as(p.seen()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * With a grace far longer than the test, b closes the old key's session once a has switched and
+     * the new key's session is up: after {@code a.rotateKey}, within seconds.
+     */
+    @Test
+    void theNewKeysSessionRegisters_theOldSessionClosesThen_notAtTheGrace() throws Exception {
+        try (TestNetwork net = new TestNetwork(TestNetwork.params("rotate-grace-new-key"))) {
+            Pair p = Pair.start(net, x -> x.rotationGrace(Duration.ofMinutes(5)));
+            p.rotateMinedBy(p.b);
+            String closed = "disconnected " + p.old.peerId().shortId();
+            await().atMost(CONVERGE).until(() -> p.eb.count(closed) == 1);
+            long afterSwitch = p.eb.at(closed) - p.ea.at("-- a.rotateKey");
+            assertThat(afterSwitch).as(p.seen()).isBetween(0L, 10_000L);
+            assertThat(p.b.peer(p.old.peerId())).isEmpty();
+            assertThat(p.b.peer(p.next.peerId())).isPresent();
+        }
+    }
+
+    /**
+     * During the grace the old key's session stays, sync-only, but a new handshake with the old key
+     * is refused ({@code IDENTITY_KEY_MISMATCH}): the grace keeps a session, it admits none.
+     */
+    @Test
+    void duringTheGrace_aNewHandshakeWithTheOldKey_isRefused() throws Exception {
+        try (TestNetwork net = new TestNetwork(TestNetwork.params("rotate-grace-refuse"))) {
+            Pair p = Pair.rotatedOnB(net, Duration.ofMinutes(5));
+            PeerId id = p.old.peerId();
+            net.assertRefusedBy(p.b, p.old);
+            assertThat(p.b.peer(id).map(NodePeer::access)).contains(PeerAccess.SYNC_ONLY);
+            assertThat(p.eb.count("disconnected")).as(p.seen()).isZero();
+        }
+    }
+
+    /**
+     * During the grace the peer leaves the dialing to the rotating node (it alone knows when it
+     * switches): here a's session to b ends without a redial, and a forgot b's address. b does not
+     * redial a's address, though it joined through it, and {@code b.connect(identity)} waits; it
+     * completes with the session a then dials with its new key.
+     */
+    @Test
+    void duringTheGrace_thePeerWaitsForTheRotatingNodeToDial() throws Exception {
+        try (TestNetwork net = new TestNetwork(TestNetwork.params("rotate-grace-wait"))) {
+            Pair p = Pair.rotatedOnB(net, Duration.ofMinutes(5));
+            PeerId id = p.old.peerId();
+            await().atMost(CONVERGE).until(() -> p.aHoldsTheRotation());
+            p.a.forget(p.b.localAddress());
+            p.a.peer(p.b.identity().peerId()).orElseThrow().close().await(5, TimeUnit.SECONDS);
+            p.a.rotateKey(p.next);
+            await().atMost(CONVERGE).until(() -> p.b.peer(id).isEmpty());
+            CompletableFuture<NodePeer> waiting = p.b.connect(id);
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> !waiting.isDone() && p.b.peer(p.next.peerId()).isEmpty());
+            p.a.connect(p.b.localAddress()).get(15, TimeUnit.SECONDS);
+            assertThat(waiting.get(15, TimeUnit.SECONDS).keyId()).isEqualTo(p.next.peerId());
+            String connected = "connected " + p.next.peerId().shortId();
+            await().atMost(CONVERGE).until(() -> p.eb.count(connected) > 0);
+            assertThat(p.eb.count(connected)).as(p.seen()).isEqualTo(1);
+        }
+    }
+
+    /**
+     * A revocation of the identity during its old key's grace closes that session at once (a
+     * revocation never waits).
+     */
+    @Test
+    void aRevocationDuringTheGrace_closesTheOldSessionAtOnce() throws Exception {
+        try (TestNetwork net = new TestNetwork(TestNetwork.params("rotate-grace-revoke"))) {
+            Pair p = Pair.rotatedOnB(net, Duration.ofMinutes(5));
+            PeerId id = p.old.peerId();
+            assertThat(p.b.peer(id)).isPresent();
+            await().atMost(CONVERGE).until(() -> p.aHoldsTheRotation());
+            long seq = p.b.ledger().nextSequence(id).get(10, TimeUnit.SECONDS);
+            TxResult r =
+                    p.b.submit(IdentityTransactions.forNetwork(net.params).revoke(p.next, id, seq))
+                            .get(30, TimeUnit.SECONDS);
+            assertThat(r.status()).as(r.message()).isEqualTo(TxResult.Status.ACCEPTED);
+            mine(p.b, 1);
+            await().atMost(CONVERGE).until(() -> p.b.peer(id).isEmpty());
+            assertThat(p.eb.count("revoked " + id.shortId())).as(p.seen()).isEqualTo(1);
+        }
     }
 
     /**
@@ -86,7 +185,7 @@ class RotationReconnectTest {
      */
     private static void reconnectsOnce(String network, boolean peerMines) throws Exception {
         try (TestNetwork net = new TestNetwork(TestNetwork.params(network))) {
-            Pair p = Pair.start(net);
+            Pair p = Pair.start(net, x -> {});
             p.rotateMinedBy(peerMines ? p.b : p.a);
             assertThat(p.b.peer(p.next.peerId()).map(NodePeer::access)).contains(PeerAccess.FULL);
             p.assertOneReconnect();
@@ -104,15 +203,20 @@ class RotationReconnectTest {
         final LocalIdentity old;
         final LocalIdentity next = TestIdentities.get("node0-next");
 
-        private Pair(TestNetwork net) throws Exception {
+        private Pair(TestNetwork net, Consumer<Node.Builder> bOptions) throws Exception {
             this.net = net;
             a = net.start(0, null, x -> x.application(ea).listener(ea).discovery(true));
-            b = net.start(1, null, x -> x.application(eb).listener(eb).discovery(true));
+            b =
+                    net.start(
+                            1,
+                            null,
+                            x -> bOptions.accept(x.application(eb).listener(eb).discovery(true)));
             old = a.identity();
         }
 
-        static Pair start(TestNetwork net) throws Exception {
-            Pair p = new Pair(net);
+        /** The pair, with {@code bOptions} applied to b's builder. */
+        static Pair start(TestNetwork net, Consumer<Node.Builder> bOptions) throws Exception {
+            Pair p = new Pair(net, bOptions);
             join(p.b, p.a);
             NodeNetworkTest.register(p.a);
             NodeNetworkTest.register(p.b);
@@ -124,23 +228,45 @@ class RotationReconnectTest {
         }
 
         /**
+         * The pair, b with a rotation grace of {@code grace}; b mines a's rotation and a does not
+         * switch. Returns once b retired the old key.
+         */
+        static Pair rotatedOnB(TestNetwork net, Duration grace) throws Exception {
+            Pair p = start(net, x -> x.rotationGrace(grace));
+            net.submitRotation(p.b, p.old, p.next);
+            mine(p.b, 1);
+            String retired = "revoked " + p.old.peerId().shortId();
+            await().atMost(CONVERGE).until(() -> p.eb.count(retired) > 0);
+            return p;
+        }
+
+        boolean aHoldsTheRotation() {
+            return a.ledger()
+                    .identity(old.peerId())
+                    .map(x -> x.currentKeyId().equals(next.peerId()))
+                    .orElse(false);
+        }
+
+        /** Both nodes' events, in time order. */
+        String seen() {
+            List<String> all = new ArrayList<>(ea.log);
+            all.addAll(eb.log);
+            all.sort(null);
+            return String.join("\n", all);
+        }
+
+        /**
          * Submits a's rotation through {@code miner}, mines it there, switches a once a's chain
          * holds it, and mines the second confirmation (k = 2) once b has connected to the new key.
          */
         void rotateMinedBy(Node miner) throws Exception {
-            PeerId id = old.peerId();
             net.submitRotation(miner, old, next);
             mine(miner, 1);
             ea.mark("rotation block mined by " + (miner == a ? "a" : "b"));
             await().atMost(Duration.ofSeconds(15))
                     .pollInterval(Duration.ofMillis(100))
                     .alias("a's chain holds its rotation")
-                    .until(
-                            () ->
-                                    a.ledger()
-                                            .identity(id)
-                                            .map(x -> x.currentKeyId().equals(next.peerId()))
-                                            .orElse(false));
+                    .until(this::aHoldsTheRotation);
             a.rotateKey(next);
             ea.mark("a.rotateKey");
             awaitSameTip(CONVERGE, a, b);
@@ -158,10 +284,7 @@ class RotationReconnectTest {
         void assertOneReconnect() {
             long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
             await().atMost(Duration.ofSeconds(5)).until(() -> System.nanoTime() >= settle);
-            List<String> all = new ArrayList<>(ea.log);
-            all.addAll(eb.log);
-            all.sort(null);
-            String seen = String.join("\n", all);
+            String seen = seen();
             assertThat(eb.count("revoked " + old.peerId().shortId())).as(seen).isEqualTo(1);
             assertThat(eb.count("connected " + next.peerId().shortId())).as(seen).isEqualTo(1);
             assertThat(eb.count("disconnected")).as(seen).isEqualTo(1);
@@ -207,6 +330,18 @@ class RotationReconnectTest {
 
         void mark(String what) {
             add("-- " + what);
+        }
+
+        /**
+         * The time (ms since the pair started) of the first event that starts with {@code what}.
+         */
+        long at(String what) {
+            String prefix = name + " " + what;
+            return log.stream()
+                    .filter(s -> s.substring(10).startsWith(prefix))
+                    .mapToLong(s -> Long.parseLong(s.substring(0, 6).strip()))
+                    .findFirst()
+                    .orElseThrow();
         }
 
         /** Events that start with {@code what}. */

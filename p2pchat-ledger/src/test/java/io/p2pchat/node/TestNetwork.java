@@ -1,11 +1,13 @@
 package io.p2pchat.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.p2pchat.channel.ErrorCode;
 import io.p2pchat.identity.LocalIdentity;
 import io.p2pchat.identity.PeerId;
 import io.p2pchat.ledger.IdentityTransactions;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -114,6 +117,35 @@ final class TestNetwork implements AutoCloseable {
     static void awaitAccess(Node at, PeerId key, PeerAccess access) {
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> at.peer(key).map(NodePeer::access).orElse(null) == access);
+    }
+
+    /**
+     * Starts a spare node that presents {@code key} and checks that {@code verifier}'s dial of it
+     * is refused at the handshake with {@code IDENTITY_KEY_MISMATCH} (a rotated-away key).
+     */
+    void assertRefusedBy(Node verifier, LocalIdentity key) throws Exception {
+        Ledger spareLedger = Ledger.builder(params).name("old-key").open();
+        Node withOldKey =
+                Node.builder(key, spareLedger)
+                        .listen("127.0.0.9", 0)
+                        .eventLoopGroup(group)
+                        .discovery(false)
+                        .build()
+                        .start();
+        try {
+            Throwable refused =
+                    catchThrowable(
+                            () ->
+                                    verifier.connect(withOldKey.localAddress())
+                                            .get(15, TimeUnit.SECONDS));
+            assertThat(refused).isInstanceOf(ExecutionException.class);
+            assertThat(ErrorCode.of(refused.getCause()))
+                    .as(String.valueOf(refused.getCause()))
+                    .isEqualTo(ErrorCode.IDENTITY_KEY_MISMATCH);
+        } finally {
+            withOldKey.close();
+            spareLedger.close();
+        }
     }
 
     static List<BlockHash> mine(Node n, int blocks) throws Exception {

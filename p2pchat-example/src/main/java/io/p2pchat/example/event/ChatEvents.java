@@ -372,9 +372,24 @@ public final class ChatEvents implements ChatService.Listener, NodeListener {
                 "revoked",
                 "closed the session of "
                         + keyId.shortId()
-                        + ": its key was revoked or rotated away on the ledger",
+                        + ": its key was revoked on the ledger (or a reorganization dropped it)",
                 "key_id",
                 keyId.toHex());
+    }
+
+    @Override
+    public void onSessionRotatedAway(PeerId keyId, PeerId newKeyId) {
+        out.event(
+                "revoked",
+                "peer "
+                        + keyId.shortId()
+                        + " rotated its key to "
+                        + newKeyId.shortId()
+                        + " on the ledger; the old key's session closes once the new one connects",
+                "key_id",
+                keyId.toHex(),
+                "new_key_id",
+                newKeyId.toHex());
     }
 
     /** {@code a} as HOST:PORT, or "?". */

@@ -30,7 +30,11 @@ public enum EventType {
     KEY_CHANGED,
     /** A peer's key was banned for misbehaving: {@code key_id}, {@code host}, {@code reason}. */
     BANNED,
-    /** A session closed because its key was revoked, or this identity was revoked. */
+    /**
+     * A session's key was revoked on the ledger ({@code key_id}; the session closed), or rotated
+     * away ({@code key_id}, {@code new_key_id}; the old session stays sync-only and closes once the
+     * new key connects, or after a grace), or this identity was revoked.
+     */
     REVOKED,
     // --- answers to commands
     /** The command list: {@code commands}. */

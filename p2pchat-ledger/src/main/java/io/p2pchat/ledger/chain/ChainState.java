@@ -16,6 +16,7 @@ import io.p2pchat.ledger.store.BlockStore;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -71,14 +72,46 @@ public final class ChainState {
                 new Limits(64, 16L << 20, 50_000, 10_000, 5_000, 8L << 20, 8, 100_000);
     }
 
-    /** What a tip change did, for listeners and gossip. */
+    /**
+     * What a tip change did, for listeners and gossip.
+     *
+     * @param retiredKeys ids of keys that were the current, unrevoked key of an identity before and
+     *     are not after: revoked, rotated away, or rolled back by a reorganization ({@link
+     *     #rotatedAway} tells the rotations apart)
+     * @param changedIdentities each identity the change touched (by identity id), as it is after
+     *     the change; null when a reorganization removed its registration
+     */
     public record TipChange(
             ChainTip oldTip,
             ChainTip newTip,
             List<BlockEntry> disconnected,
             List<BlockEntry> connected,
             Set<PeerId> retiredKeys,
-            Map<PeerId, @Nullable IdentityEntry> changedIdentities) {}
+            Map<PeerId, @Nullable IdentityEntry> changedIdentities) {
+
+        /**
+         * The retired keys that were rotated away, each with its identity as it is after the
+         * change: the identity is not revoked and lists the key among its earlier ones, so it now
+         * authenticates with {@link IdentityEntry#currentKeyId()}. The other retired keys were
+         * revoked (the identity is) or rolled back (a reorganization removed the transaction that
+         * installed them, or the registration): their sessions must end at once, while a rotated
+         * key's owner is still the same identity, which needs the block to switch to its new key.
+         */
+        public Map<PeerId, IdentityEntry> rotatedAway() {
+            Map<PeerId, IdentityEntry> out = new HashMap<>();
+            for (IdentityEntry e : changedIdentities.values()) {
+                if (e == null || e.revoked()) {
+                    continue;
+                }
+                for (IdentityEntry.KeyEvent k : e.keys()) {
+                    if (retiredKeys.contains(k.keyId()) && !k.keyId().equals(e.currentKeyId())) {
+                        out.put(k.keyId(), e);
+                    }
+                }
+            }
+            return out;
+        }
+    }
 
     private final NetworkParameters params;
     private final BlockStore store;

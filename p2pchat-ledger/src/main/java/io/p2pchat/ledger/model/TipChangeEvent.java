@@ -13,7 +13,9 @@ import java.util.Set;
  *     reorganization)
  * @param connected blocks added, oldest first
  * @param retiredKeys ids of keys that were the current, unrevoked key of an identity before and are
- *     not after (revoked, rotated away, or rolled back): sessions using them must close
+ *     not after (revoked, rotated away, or rolled back): sessions using them must end (a node
+ *     closes those of revoked and rolled-back keys at once, and keeps a rotated-away key's session
+ *     sync-only until the new key connects or a grace ends: docs/ledger.md §12.4)
  */
 public record TipChangeEvent(
         ChainTip oldTip,
