@@ -3,13 +3,16 @@ package io.p2pchat.example;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.p2pchat.testing.Jdks;
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -30,11 +33,51 @@ class DemoJarIT {
      */
     @Test
     void shadedJar_runsTheDemo_onAJdk24OrLater() throws IOException, InterruptedException {
-        Optional<Path> java = Jdks.java24OrLater();
-        assumeTrue(
-                java.isPresent(),
-                "no JDK 24 or later found (set " + Jdks.JAVA24 + " to its bin/java or its home)");
+        Optional<Path> java = java24OrLater();
+        assumeTrue(java.isPresent(), "no JDK 24 or later found (set " + JAVA24 + " to its home)");
         runsTheDemo(java.get());
+    }
+
+    /** The environment variable or system property naming a JDK 24 or later's home. */
+    static final String JAVA24 = "P2PCHAT_TEST_JAVA24";
+
+    /**
+     * The {@code java} of a JDK 24 or later: {@value #JAVA24}, else the first under /usr/lib/jvm
+     * whose {@code release} file says so. (p2pchat-core's tests find one the same way, in its
+     * test-jar; this module does not use that jar, whose logging configuration would replace this
+     * module's.)
+     */
+    static Optional<Path> java24OrLater() throws IOException {
+        String given = System.getProperty(JAVA24, System.getenv(JAVA24));
+        List<Path> homes = new ArrayList<>();
+        if (given != null && !given.isBlank()) {
+            homes.add(Path.of(given));
+        } else if (Files.isDirectory(Path.of("/usr/lib/jvm"))) {
+            try (DirectoryStream<Path> all = Files.newDirectoryStream(Path.of("/usr/lib/jvm"))) {
+                all.forEach(homes::add);
+            }
+            homes.sort(null);
+        }
+        for (Path home : homes) {
+            Properties release = new Properties();
+            try (Reader r = Files.newBufferedReader(home.resolve("release"))) {
+                release.load(r);
+            } catch (IOException e) {
+                continue; // not a JDK home
+            }
+            String version = release.getProperty("JAVA_VERSION", "0").replace("\"", "");
+            Path java = home.resolve("bin/java");
+            int feature;
+            try {
+                feature = Runtime.Version.parse(version).feature();
+            } catch (IllegalArgumentException e) {
+                continue;
+            }
+            if (feature >= 24 && Files.isExecutable(java)) {
+                return Optional.of(java);
+            }
+        }
+        return Optional.empty();
     }
 
     private static void runsTheDemo(Path java) throws IOException, InterruptedException {
