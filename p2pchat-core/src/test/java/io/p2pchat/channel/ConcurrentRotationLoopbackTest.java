@@ -86,12 +86,9 @@ class ConcurrentRotationLoopbackTest {
         Counter responderApp = new Counter();
         Counter initiatorApp = new Counter();
         try (LoopbackPair net = new LoopbackPair(context("bob"), () -> responderApp)) {
-            Channel a = net.connect(context("alice"), initiatorApp);
-            SecureSession sa =
-                    a.pipeline()
-                            .get(HandshakeHandler.class)
-                            .handshakeFuture()
-                            .get(10, TimeUnit.SECONDS);
+            LoopbackPair.Connection c = net.connectAndHandshake(context("alice"), initiatorApp);
+            Channel a = c.channel();
+            SecureSession sa = c.handshake().get(10, TimeUnit.SECONDS);
             Channel b = net.nextAccepted();
             await().atMost(Duration.ofSeconds(10)).until(() -> SecureSession.of(b).isPresent());
             SecureSession sb = SecureSession.of(b).orElseThrow();

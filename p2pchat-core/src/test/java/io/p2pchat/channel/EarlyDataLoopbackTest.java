@@ -15,11 +15,13 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.Future;
 import io.p2pchat.testing.TestIdentities;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -84,21 +86,27 @@ class EarlyDataLoopbackTest {
                             .bind(new InetSocketAddress("127.0.0.1", 0))
                             .sync()
                             .channel();
+            // The handshake's future is taken while the pipeline is built: the handler may be gone
+            // by the time connect() returns.
+            AtomicReference<Future<SecureSession>> handshake = new AtomicReference<>();
             Channel client =
                     new Bootstrap()
                             .group(group)
                             .channel(NioSocketChannel.class)
                             .handler(
                                     alice.initializer(
-                                            Role.INITIATOR, p -> p.addLast(new Probe(false))))
+                                            Role.INITIATOR,
+                                            p -> {
+                                                handshake.set(
+                                                        p.get(HandshakeHandler.class)
+                                                                .handshakeFuture());
+                                                p.addLast(new Probe(false));
+                                            }))
                             .connect(listener.localAddress())
                             .sync()
                             .channel();
             client.closeFuture().addListener(f -> clientDone.countDown());
-            client.pipeline()
-                    .get(HandshakeHandler.class)
-                    .handshakeFuture()
-                    .addListener(f -> send.accept(client));
+            handshake.get().addListener(f -> send.accept(client));
             await().atMost(Duration.ofSeconds(20)).until(server::isInactive);
             listener.close().sync();
             return server;

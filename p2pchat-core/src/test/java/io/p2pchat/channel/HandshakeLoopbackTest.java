@@ -27,9 +27,9 @@ class HandshakeLoopbackTest {
         LoopbackPair.Recorder bobApp = new LoopbackPair.Recorder();
         LoopbackPair.Recorder aliceApp = new LoopbackPair.Recorder();
         try (LoopbackPair pair = new LoopbackPair(bobCtx, () -> bobApp)) {
-            Channel ch = pair.connect(aliceCtx, aliceApp);
-            HandshakeHandler hs = ch.pipeline().get(HandshakeHandler.class);
-            SecureSession session = hs.handshakeFuture().get(10, TimeUnit.SECONDS);
+            LoopbackPair.Connection c = pair.connectAndHandshake(aliceCtx, aliceApp);
+            Channel ch = c.channel();
+            SecureSession session = c.handshake().get(10, TimeUnit.SECONDS);
             assertThat(session.peerId()).isEqualTo(bob.peerId());
             ch.writeAndFlush(Unpooled.copiedBuffer("hello bob", StandardCharsets.UTF_8)).sync();
             byte[] got = bobApp.messages.poll(10, TimeUnit.SECONDS);

@@ -33,12 +33,10 @@ class UnboundInitiatorHandshakeTest {
     static SecureSession[] handshake(SecureChannelContext initiator, SecureChannelContext responder)
             throws Exception {
         try (LoopbackPair pair = new LoopbackPair(responder, LoopbackPair.Recorder::new)) {
-            Channel ch = pair.connect(initiator, new LoopbackPair.Recorder());
-            SecureSession i =
-                    ch.pipeline()
-                            .get(HandshakeHandler.class)
-                            .handshakeFuture()
-                            .get(10, TimeUnit.SECONDS);
+            LoopbackPair.Connection c =
+                    pair.connectAndHandshake(initiator, new LoopbackPair.Recorder());
+            Channel ch = c.channel();
+            SecureSession i = c.handshake().get(10, TimeUnit.SECONDS);
             Channel accepted = pair.nextAccepted();
             // The responder completes after verifying flight 3; its handler is then gone.
             SecureSession r =

@@ -11,12 +11,16 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.Future;
+import io.p2pchat.channel.HandshakeHandler;
 import io.p2pchat.channel.Role;
 import io.p2pchat.channel.SecureChannelContext;
+import io.p2pchat.channel.SecureSession;
 import java.net.InetSocketAddress;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /** A responder listening on 127.0.0.1 and initiators connecting to it over real sockets. */
@@ -62,13 +66,38 @@ public final class LoopbackPair implements AutoCloseable {
     /** Connects an initiator and returns its channel once TCP is connected. */
     public Channel connect(SecureChannelContext initiatorContext, ChannelHandler app)
             throws InterruptedException {
-        return new Bootstrap()
-                .group(group)
-                .channel(NioSocketChannel.class)
-                .handler(initiatorContext.initializer(Role.INITIATOR, p -> p.addLast(app)))
-                .connect(address())
-                .sync()
-                .channel();
+        return connectAndHandshake(initiatorContext, app).channel();
+    }
+
+    /** A connected initiator channel and its handshake's future. */
+    public record Connection(Channel channel, Future<SecureSession> handshake) {}
+
+    /**
+     * Connects, and returns the handshake's future with the channel. The future is taken when the
+     * pipeline is built: the handshake handler removes itself once the handshake is over, which can
+     * happen before {@code connect} returns (handshake steps run on the event loop), so a test must
+     * not look it up in the pipeline afterwards.
+     */
+    public Connection connectAndHandshake(SecureChannelContext initiatorContext, ChannelHandler app)
+            throws InterruptedException {
+        AtomicReference<Future<SecureSession>> handshake = new AtomicReference<>();
+        Channel ch =
+                new Bootstrap()
+                        .group(group)
+                        .channel(NioSocketChannel.class)
+                        .handler(
+                                initiatorContext.initializer(
+                                        Role.INITIATOR,
+                                        p -> {
+                                            handshake.set(
+                                                    p.get(HandshakeHandler.class)
+                                                            .handshakeFuture());
+                                            p.addLast(app);
+                                        }))
+                        .connect(address())
+                        .sync()
+                        .channel();
+        return new Connection(ch, handshake.get());
     }
 
     /** The next accepted responder channel. */
