@@ -3,7 +3,6 @@ package io.p2pchat.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -14,14 +13,12 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.Future;
+import io.p2pchat.testing.LoopbackPair;
 import io.p2pchat.testing.TestIdentities;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -88,25 +85,15 @@ class EarlyDataLoopbackTest {
                             .channel();
             // The handshake's future is taken while the pipeline is built: the handler may be gone
             // by the time connect() returns.
-            AtomicReference<Future<SecureSession>> handshake = new AtomicReference<>();
-            Channel client =
-                    new Bootstrap()
-                            .group(group)
-                            .channel(NioSocketChannel.class)
-                            .handler(
-                                    alice.initializer(
-                                            Role.INITIATOR,
-                                            p -> {
-                                                handshake.set(
-                                                        p.get(HandshakeHandler.class)
-                                                                .handshakeFuture());
-                                                p.addLast(new Probe(false));
-                                            }))
-                            .connect(listener.localAddress())
-                            .sync()
-                            .channel();
+            LoopbackPair.Connection c =
+                    LoopbackPair.dial(
+                            group,
+                            (InetSocketAddress) listener.localAddress(),
+                            alice,
+                            new Probe(false));
+            Channel client = c.channel();
             client.closeFuture().addListener(f -> clientDone.countDown());
-            handshake.get().addListener(f -> send.accept(client));
+            c.handshake().addListener(f -> send.accept(client));
             await().atMost(Duration.ofSeconds(20)).until(server::isInactive);
             listener.close().sync();
             return server;

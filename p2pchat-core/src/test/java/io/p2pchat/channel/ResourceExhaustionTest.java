@@ -3,7 +3,6 @@ package io.p2pchat.channel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -13,8 +12,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.p2pchat.proto.ChatMessage;
+import io.p2pchat.testing.LoopbackPair;
 import io.p2pchat.testing.TestIdentities;
 import java.io.File;
 import java.net.InetAddress;
@@ -92,26 +91,9 @@ class ResourceExhaustionTest {
          * which on a fast loopback can happen before {@code connect().sync()} returns here.
          */
         Channel connect(Probe app) throws Exception {
-            java.util.concurrent.CompletableFuture<io.netty.util.concurrent.Future<SecureSession>>
-                    handshake = new java.util.concurrent.CompletableFuture<>();
-            Channel ch =
-                    new Bootstrap()
-                            .group(group)
-                            .channel(NioSocketChannel.class)
-                            .handler(
-                                    client.initializer(
-                                            Role.INITIATOR,
-                                            p -> {
-                                                handshake.complete(
-                                                        p.get(HandshakeHandler.class)
-                                                                .handshakeFuture());
-                                                p.addLast(app);
-                                            }))
-                            .connect(address())
-                            .sync()
-                            .channel();
-            handshake.get(20, TimeUnit.SECONDS).get(20, TimeUnit.SECONDS);
-            return ch;
+            LoopbackPair.Connection c = LoopbackPair.dial(group, address(), client, app);
+            c.handshake().get(20, TimeUnit.SECONDS);
+            return c.channel();
         }
 
         /** The sanity bracket: a handshake and a round trip succeed; returns its duration. */

@@ -80,13 +80,27 @@ public final class LoopbackPair implements AutoCloseable {
      */
     public Connection connectAndHandshake(SecureChannelContext initiatorContext, ChannelHandler app)
             throws InterruptedException {
+        return dial(group, address(), initiatorContext, app);
+    }
+
+    /**
+     * Connects an initiator with {@code context} in {@code group} to {@code address}, {@code app}
+     * last in its pipeline; the handshake's future is taken when the pipeline is built (see {@link
+     * #connectAndHandshake}).
+     */
+    public static Connection dial(
+            EventLoopGroup group,
+            InetSocketAddress address,
+            SecureChannelContext context,
+            ChannelHandler app)
+            throws InterruptedException {
         AtomicReference<Future<SecureSession>> handshake = new AtomicReference<>();
         Channel ch =
                 new Bootstrap()
                         .group(group)
                         .channel(NioSocketChannel.class)
                         .handler(
-                                initiatorContext.initializer(
+                                context.initializer(
                                         Role.INITIATOR,
                                         p -> {
                                             handshake.set(
@@ -94,7 +108,7 @@ public final class LoopbackPair implements AutoCloseable {
                                                             .handshakeFuture());
                                             p.addLast(app);
                                         }))
-                        .connect(address())
+                        .connect(address)
                         .sync()
                         .channel();
         return new Connection(ch, handshake.get());
