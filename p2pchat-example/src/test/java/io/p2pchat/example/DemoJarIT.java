@@ -123,4 +123,17 @@ class DemoJarIT {
         assertThat(p.exitValue()).as(out).isZero();
         assertThat(out.strip()).isEqualTo("p2pchat " + CommandConventionsTest.pomVersion());
     }
+
+    /**
+     * The jar lets JLine load its native terminal library without the JVM's "restricted method"
+     * warnings (JDK 22 and later print four lines at each start of a console otherwise; seen in a
+     * terminal on Java 25). Java 17 ignores the attribute.
+     */
+    @Test
+    void shadedJar_enablesNativeAccessForJLine() throws IOException {
+        try (java.util.jar.JarFile jar = new java.util.jar.JarFile("target/p2pchat.jar")) {
+            assertThat(jar.getManifest().getMainAttributes().getValue("Enable-Native-Access"))
+                    .isEqualTo("ALL-UNNAMED");
+        }
+    }
 }
