@@ -356,7 +356,9 @@ public final class Node implements AutoCloseable {
                 previous.peerId().shortId(),
                 next.peerId().shortId());
         for (ConnectedPeer p : new ArrayList<>(peers.all())) {
-            if (p.localKey.equals(previous.peerId())) {
+            // A session already closed (its removal from the table may still be on its way) is
+            // not redialed: whoever closed it did not ask for a new one.
+            if (p.localKey.equals(previous.peerId()) && p.channel.isActive()) {
                 redialWithNewKey(p);
             }
         }
