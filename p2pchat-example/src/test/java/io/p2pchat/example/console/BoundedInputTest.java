@@ -7,6 +7,8 @@ import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -25,9 +27,21 @@ import org.junit.jupiter.api.Test;
 class BoundedInputTest {
     @Test
     void overLongPaste_isDroppedQuickly_andTheNextLineIsRead() throws Exception {
+        // Own threads: the reader blocks, and Java 25's common pool has one worker on 2 CPUs, so
+        // the typing queued behind the reader there and never ran.
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            pasteInto(threads);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private static void pasteInto(ExecutorService threads) throws Exception {
         PipedInputStream in = new PipedInputStream(1 << 16);
         PipedOutputStream keys = new PipedOutputStream(in);
-        ByteArrayOutputStream screen = new ByteArrayOutputStream();
+        CompletableFuture<Void> prompted = new CompletableFuture<>();
+        Screen screen = new Screen("> ", prompted);
         try (Terminal terminal =
                 TerminalBuilder.builder()
                         .system(false)
@@ -38,6 +52,10 @@ class BoundedInputTest {
                         .build()) {
             LineReader reader = LineReaderBuilder.builder().terminal(terminal).build();
             BoundedInput input = BoundedInput.install(reader, 4224);
+            CompletableFuture<String> first =
+                    CompletableFuture.supplyAsync(() -> reader.readLine("> "), threads);
+            // Typed once the reader shows its prompt (in raw mode by then), as a person types.
+            prompted.get(30, TimeUnit.SECONDS);
             CompletableFuture<Void> typing =
                     CompletableFuture.runAsync(
                             () -> {
@@ -50,9 +68,8 @@ class BoundedInputTest {
                                 } catch (java.io.IOException e) {
                                     throw new java.io.UncheckedIOException(e);
                                 }
-                            });
-            CompletableFuture<String> first =
-                    CompletableFuture.supplyAsync(() -> reader.readLine("> "));
+                            },
+                            threads);
             String line = first.get(60, TimeUnit.SECONDS);
             assertThat(line).isEmpty();
             assertThat(input.takeOverLong()).isTrue();
@@ -60,11 +77,40 @@ class BoundedInputTest {
             // What JLine drew for the paste: at most the kept part of it, not 200 KB redrawn.
             assertThat(screen.size()).isLessThan(100_000);
             String next =
-                    CompletableFuture.supplyAsync(() -> reader.readLine("> "))
+                    CompletableFuture.supplyAsync(() -> reader.readLine("> "), threads)
                             .get(30, TimeUnit.SECONDS);
             assertThat(next).isEqualTo("/help");
             assertThat(input.takeOverLong()).isFalse();
             typing.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** What reached the screen; completes {@code seen} once {@code text} was written to it. */
+    private static final class Screen extends ByteArrayOutputStream {
+        private final String text;
+        private final CompletableFuture<Void> seen;
+
+        Screen(String text, CompletableFuture<Void> seen) {
+            this.text = text;
+            this.seen = seen;
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            super.write(b, off, len);
+            check();
+        }
+
+        @Override
+        public synchronized void write(int b) {
+            super.write(b);
+            check();
+        }
+
+        private void check() {
+            if (!seen.isDone() && toString(StandardCharsets.UTF_8).contains(text)) {
+                seen.complete(null);
+            }
         }
     }
 }
