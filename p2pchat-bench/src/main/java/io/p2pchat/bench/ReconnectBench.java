@@ -25,7 +25,7 @@ final class ReconnectBench {
     record Latency(double p50, int samples, int resumed) {}
 
     static Latency run(Loopback loop, Endpoints ep, Side side, int measureMs) throws Exception {
-        AtomicReference<CompletableFuture<Boolean>> firstByte = new AtomicReference<>();
+        AtomicReference<CompletableFuture<FirstByte>> firstByte = new AtomicReference<>();
         Channel server =
                 loop.bind(ep.server(side, () -> new HandshakeBench.Greeter(new AtomicLong())));
         Bootstrap bootstrap = loop.client(server, ep.client(side, () -> new Reader(firstByte)));
@@ -38,9 +38,9 @@ final class ReconnectBench {
             long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(measureMs);
             while (n < MAX_SAMPLES && System.nanoTime() < end) {
                 long t0 = System.nanoTime();
-                boolean wasResumed = reconnect(bootstrap, firstByte);
-                micros[n++] = (System.nanoTime() - t0) / 1000;
-                resumed += wasResumed ? 1 : 0;
+                FirstByte b = reconnect(bootstrap, firstByte);
+                micros[n++] = (b.nanoTime() - t0) / 1000;
+                resumed += b.resumed() ? 1 : 0;
             }
         } finally {
             server.close().await(5, TimeUnit.SECONDS);
@@ -50,11 +50,17 @@ final class ReconnectBench {
         return new Latency(n == 0 ? Double.NaN : taken[n / 2], n, resumed);
     }
 
-    /** Connects, waits for the first byte, closes; returns whether the session was resumed. */
-    private static boolean reconnect(
-            Bootstrap bootstrap, AtomicReference<CompletableFuture<Boolean>> firstByte)
+    /** When the first byte arrived ({@link System#nanoTime()}), and whether the session resumed. */
+    private record FirstByte(long nanoTime, boolean resumed) {}
+
+    /**
+     * Connects, waits for the first byte, closes; the first byte's arrival is taken on the event
+     * loop that reads it, so neither the close nor this thread's wake-up is in the sample.
+     */
+    private static FirstByte reconnect(
+            Bootstrap bootstrap, AtomicReference<CompletableFuture<FirstByte>> firstByte)
             throws Exception {
-        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        CompletableFuture<FirstByte> done = new CompletableFuture<>();
         firstByte.set(done);
         Channel ch = bootstrap.connect().sync().channel();
         try {
@@ -66,9 +72,9 @@ final class ReconnectBench {
 
     /** Client: completes the current sample when the server's byte arrives. */
     private static final class Reader extends Endpoints.AppHandler {
-        private final AtomicReference<CompletableFuture<Boolean>> firstByte;
+        private final AtomicReference<CompletableFuture<FirstByte>> firstByte;
 
-        Reader(AtomicReference<CompletableFuture<Boolean>> firstByte) {
+        Reader(AtomicReference<CompletableFuture<FirstByte>> firstByte) {
             this.firstByte = firstByte;
         }
 
@@ -77,13 +83,16 @@ final class ReconnectBench {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            long now = System.nanoTime();
             io.netty.util.ReferenceCountUtil.release(msg);
             firstByte
                     .get()
                     .complete(
-                            SecureSession.of(ctx.channel())
-                                    .map(SecureSession::resumed)
-                                    .orElse(false));
+                            new FirstByte(
+                                    now,
+                                    SecureSession.of(ctx.channel())
+                                            .map(SecureSession::resumed)
+                                            .orElse(false)));
         }
 
         @Override
