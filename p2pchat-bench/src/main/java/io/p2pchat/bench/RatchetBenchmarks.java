@@ -8,8 +8,13 @@ import io.p2pchat.channel.RecordWriter;
 import io.p2pchat.crypto.AesGcm;
 import io.p2pchat.crypto.KeySchedule;
 import io.p2pchat.crypto.TrafficKdf;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -33,7 +38,9 @@ import org.openjdk.jmh.annotations.State;
  *       TrafficKdf}, what the ratchet uses), which give identical bytes (checked in setup).
  * </ul>
  *
- * <p>Run: {@code java -cp p2pchat-bench.jar org.openjdk.jmh.Main RatchetBenchmarks}.
+ * <p>Run: {@code java -cp p2pchat-bench.jar org.openjdk.jmh.Main RatchetBenchmarks}; or, on a
+ * loaded machine, {@code java -cp p2pchat-bench.jar io.p2pchat.bench.RatchetBenchmarks [ROUNDS]},
+ * which measures each operation by this thread's CPU time in interleaved rounds ({@link #main}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -50,6 +57,55 @@ public class RatchetBenchmarks {
     private final TrafficKdf kdf = new TrafficKdf(16);
     private final byte[] key = new byte[16];
     private final byte[] iv = new byte[AesGcm.IV_LENGTH];
+
+    /**
+     * Each benchmark's thread CPU time per operation, in interleaved rounds of {@value #OPS}
+     * operations after a warm-up, then the medians: CPU time is disturbed less than JMH's wall
+     * clock by other processes on a shared machine.
+     */
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
+        RatchetBenchmarks b = new RatchetBenchmarks();
+        b.setup();
+        Map<String, Runnable> ops = new LinkedHashMap<>();
+        ops.put("ratchetStep", b::ratchetStep);
+        ops.put("ratchetStepThenSeal", b::ratchetStepThenSeal);
+        ops.put("aesGcmInit", b::aesGcmInit);
+        ops.put("threeExpandsGeneric", b::threeExpandsGeneric);
+        ops.put("threeExpandsTrafficKdf", b::threeExpandsTrafficKdf);
+        for (int i = 0; i < 3; i++) {
+            ops.values().forEach(op -> cpuNanosPerOp(op));
+        }
+        Map<String, double[]> results = new LinkedHashMap<>();
+        for (int r = 0; r < rounds; r++) {
+            for (Map.Entry<String, Runnable> e : ops.entrySet()) {
+                results.computeIfAbsent(e.getKey(), k -> new double[rounds])[r] =
+                        cpuNanosPerOp(e.getValue());
+            }
+        }
+        results.forEach(
+                (name, ns) -> {
+                    Arrays.sort(ns);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%-24s median %7.0f ns CPU/op (min %.0f, max %.0f)%n",
+                            name,
+                            ns[ns.length / 2],
+                            ns[0],
+                            ns[ns.length - 1]);
+                });
+    }
+
+    private static final int OPS = 100_000;
+
+    private static double cpuNanosPerOp(Runnable op) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long c0 = threads.getCurrentThreadCpuTime();
+        for (int i = 0; i < OPS; i++) {
+            op.run();
+        }
+        return (double) (threads.getCurrentThreadCpuTime() - c0) / OPS;
+    }
 
     @Setup
     public void setup() {
