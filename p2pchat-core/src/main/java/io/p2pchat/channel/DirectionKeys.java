@@ -1,8 +1,8 @@
 package io.p2pchat.channel;
 
 import io.p2pchat.crypto.AesGcm;
-import io.p2pchat.crypto.KeySchedule;
 import io.p2pchat.crypto.Secret;
+import io.p2pchat.crypto.TrafficKdf;
 
 /**
  * The key state of one direction of a channel (protocol.md §7, §8): the traffic secret and the
@@ -12,12 +12,18 @@ import io.p2pchat.crypto.Secret;
  * #install} for the first key and a rekey, {@link #ratchet} for the symmetric ratchet and a key
  * update), which is what keeps the two ends in step.
  *
+ * <p>The key, IV and next secret come from one HMAC keyed once per secret ({@link TrafficKdf}),
+ * byte for byte what {@code KeySchedule} derives; the HMAC's state of a secret is wiped when the
+ * next secret is installed and by {@link #destroy}, as the secret itself is.
+ *
  * <p>Threading: not thread-safe; confined to the thread of its writer or reader (the channel's
  * event loop once the channel is established).
  */
 final class DirectionKeys {
     private final AesGcm aead = new AesGcm();
-    private final int keyLength;
+    private final TrafficKdf kdf;
+    private final byte[] key;
+    private final byte[] iv = new byte[AesGcm.IV_LENGTH];
     private byte[] trafficSecret;
     private long epoch = -1;
     private long seq;
@@ -26,7 +32,8 @@ final class DirectionKeys {
 
     /** Key state for keys of {@code keyLength} bytes (16 or 32). */
     DirectionKeys(int keyLength) {
-        this.keyLength = keyLength;
+        this.kdf = new TrafficKdf(keyLength);
+        this.key = new byte[keyLength];
     }
 
     /**
@@ -37,10 +44,15 @@ final class DirectionKeys {
         if (newEpoch < 0 || newEpoch > RecordFormat.MAX_EPOCH) {
             throw new IllegalArgumentException("epoch: " + newEpoch);
         }
-        byte[] key = KeySchedule.trafficKey(secret, keyLength);
-        byte[] iv = KeySchedule.trafficIv(secret);
-        aead.init(key, iv);
-        Secret.wipe(key, iv, trafficSecret);
+        kdf.init(secret);
+        try {
+            kdf.trafficKey(key);
+            kdf.trafficIv(iv);
+            aead.init(key, iv);
+        } finally {
+            Secret.wipe(key, iv);
+        }
+        Secret.wipe(trafficSecret);
         trafficSecret = secret;
         epoch = newEpoch;
         seq = 0;
@@ -50,7 +62,7 @@ final class DirectionKeys {
 
     /** Moves to the next epoch with the ratcheted secret. */
     void ratchet() {
-        install(epoch + 1, KeySchedule.nextTrafficSecret(trafficSecret));
+        install(epoch + 1, kdf.nextTrafficSecret());
     }
 
     /** Whether the next epoch would pass {@link RecordFormat#MAX_EPOCH}. */
@@ -108,6 +120,7 @@ final class DirectionKeys {
     /** Wipes all key material. */
     void destroy() {
         aead.destroy();
+        kdf.destroy();
         Secret.wipe(trafficSecret);
         trafficSecret = null;
     }

@@ -35,7 +35,7 @@ public final class AesGcm {
     private final Cipher cipher;
     private final byte[] iv = new byte[IV_LENGTH];
     private final byte[] nonce = new byte[IV_LENGTH];
-    private RawAesKey key;
+    private RawKey key;
 
     /** Creates a cipher with no key; call {@link #init} before use. */
     public AesGcm() {
@@ -71,7 +71,7 @@ public final class AesGcm {
                     "iv length: " + ivBytes.length + " (expected: " + IV_LENGTH + ")");
         }
         destroyKey();
-        key = new RawAesKey(keyBytes.clone());
+        key = new RawKey("AES", keyBytes.clone());
         System.arraycopy(ivBytes, 0, iv, 0, IV_LENGTH);
         forgetPreviousKey(key);
     }
@@ -186,7 +186,7 @@ public final class AesGcm {
         Arrays.fill(iv, (byte) 0);
         Arrays.fill(nonce, (byte) 0);
         if (hadKey) {
-            forgetPreviousKey(new RawAesKey(new byte[16]));
+            forgetPreviousKey(new RawKey("AES", new byte[16]));
         }
     }
 
@@ -200,53 +200,5 @@ public final class AesGcm {
     @Override
     public String toString() {
         return "AesGcm[key redacted]";
-    }
-
-    /**
-     * An AES key whose bytes p2pchat can wipe. The JDK's {@code SecretKeySpec} cannot be destroyed
-     * on Java 17; the provider copies {@link #getEncoded()} into its own key schedule.
-     */
-    private static final class RawAesKey implements SecretKey {
-        private static final long serialVersionUID = 1L;
-        private final byte[] bytes;
-        private boolean destroyed;
-
-        RawAesKey(byte[] bytes) {
-            this.bytes = bytes;
-        }
-
-        @Override
-        public String getAlgorithm() {
-            return "AES";
-        }
-
-        @Override
-        public String getFormat() {
-            return "RAW";
-        }
-
-        @Override
-        public byte[] getEncoded() {
-            if (destroyed) {
-                throw new IllegalStateException("key destroyed");
-            }
-            return bytes.clone();
-        }
-
-        @Override
-        public void destroy() {
-            Arrays.fill(bytes, (byte) 0);
-            destroyed = true;
-        }
-
-        @Override
-        public boolean isDestroyed() {
-            return destroyed;
-        }
-
-        @Override
-        public String toString() {
-            return "RawAesKey[redacted]";
-        }
     }
 }

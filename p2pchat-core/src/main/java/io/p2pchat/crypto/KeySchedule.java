@@ -27,6 +27,10 @@ import java.nio.charset.StandardCharsets;
  * res_secret       = HKDF-Expand-Label(master_secret, "res master", H(full transcript), 32)
  * psk              = HKDF-Expand-Label(res_secret, "resumption", ticket_nonce, 32)
  * </pre>
+ *
+ * <p>The record layer derives a traffic secret's key, IV and next secret with {@link TrafficKdf}
+ * (one HMAC keyed once per secret), byte for byte what {@link #trafficKey}, {@link #trafficIv} and
+ * {@link #nextTrafficSecret} return.
  */
 public final class KeySchedule {
     /** Salt of the handshake secret's extraction. */

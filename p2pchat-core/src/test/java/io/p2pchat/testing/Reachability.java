@@ -98,6 +98,18 @@ public final class Reachability {
         }
     }
 
+    /**
+     * What an HMAC keyed with {@code key} (at most one block) holds of it: the key XOR the inner
+     * pad (0x36) or, for {@code outer}, XOR the outer pad (0x5c), over the key's length.
+     */
+    public static byte[] hmacPad(byte[] key, boolean outer) {
+        byte[] out = new byte[key.length];
+        for (int i = 0; i < key.length; i++) {
+            out[i] = (byte) (key[i] ^ (outer ? 0x5c : 0x36));
+        }
+        return out;
+    }
+
     private static boolean contains(byte[] hay, byte[] needle) {
         for (int i = 0; i + needle.length <= hay.length; i++) {
             if (Arrays.equals(hay, i, i + needle.length, needle, 0, needle.length)) {
