@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -171,7 +172,7 @@ final class RecordCodecCore {
     }
 
     public void handlerRemoved() {
-        cleanup(new ClosedChannelException());
+        cleanup();
     }
 
     Channel channel() {
@@ -257,6 +258,10 @@ final class RecordCodecCore {
 
     /** Fails and releases every queued write. */
     private void failQueued(Throwable cause) {
+        failQueued(() -> cause);
+    }
+
+    private void failQueued(Supplier<? extends Throwable> cause) {
         if (coalescer != null) {
             coalescer.failAll(cause);
         }
@@ -554,19 +559,25 @@ final class RecordCodecCore {
                     new SecureChannelClosedEvent(
                             reason, closedLocally && reason != ErrorCode.TRUNCATED));
         }
-        cleanup(new ClosedChannelException());
+        cleanup();
     }
 
-    private void cleanup(Throwable cause) {
+    /**
+     * Stops the timers, wipes the keys, and fails what still waits (queued writes, a requested
+     * rekey) with a {@link ClosedChannelException}, built only if something waits: filling in a
+     * stack trace at every close, twice, was about 1 % of a resumed handshake's CPU
+     * (docs/benchmarks.md, "Resumed handshakes: the overhead trimmed").
+     */
+    private void cleanup() {
         if (keepAlive != null) {
             keepAlive.stop();
         }
-        failQueued(cause);
+        failQueued(ClosedChannelException::new);
         if (ratchet != null) {
             ratchet.destroy();
         }
         if (rekey != null) {
-            rekey.destroy(cause);
+            rekey.destroy(ClosedChannelException::new);
         }
         if (session != null) {
             session.destroy();
