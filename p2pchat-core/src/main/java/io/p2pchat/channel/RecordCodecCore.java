@@ -111,13 +111,22 @@ final class RecordCodecCore {
      * handshake handler on the event loop.
      */
     public SecureSession activate(Established est) {
+        int keyLength = est.suite.keyLengthBytes();
+        return activate(est, new RecordWriter(keyLength), new RecordReader(keyLength));
+    }
+
+    /**
+     * As {@link #activate(Established)}, with the handshake's own writer and reader (keys of the
+     * session's suite), which this takes over: installing the session's first keys (epoch 1) wipes
+     * the handshake keys they held, as destroying them would, and spares each side two more JDK
+     * ciphers and their key wipes per connection (docs/benchmarks.md, "Resumed handshakes: the
+     * overhead trimmed").
+     */
+    SecureSession activate(Established est, RecordWriter writer, RecordReader reader) {
         peerId = est.peerId;
         PeerId localId = settings.handshake().identity().peerId();
-        int keyLength = est.suite.keyLengthBytes();
-        RecordWriter writer = new RecordWriter(keyLength);
         writer.install(1, est.sendTrafficSecret.copy());
         est.sendTrafficSecret.destroy();
-        RecordReader reader = new RecordReader(keyLength);
         reader.install(1, est.receiveTrafficSecret.copy());
         est.receiveTrafficSecret.destroy();
         byte[] rekeyRoot = est.rekeyRoot.copy();
