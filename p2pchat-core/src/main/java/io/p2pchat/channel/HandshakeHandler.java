@@ -458,14 +458,26 @@ public final class HandshakeHandler extends ChannelDuplexHandler {
         state = State.DONE;
         cancelTimeout();
         releaseSlot();
-        destroyHandshakeKeys();
         setFrameLimit(settings.maxFrameLength());
         est.timings = timings.timings();
         byte[] newTicket =
                 role == Role.RESPONDER && est.resumptionSecret != null
                         ? settings.handshake().tickets().issue(est, settings.random())
                         : null;
-        SecureSession session = recordCodec.activate(est);
+        // The handshake's writer and reader go on with the session's keys, whose installation
+        // wipes the handshake keys (RecordCodecCore.activate).
+        RecordWriter sessionWriter = writer;
+        RecordReader sessionReader = reader;
+        writer = null;
+        reader = null;
+        SecureSession session;
+        try {
+            session = recordCodec.activate(est, sessionWriter, sessionReader);
+        } catch (RuntimeException e) {
+            sessionWriter.destroy();
+            sessionReader.destroy();
+            throw e;
+        }
         if (newTicket != null) {
             // Ahead of any application record: the initiator can resume from now on.
             recordCodec.core().sendControl(newTicket, Ratchet.After.NORMAL);

@@ -81,6 +81,14 @@ public final class RecordCodec extends ChannelDuplexHandler {
         return core.activate(established);
     }
 
+    /**
+     * Called by the handshake handler when it completes, handing over its writer and reader, which
+     * go on with the session's keys.
+     */
+    SecureSession activate(Established established, RecordWriter writer, RecordReader reader) {
+        return core.activate(established, writer, reader);
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         core.handlerAdded(ctx);

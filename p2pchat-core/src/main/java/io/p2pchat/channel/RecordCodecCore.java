@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -110,13 +111,22 @@ final class RecordCodecCore {
      * handshake handler on the event loop.
      */
     public SecureSession activate(Established est) {
+        int keyLength = est.suite.keyLengthBytes();
+        return activate(est, new RecordWriter(keyLength), new RecordReader(keyLength));
+    }
+
+    /**
+     * As {@link #activate(Established)}, with the handshake's own writer and reader (keys of the
+     * session's suite), which this takes over: installing the session's first keys (epoch 1) wipes
+     * the handshake keys they held, as destroying them would, and spares each side two more JDK
+     * ciphers and their key wipes per connection (docs/benchmarks.md, "Resumed handshakes: the
+     * overhead trimmed").
+     */
+    SecureSession activate(Established est, RecordWriter writer, RecordReader reader) {
         peerId = est.peerId;
         PeerId localId = settings.handshake().identity().peerId();
-        int keyLength = est.suite.keyLengthBytes();
-        RecordWriter writer = new RecordWriter(keyLength);
         writer.install(1, est.sendTrafficSecret.copy());
         est.sendTrafficSecret.destroy();
-        RecordReader reader = new RecordReader(keyLength);
         reader.install(1, est.receiveTrafficSecret.copy());
         est.receiveTrafficSecret.destroy();
         byte[] rekeyRoot = est.rekeyRoot.copy();
@@ -171,7 +181,7 @@ final class RecordCodecCore {
     }
 
     public void handlerRemoved() {
-        cleanup(new ClosedChannelException());
+        cleanup();
     }
 
     Channel channel() {
@@ -257,6 +267,10 @@ final class RecordCodecCore {
 
     /** Fails and releases every queued write. */
     private void failQueued(Throwable cause) {
+        failQueued(() -> cause);
+    }
+
+    private void failQueued(Supplier<? extends Throwable> cause) {
         if (coalescer != null) {
             coalescer.failAll(cause);
         }
@@ -554,19 +568,25 @@ final class RecordCodecCore {
                     new SecureChannelClosedEvent(
                             reason, closedLocally && reason != ErrorCode.TRUNCATED));
         }
-        cleanup(new ClosedChannelException());
+        cleanup();
     }
 
-    private void cleanup(Throwable cause) {
+    /**
+     * Stops the timers, wipes the keys, and fails what still waits (queued writes, a requested
+     * rekey) with a {@link ClosedChannelException}, built only if something waits: filling in a
+     * stack trace at every close, twice, was about 1 % of a resumed handshake's CPU
+     * (docs/benchmarks.md, "Resumed handshakes: the overhead trimmed").
+     */
+    private void cleanup() {
         if (keepAlive != null) {
             keepAlive.stop();
         }
-        failQueued(cause);
+        failQueued(ClosedChannelException::new);
         if (ratchet != null) {
             ratchet.destroy();
         }
         if (rekey != null) {
-            rekey.destroy(cause);
+            rekey.destroy(ClosedChannelException::new);
         }
         if (session != null) {
             session.destroy();

@@ -13,6 +13,7 @@ import io.p2pchat.proto.RekeyConfirm;
 import io.p2pchat.proto.RekeyInit;
 import io.p2pchat.proto.RekeyResponse;
 import java.security.InvalidKeyException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -332,12 +333,15 @@ final class Rekey {
         return out;
     }
 
-    /** Wipes every rekey secret and fails a requested rekey with {@code cause}. */
-    void destroy(Throwable cause) {
+    /**
+     * Wipes every rekey secret and fails a requested rekey with {@code cause}, which is asked for
+     * only when a rekey was requested.
+     */
+    void destroy(Supplier<? extends Throwable> cause) {
         destroyEphemerals();
         Secret.wipe(rekeyRoot, pendingSendSecret, pendingReceiveSecret);
         if (promise != null) {
-            promise.tryFailure(cause);
+            promise.tryFailure(cause.get());
             promise = null;
         }
     }

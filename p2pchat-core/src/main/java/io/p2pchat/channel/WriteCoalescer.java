@@ -10,6 +10,7 @@ import io.netty.util.concurrent.PromiseCombiner;
 import io.p2pchat.identity.PeerId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The application writes of a channel not yet sealed, and their coalescing into records at the
@@ -209,12 +210,15 @@ final class WriteCoalescer {
         }
     }
 
-    /** Fails and releases every queued write. */
-    void failAll(Throwable cause) {
+    /**
+     * Fails and releases every queued write; {@code cause} is asked for only when there is one, so
+     * that a channel closing with nothing queued builds no exception.
+     */
+    void failAll(Supplier<? extends Throwable> cause) {
         spanning = null;
         queuedBytes = 0;
         if (!pendingWrites.isEmpty()) {
-            pendingWrites.removeAndFailAll(cause);
+            pendingWrites.removeAndFailAll(cause.get());
         }
     }
 }

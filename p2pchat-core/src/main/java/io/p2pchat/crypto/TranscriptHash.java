@@ -11,6 +11,8 @@ import java.security.NoSuchAlgorithmException;
  * far without ending the transcript.
  */
 public final class TranscriptHash {
+    private static final MessageDigest FRESH = newSha256();
+
     private final MessageDigest digest;
 
     /** Starts an empty transcript. */
@@ -35,8 +37,21 @@ public final class TranscriptHash {
         }
     }
 
-    /** A new SHA-256 digest. */
+    /**
+     * A new SHA-256 digest: a clone of one that is never updated, as {@code JdkSha256Digest} does,
+     * because {@code MessageDigest.getInstance} looks the provider up each time (every handshake
+     * starts a transcript and hashes a peer id; docs/benchmarks.md, "Resumed handshakes: the
+     * overhead trimmed"). Cloning an object nobody modifies is safe from any thread.
+     */
     public static MessageDigest sha256() {
+        try {
+            return (MessageDigest) FRESH.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("SHA-256 digest not cloneable", e);
+        }
+    }
+
+    private static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

@@ -30,8 +30,19 @@ public final class Fingerprints {
             if (group > 0) {
                 sb.append(' ');
             }
-            sb.append(String.format("%05d", v % 100_000));
+            appendFiveDigits(sb, (int) (v % 100_000));
         }
         return sb.toString();
+    }
+
+    /**
+     * Appends {@code value} (0 to 99999) as five decimal digits, zero-padded: what {@code
+     * String.format("%05d", value)} gives, without building a {@code Formatter} (six of those were
+     * a fifth of a session's set-up, docs/benchmarks.md).
+     */
+    private static void appendFiveDigits(StringBuilder sb, int value) {
+        for (int divisor = 10_000; divisor > 0; divisor /= 10) {
+            sb.append((char) ('0' + value / divisor % 10));
+        }
     }
 }

@@ -16,6 +16,7 @@ import io.p2pchat.proto.RekeyInit;
 import io.p2pchat.proto.RekeyResponse;
 import io.p2pchat.testing.EmbeddedPair;
 import io.p2pchat.testing.FixedEntropy;
+import io.p2pchat.testing.Reachability;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -378,6 +379,7 @@ class HandshakeVectorsTest {
             pair.handshake().orElseThrow();
             assertThat(pair.responderApp.completion().orElseThrow().isSuccess()).isTrue();
             List<String> handshake = List.copyOf(frames);
+            handshakeKeysGone(pair, suite, vector);
             SecureSession.of(pair.initiator).orElseThrow().rekey();
             pair.pump();
             byte[] iSecret = HEX.parseHex(vector.get("i_ap_rekey1_secret"));
@@ -391,6 +393,28 @@ class HandshakeVectorsTest {
             assertThat(core(pair.initiator).readerForTesting().trafficSecretForTesting())
                     .isEqualTo(rSecret);
             return handshake;
+        }
+    }
+
+    /**
+     * The session's writer and reader on both sides (the handshake's own, which go on with the
+     * session's keys) no longer reach either handshake traffic key once the handshake completes.
+     */
+    private static void handshakeKeysGone(
+            EmbeddedPair pair, CipherSuite suite, Map<String, String> vector) {
+        for (String field : List.of("i_hs_traffic", "r_hs_traffic")) {
+            byte[] key =
+                    KeySchedule.trafficKey(HEX.parseHex(vector.get(field)), suite.keyLengthBytes());
+            for (io.netty.channel.Channel ch : List.of(pair.initiator, pair.responder)) {
+                assertThat(core(ch).writerForTesting().epoch()).isEqualTo(1);
+                assertThat(core(ch).readerForTesting().epoch()).isEqualTo(1);
+                assertThat(Reachability.pathsTo(core(ch).writerForTesting(), key))
+                        .as(field)
+                        .isEmpty();
+                assertThat(Reachability.pathsTo(core(ch).readerForTesting(), key))
+                        .as(field)
+                        .isEmpty();
+            }
         }
     }
 

@@ -353,6 +353,27 @@ class RecordCodecTest {
         }
     }
 
+    /**
+     * What still waits when the connection ends (an unflushed write, a requested rekey) fails with
+     * a ClosedChannelException, built only then.
+     */
+    @Test
+    void connectionEnd_failsUnflushedWriteAndRequestedRekeyWithClosedChannel() {
+        try (EmbeddedPair pair = established()) {
+            SecureSession session = SecureSession.of(pair.initiator).orElseThrow();
+            io.netty.util.concurrent.Future<Void> rekey = session.rekey();
+            pair.initiator.runPendingTasks();
+            ByteBuf unflushed = Unpooled.buffer(100).writeZero(100);
+            io.netty.channel.ChannelFuture write = pair.initiator.write(unflushed);
+            assertThat(rekey.isDone()).isFalse();
+            assertThat(write.isDone()).isFalse();
+            EmbeddedPair.remoteClose(pair.initiator);
+            assertThat(write.cause()).isInstanceOf(java.nio.channels.ClosedChannelException.class);
+            assertThat(rekey.cause()).isInstanceOf(java.nio.channels.ClosedChannelException.class);
+            assertThat(unflushed.refCnt()).isZero();
+        }
+    }
+
     /** close() sends writes made before it, flushed or not, ahead of the close alert. */
     @Test
     void close_sealsUnflushedWritesBeforeTheCloseAlert() {
