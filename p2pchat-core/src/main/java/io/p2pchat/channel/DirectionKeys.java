@@ -13,17 +13,16 @@ import io.p2pchat.crypto.TrafficKdf;
  * update), which is what keeps the two ends in step.
  *
  * <p>The key, IV and next secret come from one HMAC keyed once per secret ({@link TrafficKdf}),
- * byte for byte what {@code KeySchedule} derives; the HMAC's state of a secret is wiped when the
- * next secret is installed and by {@link #destroy}, as the secret itself is.
+ * byte for byte what {@code KeySchedule} derives; the HMAC is the thread's, and holds no secret
+ * once a derivation returns. The secret itself is wiped when the next is installed and by {@link
+ * #destroy}.
  *
  * <p>Threading: not thread-safe; confined to the thread of its writer or reader (the channel's
  * event loop once the channel is established).
  */
 final class DirectionKeys {
     private final AesGcm aead = new AesGcm();
-    private final TrafficKdf kdf;
-    private final byte[] key;
-    private final byte[] iv = new byte[AesGcm.IV_LENGTH];
+    private final int keyLength;
     private byte[] trafficSecret;
     private long epoch = -1;
     private long seq;
@@ -32,8 +31,7 @@ final class DirectionKeys {
 
     /** Key state for keys of {@code keyLength} bytes (16 or 32). */
     DirectionKeys(int keyLength) {
-        this.kdf = new TrafficKdf(keyLength);
-        this.key = new byte[keyLength];
+        this.keyLength = keyLength;
     }
 
     /**
@@ -44,14 +42,19 @@ final class DirectionKeys {
         if (newEpoch < 0 || newEpoch > RecordFormat.MAX_EPOCH) {
             throw new IllegalArgumentException("epoch: " + newEpoch);
         }
-        kdf.init(secret);
+        byte[] key = new byte[keyLength];
+        byte[] iv = new byte[AesGcm.IV_LENGTH];
         try {
-            kdf.trafficKey(key);
-            kdf.trafficIv(iv);
+            TrafficKdf.keyAndIv(secret, key, iv);
             aead.init(key, iv);
         } finally {
             Secret.wipe(key, iv);
         }
+        moveTo(newEpoch, secret);
+    }
+
+    /** Wipes the previous secret and starts {@code newEpoch} with {@code secret}. */
+    private void moveTo(long newEpoch, byte[] secret) {
         Secret.wipe(trafficSecret);
         trafficSecret = secret;
         epoch = newEpoch;
@@ -62,7 +65,26 @@ final class DirectionKeys {
 
     /** Moves to the next epoch with the ratcheted secret. */
     void ratchet() {
-        install(epoch + 1, kdf.nextTrafficSecret());
+        if (trafficSecret == null) {
+            throw new IllegalStateException("no traffic secret");
+        }
+        long newEpoch = epoch + 1;
+        if (newEpoch > RecordFormat.MAX_EPOCH) {
+            throw new IllegalArgumentException("epoch: " + newEpoch);
+        }
+        byte[] key = new byte[keyLength];
+        byte[] iv = new byte[AesGcm.IV_LENGTH];
+        byte[] next = null;
+        try {
+            next = TrafficKdf.ratchet(trafficSecret, key, iv);
+            aead.init(key, iv);
+        } catch (RuntimeException e) {
+            Secret.wipe(next);
+            throw e;
+        } finally {
+            Secret.wipe(key, iv);
+        }
+        moveTo(newEpoch, next);
     }
 
     /** Whether the next epoch would pass {@link RecordFormat#MAX_EPOCH}. */
@@ -120,7 +142,6 @@ final class DirectionKeys {
     /** Wipes all key material. */
     void destroy() {
         aead.destroy();
-        kdf.destroy();
         Secret.wipe(trafficSecret);
         trafficSecret = null;
     }

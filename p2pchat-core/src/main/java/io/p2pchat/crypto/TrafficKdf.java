@@ -6,36 +6,32 @@ import java.util.Arrays;
 import javax.crypto.Mac;
 
 /**
- * The three derivations from one direction's traffic secret (docs/protocol.md, "Key schedule"),
- * with one HMAC keyed once per secret: the AES key, the static IV and the next secret of the
- * symmetric ratchet. Byte for byte what {@link KeySchedule#trafficKey}, {@link
- * KeySchedule#trafficIv} and {@link KeySchedule#nextTrafficSecret} return (TrafficKdfTest compares
- * them on random secrets; the ratchet vectors of protocol.md §8 run through it).
+ * The three derivations from one direction's traffic secret (docs/protocol.md, "Key schedule"): the
+ * AES key, the static IV and the next secret of the symmetric ratchet, byte for byte what {@link
+ * KeySchedule#trafficKey}, {@link KeySchedule#trafficIv} and {@link KeySchedule#nextTrafficSecret}
+ * return (TrafficKdfTest compares them on random secrets; the ratchet vectors of protocol.md §8 run
+ * through it), at a fraction of their cost.
  *
  * <p>Each derivation is HKDF-Expand-Label with an empty context and at most {@value
  * Hkdf#HASH_LENGTH} bytes of output, for which HKDF-Expand produces a single block, {@code T(1) =
  * HMAC(secret, HkdfLabel || 0x01)}, truncated (RFC 5869 §2.3). The {@code HkdfLabel || 0x01}
  * strings are constants, built once by {@link Hkdf#hkdfLabel}. The HMAC is the JDK's {@code
- * HmacSHA256} (SunJCE, on the SHA-256 intrinsics), one {@code Mac} keyed once per secret: a ratchet
- * step costs one keying and three MACs, where {@link Hkdf#expandLabel} builds a new HKDF generator,
- * HMAC and digest for each of its three expansions. Bouncy Castle's HMAC with its pad states
- * precomputed ({@code JdkSha256Digest} is {@code Memoable}) measured the same (two compressions
- * fewer per MAC, two digest clones more; docs/benchmarks.md); the JDK's was taken because it
- * overwrites its key pads in place, so this class can wipe them.
+ * HmacSHA256} (SunJCE, on the SHA-256 intrinsics), keyed once per secret, where {@link
+ * Hkdf#expandLabel} builds a new HKDF generator, HMAC and digest for each expansion. Bouncy
+ * Castle's HMAC with its pad states precomputed measured the same (docs/benchmarks.md); the JDK's
+ * was taken because it overwrites its key pads in place, so they can be wiped.
  *
- * <h2>Key material</h2>
+ * <h2>Key material and memory</h2>
  *
- * The JDK's HMAC keeps the secret's pads ({@code secret XOR ipad}, {@code secret XOR opad}) in two
- * arrays of its own, which every keying overwrites in place, and no hash state between MACs. {@link
- * #init} therefore replaces the previous secret's pads with the new secret's, and {@link #destroy}
- * replaces them with a zero key's, after which the instance refuses to derive until {@link #init}
- * is called again. The secret reaches the JDK in a {@code RawKey} destroyed after each keying (the
- * copy the JDK takes from it, it wipes itself); each MAC's output array is wiped once copied into
- * the caller's.
+ * One {@code Mac} per thread, not per channel: with a keyed JDK HMAC per direction, an idle session
+ * took 7.4 KB of heap instead of 6.3 KB (docs/benchmarks.md, "Changes made for performance", item
+ * 10). Each call keys the thread's HMAC with the secret, derives, and keys it again with a zero key
+ * before it returns, so no secret's pads ({@code secret XOR ipad}, {@code secret XOR opad}) stay in
+ * it between calls; the JDK's HMAC keeps no hash state between MACs. The secret reaches the JDK in
+ * a {@code RawKey} destroyed after each keying (the copy the JDK takes from it, it wipes itself),
+ * and each MAC's output array is wiped once copied into the caller's.
  *
- * <h2>Threading</h2>
- *
- * Not thread-safe: one instance per direction of one channel, as {@link AesGcm}.
+ * <p>Thread-safe: the methods are static and each thread has its own HMAC.
  */
 public final class TrafficKdf {
     private static final byte[] EMPTY = new byte[0];
@@ -45,30 +41,20 @@ public final class TrafficKdf {
     private static final byte[] NEXT_INFO =
             info(KeySchedule.TRAFFIC_UPDATE_LABEL, Hkdf.HASH_LENGTH);
 
-    private final int keyLength;
-    private final byte[] keyInfo;
-    private final Mac mac;
-    private boolean keyed;
+    private static final ThreadLocal<Mac> MAC = ThreadLocal.withInitial(TrafficKdf::newMac);
 
-    /** Derives AES keys of {@code keyLength} bytes (16 or 32). */
-    public TrafficKdf(int keyLength) {
-        if (keyLength != 16 && keyLength != 32) {
-            throw new IllegalArgumentException(
-                    "key length: " + keyLength + " (expected: 16 or 32)");
-        }
-        this.keyLength = keyLength;
-        this.keyInfo = keyLength == 16 ? KEY_16_INFO : KEY_32_INFO;
-        Mac m;
+    private TrafficKdf() {}
+
+    private static Mac newMac() {
         try {
             try {
-                m = Mac.getInstance("HmacSHA256", "SunJCE");
+                return Mac.getInstance("HmacSHA256", "SunJCE");
             } catch (NoSuchProviderException e) {
-                m = Mac.getInstance("HmacSHA256");
+                return Mac.getInstance("HmacSHA256");
             }
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
-        this.mac = m;
     }
 
     /** {@code HkdfLabel(label, "", length) || 0x01}: the input of T(1). */
@@ -80,24 +66,79 @@ public final class TrafficKdf {
     }
 
     /**
-     * Keys the HMAC with {@code trafficSecret} ({@value Hkdf#HASH_LENGTH} bytes), overwriting the
-     * previous secret's pads. Does not keep the array; the caller still owns it.
+     * Writes the AES key of {@code trafficSecret} into {@code key} (16 or 32 bytes, which selects
+     * the key length) and its static IV into {@code iv} ({@value AesGcm#IV_LENGTH} bytes). Does not
+     * keep or change {@code trafficSecret}.
      */
-    public void init(byte[] trafficSecret) {
-        if (trafficSecret.length != Hkdf.HASH_LENGTH) {
-            throw new IllegalArgumentException(
-                    "secret length: "
-                            + trafficSecret.length
-                            + " (expected: "
-                            + Hkdf.HASH_LENGTH
-                            + ")");
+    public static void keyAndIv(byte[] trafficSecret, byte[] key, byte[] iv) {
+        byte[] keyInfo = keyInfo(key);
+        checkIv(iv);
+        Mac mac = keyed(trafficSecret);
+        try {
+            derive(mac, keyInfo, key);
+            derive(mac, IV_INFO, iv);
+        } finally {
+            unkey(mac);
         }
-        keyed = false;
-        key(trafficSecret);
-        keyed = true;
     }
 
-    private void key(byte[] secret) {
+    /**
+     * One step of the symmetric ratchet: returns the secret that follows {@code trafficSecret} (the
+     * caller owns the array) and writes that next secret's AES key into {@code key} and its static
+     * IV into {@code iv}, as {@link #keyAndIv} would. Does not keep or change {@code
+     * trafficSecret}.
+     */
+    public static byte[] ratchet(byte[] trafficSecret, byte[] key, byte[] iv) {
+        byte[] keyInfo = keyInfo(key);
+        checkIv(iv);
+        byte[] next = new byte[Hkdf.HASH_LENGTH];
+        Mac mac = keyed(trafficSecret);
+        try {
+            derive(mac, NEXT_INFO, next);
+            key(mac, next);
+            derive(mac, keyInfo, key);
+            derive(mac, IV_INFO, iv);
+            return next;
+        } catch (RuntimeException e) {
+            Arrays.fill(next, (byte) 0);
+            throw e;
+        } finally {
+            unkey(mac);
+        }
+    }
+
+    private static byte[] keyInfo(byte[] key) {
+        if (key.length == 16) {
+            return KEY_16_INFO;
+        }
+        if (key.length == 32) {
+            return KEY_32_INFO;
+        }
+        throw new IllegalArgumentException("key length: " + key.length + " (expected: 16 or 32)");
+    }
+
+    private static void checkIv(byte[] iv) {
+        if (iv.length != AesGcm.IV_LENGTH) {
+            throw new IllegalArgumentException(
+                    "iv length: " + iv.length + " (expected: " + AesGcm.IV_LENGTH + ")");
+        }
+    }
+
+    /**
+     * The thread's HMAC, keyed with {@code secret} ({@value Hkdf#HASH_LENGTH} bytes);
+     * package-private for the test that checks a call leaves no secret in it.
+     */
+    static Mac keyed(byte[] secret) {
+        if (secret.length != Hkdf.HASH_LENGTH) {
+            throw new IllegalArgumentException(
+                    "secret length: " + secret.length + " (expected: " + Hkdf.HASH_LENGTH + ")");
+        }
+        Mac mac = MAC.get();
+        key(mac, secret);
+        return mac;
+    }
+
+    private static void key(Mac mac, byte[] secret) {
         RawKey k = new RawKey("HmacSHA256", secret.clone());
         try {
             mac.init(k);
@@ -108,47 +149,15 @@ public final class TrafficKdf {
         }
     }
 
-    /** Writes the AES key of the current secret into {@code out}, of the key length. */
-    public void trafficKey(byte[] out) {
-        derive(keyInfo, out, keyLength);
+    /** Overwrites the HMAC's key pads with a zero key's. */
+    private static void unkey(Mac mac) {
+        key(mac, new byte[Hkdf.HASH_LENGTH]);
     }
 
-    /**
-     * Writes the static IV of the current secret into {@code out}, of {@value AesGcm#IV_LENGTH}.
-     */
-    public void trafficIv(byte[] out) {
-        derive(IV_INFO, out, AesGcm.IV_LENGTH);
-    }
-
-    /** The ratchet's next traffic secret; the caller owns the array. */
-    public byte[] nextTrafficSecret() {
-        byte[] out = new byte[Hkdf.HASH_LENGTH];
-        derive(NEXT_INFO, out, Hkdf.HASH_LENGTH);
-        return out;
-    }
-
-    private void derive(byte[] info, byte[] out, int length) {
-        if (!keyed) {
-            throw new IllegalStateException("no traffic secret");
-        }
-        if (out.length != length) {
-            throw new IllegalArgumentException(
-                    "output length: " + out.length + " (expected: " + length + ")");
-        }
+    private static void derive(Mac mac, byte[] info, byte[] out) {
         mac.update(info);
         byte[] t = mac.doFinal();
-        System.arraycopy(t, 0, out, 0, length);
+        System.arraycopy(t, 0, out, 0, out.length);
         Arrays.fill(t, (byte) 0);
-    }
-
-    /** Overwrites the HMAC's key pads with a zero key's; {@link #init} keys it again. */
-    public void destroy() {
-        keyed = false;
-        key(new byte[Hkdf.HASH_LENGTH]);
-    }
-
-    @Override
-    public String toString() {
-        return "TrafficKdf[key redacted]";
     }
 }
