@@ -39,28 +39,11 @@ final class DirectionKeys {
      * previous secret and key; the sequence number and the epoch's counters start again at zero.
      */
     void install(long newEpoch, byte[] secret) {
-        if (newEpoch < 0 || newEpoch > RecordFormat.MAX_EPOCH) {
-            throw new IllegalArgumentException("epoch: " + newEpoch);
-        }
+        checkEpoch(newEpoch);
         byte[] key = new byte[keyLength];
         byte[] iv = new byte[AesGcm.IV_LENGTH];
-        try {
-            TrafficKdf.keyAndIv(secret, key, iv);
-            aead.init(key, iv);
-        } finally {
-            Secret.wipe(key, iv);
-        }
-        moveTo(newEpoch, secret);
-    }
-
-    /** Wipes the previous secret and starts {@code newEpoch} with {@code secret}. */
-    private void moveTo(long newEpoch, byte[] secret) {
-        Secret.wipe(trafficSecret);
-        trafficSecret = secret;
-        epoch = newEpoch;
-        seq = 0;
-        recordsInEpoch = 0;
-        bytesInEpoch = 0;
+        TrafficKdf.keyAndIv(secret, key, iv);
+        start(newEpoch, secret, key, iv);
     }
 
     /** Moves to the next epoch with the ratcheted secret. */
@@ -68,23 +51,37 @@ final class DirectionKeys {
         if (trafficSecret == null) {
             throw new IllegalStateException("no traffic secret");
         }
-        long newEpoch = epoch + 1;
-        if (newEpoch > RecordFormat.MAX_EPOCH) {
-            throw new IllegalArgumentException("epoch: " + newEpoch);
-        }
+        checkEpoch(epoch + 1);
         byte[] key = new byte[keyLength];
         byte[] iv = new byte[AesGcm.IV_LENGTH];
-        byte[] next = null;
+        start(epoch + 1, TrafficKdf.ratchet(trafficSecret, key, iv), key, iv);
+    }
+
+    private static void checkEpoch(long newEpoch) {
+        if (newEpoch < 0 || newEpoch > RecordFormat.MAX_EPOCH) {
+            throw new IllegalArgumentException("epoch: " + newEpoch);
+        }
+    }
+
+    /**
+     * Keys the AEAD with {@code key} and {@code iv}, which it wipes, and starts {@code newEpoch}
+     * with {@code secret} (owned), wiping the previous secret; on failure {@code secret} is wiped.
+     */
+    private void start(long newEpoch, byte[] secret, byte[] key, byte[] iv) {
         try {
-            next = TrafficKdf.ratchet(trafficSecret, key, iv);
             aead.init(key, iv);
         } catch (RuntimeException e) {
-            Secret.wipe(next);
+            Secret.wipe(secret);
             throw e;
         } finally {
             Secret.wipe(key, iv);
         }
-        moveTo(newEpoch, next);
+        Secret.wipe(trafficSecret);
+        trafficSecret = secret;
+        epoch = newEpoch;
+        seq = 0;
+        recordsInEpoch = 0;
+        bytesInEpoch = 0;
     }
 
     /** Whether the next epoch would pass {@link RecordFormat#MAX_EPOCH}. */

@@ -19,17 +19,12 @@ import org.bouncycastle.util.Memoable;
  * <p>Not thread-safe, like every {@code Digest}.
  */
 final class JdkSha256Digest implements ExtendedDigest, Memoable {
-    /**
-     * A fresh SHA-256 that is never updated, only cloned: a clone costs a few array copies, where
-     * {@code MessageDigest.getInstance} looks the provider up each time (a quarter of a ratchet
-     * step's cost, docs/benchmarks.md). Cloning an object nobody modifies is safe from any thread.
-     */
-    private static final MessageDigest FRESH = TranscriptHash.sha256();
-
     private MessageDigest md;
 
     JdkSha256Digest() {
-        this(cloneOf(FRESH));
+        // A clone of a fresh digest: MessageDigest.getInstance would look the provider up each
+        // time (a quarter of a ratchet step's cost once, docs/benchmarks.md).
+        this(TranscriptHash.sha256());
     }
 
     private JdkSha256Digest(MessageDigest md) {

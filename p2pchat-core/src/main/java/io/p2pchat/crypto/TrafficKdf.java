@@ -68,7 +68,7 @@ public final class TrafficKdf {
     /**
      * Writes the AES key of {@code trafficSecret} into {@code key} (16 or 32 bytes, which selects
      * the key length) and its static IV into {@code iv} ({@value AesGcm#IV_LENGTH} bytes). Does not
-     * keep or change {@code trafficSecret}.
+     * keep or change {@code trafficSecret}. On failure {@code key} and {@code iv} are zeroed.
      */
     public static void keyAndIv(byte[] trafficSecret, byte[] key, byte[] iv) {
         byte[] keyInfo = keyInfo(key);
@@ -77,6 +77,9 @@ public final class TrafficKdf {
         try {
             derive(mac, keyInfo, key);
             derive(mac, IV_INFO, iv);
+        } catch (RuntimeException e) {
+            Secret.wipe(key, iv);
+            throw e;
         } finally {
             unkey(mac);
         }
@@ -86,7 +89,7 @@ public final class TrafficKdf {
      * One step of the symmetric ratchet: returns the secret that follows {@code trafficSecret} (the
      * caller owns the array) and writes that next secret's AES key into {@code key} and its static
      * IV into {@code iv}, as {@link #keyAndIv} would. Does not keep or change {@code
-     * trafficSecret}.
+     * trafficSecret}. On failure nothing derived is left: the outputs are zeroed.
      */
     public static byte[] ratchet(byte[] trafficSecret, byte[] key, byte[] iv) {
         byte[] keyInfo = keyInfo(key);
@@ -100,7 +103,7 @@ public final class TrafficKdf {
             derive(mac, IV_INFO, iv);
             return next;
         } catch (RuntimeException e) {
-            Arrays.fill(next, (byte) 0);
+            Secret.wipe(next, key, iv);
             throw e;
         } finally {
             unkey(mac);
